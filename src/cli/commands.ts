@@ -1,0 +1,5 @@
+// Every birdctl command, in the order `birdctl --help` lists them.
+import type { Command } from './command.ts';
+import { validateCommand } from './validate.ts';
+
+export const COMMANDS: readonly Command[] = [validateCommand];

@@ -1,0 +1,58 @@
+// birdctl's entry point: finds the command, runs it, prints its result and exits with its code.
+// Errors are printed as `error[CODE]: message` + `hint:`, never as a stack trace.
+import { BirdctlError, EXIT, exitCodeOf, formatError } from '../errors.ts';
+import { execaRunner } from '../exec.ts';
+import type { CommandContext, CommandResult } from './command.ts';
+import { COMMANDS } from './commands.ts';
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: birdctl COMMAND [ARGS...]
+
+bird6-controller: distributes IPv6 endpoint routes between hosts with BIRD 1.6 (bird6).
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run birdctl COMMAND --help for a command's arguments.
+Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 3 degraded.
+`;
+}
+
+export async function runCli(argv: string[], context: CommandContext): Promise<CommandResult> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    return { output: overview(), exitCode: name === undefined ? EXIT.badInput : EXIT.ok };
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    throw new BirdctlError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'run birdctl --help for the list of commands' });
+  }
+  if (rest.includes('--help') || rest.includes('-h')) return { output: `${command.help}\n`, exitCode: EXIT.ok };
+  return command.run(rest, context);
+}
+
+export async function main(argv: string[]): Promise<never> {
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  const context: CommandContext = {
+    runner: execaRunner,
+    env: process.env,
+    now: () => new Date(),
+    write: (text) => process.stdout.write(text),
+    signal: controller.signal,
+  };
+  let exitCode: number;
+  try {
+    const result = await runCli(argv, context);
+    process.stdout.write(result.output);
+    exitCode = result.exitCode;
+  } catch (error) {
+    process.stderr.write(formatError(error));
+    if (process.env.BIRDCTL_DEBUG === '1') console.error(error);
+    exitCode = exitCodeOf(error);
+  }
+  // Let stdout drain before exiting: a piped `birdctl render` must not lose its tail.
+  process.stdout.write('', () => process.exit(exitCode));
+  return new Promise<never>(() => {});
+}

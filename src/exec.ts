@@ -1,0 +1,76 @@
+// The only module that starts processes. Everything else receives a Runner, so tests can pass a
+// fake one and no caller can build a shell string: commands are always a file plus an argument array.
+import { execa } from 'execa';
+import { BirdctlError } from './errors.ts';
+
+export interface RunOptions {
+  /** Written to the child's standard input (used for `ip -batch -`). */
+  input?: string;
+  timeoutMs?: number;
+  /** Run inside this network namespace (`ip netns exec NAME ...`). */
+  netns?: string;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface StartOptions {
+  netns?: string;
+  env?: Record<string, string>;
+  /** Where the child's stdout and stderr go; default: ignored. */
+  logFile?: string;
+}
+
+/** A long-running child (bird6, dnsmasq, an agent) owned by whoever started it. */
+export interface RunningProcess {
+  readonly pid: number;
+  /** Resolves with the exit code (or null when killed by a signal) once the child has gone. */
+  readonly exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface Runner {
+  /** Runs to completion; a non-zero exit is a result, not an exception. */
+  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  start(file: string, args: readonly string[], options?: StartOptions): RunningProcess;
+}
+
+function inNetns(netns: string | undefined, file: string, args: readonly string[]): [string, string[]] {
+  return netns === undefined ? [file, [...args]] : ['ip', ['netns', 'exec', netns, file, ...args]];
+}
+
+export const execaRunner: Runner = {
+  async run(file, args, options = {}) {
+    const [cmd, argv] = inNetns(options.netns, file, args);
+    const result = await execa(cmd, argv, {
+      reject: false,
+      input: options.input,
+      timeout: options.timeoutMs,
+      env: options.env,
+      stripFinalNewline: false,
+    });
+    if (result.failed && result.exitCode === undefined) {
+      // Not started at all (ENOENT, EACCES) or killed by the timeout: a runtime failure, not a result.
+      throw new BirdctlError('COMMAND_FAILED', `could not run ${cmd}: ${result.shortMessage}`, {
+        hint: result.timedOut ? 'the command did not finish in time' : `is ${cmd} installed and on PATH?`,
+        cause: result,
+      });
+    }
+    return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? 1 };
+  },
+
+  start(file, args, options = {}) {
+    const [cmd, argv] = inNetns(options.netns, file, args);
+    const output = options.logFile === undefined ? 'ignore' : { file: options.logFile, append: true };
+    const child = execa(cmd, argv, { reject: false, stdin: 'ignore', stdout: output, stderr: output, env: options.env, cleanup: false });
+    if (child.pid === undefined) {
+      throw new BirdctlError('COMMAND_FAILED', `could not start ${cmd}`, { hint: `is ${cmd} installed and on PATH?` });
+    }
+    const exited = child.then((r) => (r.exitCode === undefined ? null : r.exitCode));
+    return { pid: child.pid, exited, kill: (signal = 'SIGTERM') => void child.kill(signal) };
+  },
+};

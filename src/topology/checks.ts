@@ -1,0 +1,186 @@
+// Layer two of validation: rules that need the whole topology (duplicates, overlaps, references).
+// Each rule is a small function returning Problems with the exact path of the offending field,
+// the value it holds and a hint; all rules run, so the user sees every mistake at once.
+import type { Problem } from '../errors.ts';
+import { parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
+import type { Topology } from './model.ts';
+
+type Rule = (t: Topology) => Problem[];
+
+const q = JSON.stringify;
+
+/** Reports every later occurrence of a key already seen, pointing back at the first one. */
+function duplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T, index: number) => Array<{ key: string; path: string; value: string }>,
+  describe: (value: string, firstPath: string) => Omit<Problem, 'path'>,
+): Problem[] {
+  const first = new Map<string, string>();
+  const problems: Problem[] = [];
+  items.forEach((item, index) => {
+    for (const { key, path, value } of keyOf(item, index)) {
+      const seen = first.get(key);
+      if (seen === undefined) first.set(key, path);
+      else problems.push({ path, ...describe(value, seen) });
+    }
+  });
+  return problems;
+}
+
+const duplicateNames: Rule = (t) =>
+  (['nodes', 'peers', 'endpoints'] as const).flatMap((list) =>
+    duplicates(
+      t[list] as ReadonlyArray<{ name: string }>,
+      (item, i) => [{ key: item.name, path: `${list}[${i}].name`, value: item.name }],
+      (value, firstPath) => ({
+        message: `name ${q(value)} is already used by ${firstPath.replace(/\.name$/, '')}`,
+        hint: `give every entry of ${list} its own name`,
+      }),
+    ),
+  );
+
+/** Node, peer and endpoint addresses share one space: two objects with one address cannot both be routed. */
+const duplicateAddresses: Rule = (t) => {
+  const all = [
+    ...t.nodes.map((n, i) => ({ path: `nodes[${i}].address`, value: n.address })),
+    ...t.peers.map((p, i) => ({ path: `peers[${i}].address`, value: p.address })),
+    ...t.endpoints.flatMap((e, i) => e.addresses.map((a, j) => ({ path: `endpoints[${i}].addresses[${j}]`, value: a }))),
+  ];
+  return duplicates(
+    all,
+    (entry) => [{ key: entry.value, path: entry.path, value: entry.value }],
+    (value, firstPath) => ({
+      message: `address ${q(value)} is already used by ${firstPath}`,
+      hint: 'addresses are compared in canonical form (fd00::1 equals fd00:0::0001); every node, peer and endpoint address must be unique',
+    }),
+  );
+};
+
+const duplicateRouterIds: Rule = (t) =>
+  duplicates(
+    t.nodes,
+    (n, i) => (n.routerId === undefined ? [] : [{ key: n.routerId, path: `nodes[${i}].routerId`, value: n.routerId }]),
+    (value, firstPath) => ({
+      message: `router ID ${q(value)} is already used by ${firstPath.replace(/\.routerId$/, '')}`,
+      hint: 'router IDs must be unique in the cluster; remove routerId to have one derived',
+    }),
+  );
+
+function pools(t: Topology): Array<{ prefix: Prefix; path: string; text: string }> {
+  return t.ipPools.map((p, i) => ({ prefix: parsePrefix(p.cidr)!, path: `ipPools[${i}].cidr`, text: p.cidr }));
+}
+
+const overlappingPools: Rule = (t) => {
+  const list = pools(t);
+  return list.flatMap((pool, i) =>
+    list.slice(0, i).flatMap((earlier) =>
+      prefixesOverlap(pool.prefix, earlier.prefix)
+        ? [{ path: pool.path, message: `pool ${q(pool.text)} overlaps ${earlier.path} (${q(earlier.text)})`, hint: 'IP pools must not overlap; merge them or split the range' }]
+        : [],
+    ),
+  );
+};
+
+const endpointsInPools: Rule = (t) => {
+  const list = pools(t);
+  return t.endpoints.flatMap((e, i) =>
+    e.addresses.flatMap((a, j) =>
+      list.some((pool) => prefixContains(pool.prefix, parseIPv6(a)!))
+        ? []
+        : [{
+            path: `endpoints[${i}].addresses[${j}]`,
+            message: `address ${q(a)} of endpoint ${q(e.name)} is outside every IP pool`,
+            hint: list.length === 0 ? 'add an ipPools entry that contains it' : `use an address inside ${list.map((p) => p.text).join(', ')} or add a pool`,
+          }],
+    ),
+  );
+};
+
+/** A node address inside a pool would be treated as an endpoint route by the kernel filter. */
+const nodesOutsidePools: Rule = (t) => {
+  const list = pools(t);
+  return t.nodes.flatMap((n, i) => {
+    const pool = list.find((p) => prefixContains(p.prefix, parseIPv6(n.address)!));
+    return pool === undefined
+      ? []
+      : [{ path: `nodes[${i}].address`, message: `node address ${q(n.address)} lies inside the endpoint pool ${q(pool.text)}`, hint: 'node addresses belong to the hosts\' network, not to an IP pool' }];
+  });
+};
+
+const knownNodeReferences: Rule = (t) => {
+  const names = new Set(t.nodes.map((n) => n.name));
+  const refs = [
+    ...t.peers.map((p, i) => ({ node: p.node, path: `peers[${i}].node` })),
+    ...t.endpoints.map((e, i) => ({ node: e.node, path: `endpoints[${i}].node` })),
+  ];
+  return refs.flatMap(({ node, path }) =>
+    node === undefined || names.has(node)
+      ? []
+      : [{ path, message: `node ${q(node)} is not defined`, hint: `use one of: ${[...names].join(', ')}` }],
+  );
+};
+
+const uniqueInterfacesPerNode: Rule = (t) =>
+  duplicates(
+    t.endpoints,
+    (e, i) => [{ key: `${e.node}/${e.interface}`, path: `endpoints[${i}].interface`, value: e.interface }],
+    (value, firstPath) => ({
+      message: `interface ${q(value)} is already used on the same node by ${firstPath.replace(/\.interface$/, '')}`,
+      hint: 'each endpoint on a node needs its own interface; remove interface to have one derived',
+    }),
+  );
+
+const vmMacs: Rule = (t) =>
+  t.endpoints.flatMap((e, i) => {
+    if (e.mac !== undefined) {
+      const firstOctet = parseInt(e.mac.slice(0, 2), 16);
+      if (firstOctet & 1) return [{ path: `endpoints[${i}].mac`, message: `MAC ${q(e.mac)} is a multicast address`, hint: 'the lowest bit of the first octet must be 0; locally administered unicast MACs start with 02' }];
+      if (/^(00:){5}00$/.test(e.mac)) return [{ path: `endpoints[${i}].mac`, message: `MAC ${q(e.mac)} is all zeros`, hint: 'use the MAC the hypervisor gives the VM, for example 02:00:00:00:00:10' }];
+      return [];
+    }
+    return e.kind === 'vm'
+      ? [{ path: `endpoints[${i}].mac`, message: `VM endpoint ${q(e.name)} has no mac`, hint: 'a VM\'s MAC is needed for its DHCPv6 reservation and neighbour entry' }]
+      : [];
+  });
+
+const netnsOnlyForContainers: Rule = (t) =>
+  t.endpoints.flatMap((e, i) =>
+    e.netns !== undefined && e.kind !== 'container'
+      ? [{ path: `endpoints[${i}].netns`, message: `VM endpoint ${q(e.name)} cannot have a netns`, hint: 'netns is for container endpoints; a VM\'s tap interface belongs to its hypervisor' }]
+      : [],
+  );
+
+const routeReflectorRoles: Rule = (t) => {
+  const reflectorClusters = new Set(t.nodes.flatMap((n) => (n.routeReflector ? [n.routeReflector.clusterId] : [])));
+  return t.nodes.flatMap((n, i) => {
+    if (n.routeReflector && n.routeReflectorClient)
+      return [{ path: `nodes[${i}].routeReflectorClient`, message: `node ${q(n.name)} is both a route reflector and a route reflector client`, hint: 'keep one of routeReflector and routeReflectorClient' }];
+    if (n.routeReflectorClient && !reflectorClusters.has(n.routeReflectorClient.clusterId))
+      return [{ path: `nodes[${i}].routeReflectorClient.clusterId`, message: `route reflector cluster ${q(n.routeReflectorClient.clusterId)} has clients but no reflector`, hint: 'give at least one node routeReflector with this clusterId' }];
+    return [];
+  });
+};
+
+const timers: Rule = (t) =>
+  t.cluster.bgp.keepaliveTime < t.cluster.bgp.holdTime
+    ? []
+    : [{ path: 'cluster.bgp.keepaliveTime', message: `keepalive time ${t.cluster.bgp.keepaliveTime} must be shorter than hold time ${t.cluster.bgp.holdTime}`, hint: 'keepalive is usually a third of the hold time' }];
+
+const RULES: readonly Rule[] = [
+  duplicateNames,
+  duplicateAddresses,
+  duplicateRouterIds,
+  overlappingPools,
+  endpointsInPools,
+  nodesOutsidePools,
+  knownNodeReferences,
+  uniqueInterfacesPerNode,
+  vmMacs,
+  netnsOnlyForContainers,
+  routeReflectorRoles,
+  timers,
+];
+
+export function checkTopology(topology: Topology): Problem[] {
+  return RULES.flatMap((rule) => rule(topology));
+}

@@ -1,0 +1,86 @@
+// Turns zod's issues into the words an operator needs: the path as `nodes[2].address` and a hint
+// that says how to fix the field, including a did-you-mean for misspelt keys.
+import type { z } from 'zod';
+import { API_VERSION, topologySchema } from './schema.ts';
+
+type PathKey = PropertyKey;
+
+export function formatPath(path: readonly PathKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+/** Levenshtein distance, for suggesting the key the user probably meant. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  element?: { _zod: { def: SchemaDef } };
+  innerType?: { _zod: { def: SchemaDef } };
+  in?: { _zod: { def: SchemaDef } };
+}
+
+/** The keys the schema allows for the object at `path` (array indices are skipped over). */
+function allowedKeysAt(path: readonly PathKey[]): string[] {
+  let def = (topologySchema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  const unwrap = () => {
+    while (def.innerType ?? def.in) def = (def.innerType ?? def.in)!._zod.def;
+  };
+  for (const key of path) {
+    unwrap();
+    if (typeof key === 'number' && def.element) def = def.element._zod.def;
+    else if (def.shape && typeof key === 'string' && def.shape[key]) def = def.shape[key]._zod.def;
+    else return [];
+  }
+  unwrap();
+  return def.shape ? Object.keys(def.shape) : [];
+}
+
+export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
+  const ranked = allowed.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+/** How to fix a field, keyed by the field's own name. */
+const FIELD_HINTS: Record<string, string> = {
+  apiVersion: `start the file with apiVersion: ${API_VERSION}`,
+  name: 'names are 1-63 lower-case letters, digits and dashes, like node-1',
+  address: 'write a unicast IPv6 address such as fd00:ec::1 (no prefix length, no zone)',
+  addresses: 'list unicast IPv6 addresses inside an IP pool, such as [fd00:10::10]',
+  cidr: 'write an IPv6 network such as fd00:10::/48',
+  asNumber: 'AS numbers are 1..4294967295; private ranges are 64512-65534 and 4200000000-4294967294',
+  routerId: 'write a dotted-quad such as 10.255.0.1 outside 0/8, 127/8 and 224/3, or remove it to have one derived',
+  clusterId: 'write a dotted-quad such as 1.0.0.1',
+  interface: 'Linux interface names have at most 15 characters; remove interface to have one derived',
+  mac: 'write six hex octets separated by colons, such as 02:00:00:00:00:10',
+  kind: 'kind is container or vm',
+  nextHop: 'nextHop is self or keep',
+  password: 'use printable ASCII without spaces, quotes or backslashes, at most 80 characters',
+  nodes: 'list at least one node with name and address',
+  netns: 'name the container\'s network namespace as `ip netns` lists it',
+};
+
+export function hintForIssue(issue: z.core.$ZodIssue, _input: unknown, unknownKey?: string): string {
+  if (unknownKey !== undefined) {
+    const allowed = allowedKeysAt(issue.path);
+    const suggestion = suggestKey(unknownKey, allowed);
+    if (suggestion) return `did you mean ${JSON.stringify(suggestion)}?`;
+    return allowed.length > 0 ? `allowed fields here: ${allowed.join(', ')}` : 'remove this field';
+  }
+  const field = [...issue.path].reverse().find((k): k is string => typeof k === 'string');
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `add the required field ${JSON.stringify(field)}`;
+  return (field && FIELD_HINTS[field]) ?? 'see the topology reference in README.md';
+}

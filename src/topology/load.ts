@@ -1,0 +1,88 @@
+// Reads a topology file (YAML or JSON), runs both validation layers and returns the resolved
+// model, or throws one BirdctlError that lists every problem found.
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BirdctlError, type Problem } from '../errors.ts';
+import { checkTopology } from './checks.ts';
+import { resolveInterfaces, resolveRouterIds } from './derive.ts';
+import type { Topology } from './model.ts';
+import { topologySchema } from './schema.ts';
+import { formatPath, hintForIssue } from './hints.ts';
+
+function invalid(source: string, problems: Problem[]): BirdctlError {
+  return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
+}
+
+/** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
+function parseText(text: string, source: string): unknown {
+  if (source.endsWith('.json')) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw invalid(source, [{ path: '', message: `JSON syntax error: ${(error as Error).message}`, hint: 'check the file with a JSON linter, or write it as YAML' }]);
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw invalid(
+      source,
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`,
+        hint: 'fix the YAML syntax (indentation, a missing colon or quote) at that position',
+      })),
+    );
+  }
+  return doc.toJS();
+}
+
+function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: `unknown field ${JSON.stringify(key)}`,
+        hint: hintForIssue(issue, input, key),
+      }));
+    }
+    return [{ path: formatPath(issue.path), message: issue.message, hint: hintForIssue(issue, input) }];
+  });
+}
+
+/** Validates an already-parsed document. `source` names it in messages. */
+export function parseTopology(document: unknown, source = '<inline>'): Topology {
+  const result = topologySchema.safeParse(document);
+  if (!result.success) throw invalid(source, schemaProblems(result.error, document));
+  const input = result.data;
+  const topology: Topology = {
+    source,
+    apiVersion: input.apiVersion,
+    cluster: input.cluster,
+    ipPools: input.ipPools,
+    nodes: resolveRouterIds(input.nodes),
+    peers: input.peers,
+    endpoints: resolveInterfaces(input.endpoints),
+  };
+  const problems = checkTopology(topology);
+  if (problems.length > 0) throw invalid(source, problems);
+  return topology;
+}
+
+export function parseTopologyText(text: string, source: string): Topology {
+  return parseTopology(parseText(text, source), source);
+}
+
+export async function loadTopology(file: string): Promise<Topology> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: ${reason}`, {
+      hint: 'pass the path of a topology file, for example topology/example.yaml',
+      cause: error,
+    });
+  }
+  return parseTopologyText(text, file);
+}

@@ -1,0 +1,152 @@
+// Layer one of validation: the shape of every field of the v1 topology format (DESIGN.md §5).
+// Objects are strict, so a misspelt key is an error rather than a silently ignored setting.
+// Every string that can reach bird6.conf, dnsmasq.conf or a command line is constrained here to
+// characters that cannot change the structure of those files.
+import { z } from 'zod';
+import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
+import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind } from './ipv6.ts';
+
+export const API_VERSION = 'bird6-controller/v1';
+
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no slash, no whitespace. */
+const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+/** TCP-MD5 keys are at most 80 bytes; quotes and backslashes would end BIRD's string early. */
+const PASSWORD_RE = /^[\x21\x23-\x5b\x5d-\x7e]{1,80}$/;
+
+export const name = (what: string) =>
+  z.string().regex(NAME_RE, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a valid ${what} name: use 1-63 lower-case letters, digits and '-', starting with a letter or digit`,
+  });
+
+/** A unicast IPv6 host address, returned in canonical form. */
+const hostAddress = z.string().transform((text, ctx) => {
+  const value = parseIPv6(text);
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IPv6 address` });
+    return z.NEVER;
+  }
+  const special = specialIPv6Kind(value);
+  if (special !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is ${special}, not a routable host address` });
+    return z.NEVER;
+  }
+  return canonicalIPv6(text)!;
+});
+
+const prefix = z.string().transform((text, ctx) => {
+  const parsed = parsePrefix(text);
+  if (parsed === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IPv6 prefix such as fd00:10::/48` });
+    return z.NEVER;
+  }
+  if (parsed.hostBitsSet) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(text)} has bits set after the prefix length; did you mean ${formatPrefix(parsed)}?`,
+    });
+    return z.NEVER;
+  }
+  return formatPrefix(parsed);
+});
+
+const dottedQuad = (what: string) =>
+  z.string().superRefine((text, ctx) => {
+    const value = parseIPv4(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a dotted-quad ${what} such as 10.255.0.1` });
+      return;
+    }
+    const reason = reservedRouterIdReason(value);
+    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${JSON.stringify(text)} cannot be used: ${reason}` });
+  });
+
+const asNumber = z
+  .number({ error: (issue) => `AS number must be a number, got ${JSON.stringify(issue.input)}` })
+  .int({ error: (issue) => `AS number ${JSON.stringify(issue.input)} must be a whole number` })
+  .min(1, { error: (issue) => `AS number ${JSON.stringify(issue.input)} is out of range 1..4294967295` })
+  .max(4294967295, { error: (issue) => `AS number ${JSON.stringify(issue.input)} is out of range 1..4294967295` });
+
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const password = z.string().regex(PASSWORD_RE, {
+  error: () => 'password must be 1-80 printable ASCII characters without spaces, quotes or backslashes',
+});
+
+const interfaceName = z.string().regex(INTERFACE_RE, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a usable interface name: at most 15 characters of letters, digits, '_', '.' and '-'`,
+});
+
+const mac = z
+  .string()
+  .regex(MAC_RE, { error: (issue) => `${JSON.stringify(issue.input)} is not a MAC address such as 02:00:00:00:00:10` })
+  .transform((text) => text.toLowerCase());
+
+const clusterBgp = z.strictObject({
+  holdTime: seconds(3, 65535).default(6),
+  keepaliveTime: seconds(1, 21845).default(2),
+  connectRetryTime: seconds(1, 65535).default(1),
+  gracefulRestart: z.boolean().default(true),
+  password: password.optional(),
+});
+
+const cluster = z.strictObject({
+  name: name('cluster'),
+  asNumber,
+  nodeToNodeMesh: z.boolean().default(true),
+  bgp: clusterBgp.default(() => clusterBgp.parse({})),
+});
+
+const ipPool = z.strictObject({ cidr: prefix });
+
+const node = z.strictObject({
+  name: name('node'),
+  address: hostAddress,
+  routerId: dottedQuad('router ID').optional(),
+  asNumber: asNumber.optional(),
+  routeReflector: z.strictObject({ clusterId: dottedQuad('cluster ID') }).optional(),
+  routeReflectorClient: z.strictObject({ clusterId: dottedQuad('cluster ID') }).optional(),
+});
+
+const peer = z.strictObject({
+  name: name('peer'),
+  address: hostAddress,
+  asNumber,
+  node: name('node').optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  password: password.optional(),
+  passive: z.boolean().optional(),
+  multihop: z.number().int().min(1).max(255).optional(),
+  nextHop: z.enum(['self', 'keep']).default('self'),
+});
+
+const endpoint = z.strictObject({
+  name: name('endpoint'),
+  node: name('node'),
+  kind: z.enum(['container', 'vm']),
+  addresses: z.array(hostAddress).min(1, { error: 'an endpoint needs at least one address' }),
+  interface: interfaceName.optional(),
+  mac: mac.optional(),
+  netns: z
+    .string()
+    .regex(NETNS_RE, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a usable network namespace name: letters, digits, '_', '.' and '-'`,
+    })
+    .optional(),
+});
+
+export const topologySchema = z.strictObject({
+  apiVersion: z.literal(API_VERSION, { error: (issue) => `apiVersion must be "${API_VERSION}", got ${JSON.stringify(issue.input)}` }),
+  cluster,
+  ipPools: z.array(ipPool).default([]),
+  nodes: z.array(node).min(1, { error: 'the topology has no nodes: add at least one under nodes' }),
+  peers: z.array(peer).default([]),
+  endpoints: z.array(endpoint).default([]),
+});
+
+/** The topology as written, after the shape checks (addresses canonical, defaults filled in). */
+export type TopologyInput = z.output<typeof topologySchema>;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalIPv6, formatIPv6, parseIPv6, parsePrefix, prefixesOverlap } from '../../src/topology/ipv6.ts';
+
+describe('IPv6 canonical form', () => {
+  it.each([
+    ['fd00:0::0001', 'fd00::1'],
+    ['FD00:EC:0:0:0:0:0:2', 'fd00:ec::2'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['::ffff:10.0.0.1', '::ffff:a00:1'],
+    ['0:0:0:0:0:0:0:0', '::'],
+    ['1:0:2:0:3:0:4:0', '1:0:2:0:3:0:4:0'],
+  ])('%s is %s', (input, expected) => {
+    expect(canonicalIPv6(input)).toBe(expected);
+  });
+
+  it('refuses text that is not an address, and zones', () => {
+    expect(parseIPv6('fd00::zz')).toBeUndefined();
+    expect(parseIPv6('fe80::1%eth0')).toBeUndefined();
+    expect(parseIPv6('10.0.0.1')).toBeUndefined();
+  });
+
+  it('orders on the numeric value', () => {
+    expect(parseIPv6('fd00::a')! < parseIPv6('fd00::10')!).toBe(true);
+    expect(formatIPv6(parseIPv6('fd00::10')!)).toBe('fd00::10');
+  });
+
+  it('parses prefixes and detects host bits and overlaps', () => {
+    expect(parsePrefix('fd00:10::/48')).toMatchObject({ length: 48, hostBitsSet: false });
+    expect(parsePrefix('fd00:10::1/48')?.hostBitsSet).toBe(true);
+    expect(parsePrefix('fd00::/129')).toBeUndefined();
+    expect(prefixesOverlap(parsePrefix('fd00:10::/48')!, parsePrefix('fd00:10:0:1::/64')!)).toBe(true);
+    expect(prefixesOverlap(parsePrefix('fd00:10::/48')!, parsePrefix('fd00:11::/48')!)).toBe(false);
+  });
+});
