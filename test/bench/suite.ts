@@ -1,0 +1,26 @@
+// The shape of one benchmark suite: it measures and returns a markdown section.
+export interface BenchSuite {
+  /** short name for `npm run bench -- NAME` */
+  name: string;
+  title: string;
+  run(): Promise<string>;
+}
+
+/** Median and 95th percentile of a list of durations. */
+export function percentiles(values: readonly number[]): { p50: number; p95: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p95: at(0.95), min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** Runs `fn` `runs` times after one warm-up and returns the median wall time in milliseconds. */
+export async function medianMs(runs: number, fn: () => unknown): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const start = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return percentiles(times).p50;
+}

@@ -1,0 +1,4 @@
+// Every benchmark suite `npm run bench` knows, one line each.
+import type { BenchSuite } from './suite.ts';
+
+export const SUITES: readonly BenchSuite[] = [];
