@@ -161,6 +161,18 @@ const routeReflectorRoles: Rule = (t) => {
   });
 };
 
+/** Route reflection is iBGP only: bird6 refuses `rr client` on a session between different ASes. */
+const routeReflectionWithinOneAs: Rule = (t) => {
+  const asOf = (n: Topology['nodes'][number]) => n.asNumber ?? t.cluster.asNumber;
+  return t.nodes.flatMap((n, i) => {
+    const clusterId = n.routeReflectorClient?.clusterId;
+    const reflector = t.nodes.find((r) => clusterId !== undefined && r.routeReflector?.clusterId === clusterId && asOf(r) !== asOf(n));
+    return reflector === undefined
+      ? []
+      : [{ path: `nodes[${i}].asNumber`, message: `route reflector client ${q(n.name)} is in AS ${asOf(n)} but its reflector ${q(reflector.name)} is in AS ${asOf(reflector)}`, hint: 'a route reflector and its clients must share one AS number' }];
+  });
+};
+
 const timers: Rule = (t) =>
   t.cluster.bgp.keepaliveTime < t.cluster.bgp.holdTime
     ? []
@@ -178,6 +190,7 @@ const RULES: readonly Rule[] = [
   vmMacs,
   netnsOnlyForContainers,
   routeReflectorRoles,
+  routeReflectionWithinOneAs,
   timers,
 ];
 
