@@ -40,11 +40,12 @@ function nodePairType(topology: Topology, self: NodeSpec, other: NodeSpec): Peer
 
 function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
   const selfValue = parseIPv6(self.address)!;
-  return topology.nodes.flatMap((other) => {
-    if (other.name === self.name) return [];
+  const sessions: BgpSession[] = [];
+  for (const other of topology.nodes) {
+    if (other.name === self.name) continue;
     const peerType = nodePairType(topology, self, other);
-    if (peerType === undefined) return [];
-    return [{
+    if (peerType === undefined) continue;
+    sessions.push({
       protocol: protocolName(peerType, other.address),
       peerType,
       peerName: other.name,
@@ -59,8 +60,9 @@ function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
       nextHop: undefined,
       rrClient: peerType === 'route reflector client',
       rrClusterId: peerType === 'route reflector client' ? self.routeReflector!.clusterId : undefined,
-    }];
-  });
+    });
+  }
+  return sessions;
 }
 
 function explicitSessions(topology: Topology, self: NodeSpec): BgpSession[] {
