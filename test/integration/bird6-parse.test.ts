@@ -9,7 +9,7 @@ import { render } from '../../src/render/render.ts';
 import { parseTopology } from '../../src/topology/index.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { randomTopology } from '../support/random-topology.ts';
-import { GOLDEN_DIR } from '../render/golden.test.ts';
+import { GOLDEN_DIR } from '../support/examples.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bird6-parse-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,13 +2,10 @@
 // Regenerate after an intended change with UPDATE_GOLDEN=1 and review the diff.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/render/render.ts';
 import { loadTopology } from '../../src/topology/index.ts';
-import { EXAMPLE_TOPOLOGIES } from '../support/examples.ts';
-
-export const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
+import { EXAMPLE_TOPOLOGIES, GOLDEN_DIR } from '../support/examples.ts';
 
 describe.each(EXAMPLE_TOPOLOGIES)('golden configs of %s', (file) => {
   it('match every node', async () => {
