@@ -8,7 +8,7 @@ import { checkTopology } from './checks.ts';
 import { resolveInterfaces, resolveRouterIds } from './derive.ts';
 import type { Topology } from './model.ts';
 import { topologySchema } from './schema.ts';
-import { formatPath, hintForIssue } from './hints.ts';
+import { formatPath, hintForIssue, isMissingField } from './hints.ts';
 
 function invalid(source: string, problems: Problem[]): BirdctlError {
   return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
@@ -46,7 +46,10 @@ function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
         hint: hintForIssue(issue, input, key),
       }));
     }
-    return [{ path: formatPath(issue.path), message: issue.message, hint: hintForIssue(issue, input) }];
+    const path = formatPath(issue.path);
+    // zod's own words for an absent field ("expected string, received undefined") hide the point.
+    const message = isMissingField(issue, input) ? `required field ${JSON.stringify(String(issue.path.at(-1)))} is missing` : issue.message;
+    return [{ path, message, hint: hintForIssue(issue, input) }];
   });
 }
 
