@@ -14,13 +14,25 @@ function invalid(source: string, problems: Problem[]): BirdctlError {
   return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
 }
 
+/** Node 20's JSON.parse names only a character offset ("at position 10"); operators count lines. */
+function jsonErrorPosition(message: string, text: string): string {
+  const match = / at position (\d+)/.exec(message);
+  const lines = text.slice(0, match ? Number(match[1]) : text.length).split('\n');
+  return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
+}
+
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
 function parseText(text: string, source: string): unknown {
   if (source.endsWith('.json')) {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw invalid(source, [{ path: '', message: `JSON syntax error: ${(error as Error).message}`, hint: 'check the file with a JSON linter, or write it as YAML' }]);
+      const { message } = error as Error;
+      throw invalid(source, [{
+        path: '',
+        message: `JSON syntax error at ${jsonErrorPosition(message, text)}: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+        hint: 'check the file with a JSON linter, or write it as YAML',
+      }]);
     }
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -29,7 +41,8 @@ function parseText(text: string, source: string): unknown {
       source,
       doc.errors.map((e) => ({
         path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`,
+        // prettyErrors appends " at line L, column C:" and a code excerpt; the position is said once, first.
+        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '')}`,
         hint: 'fix the YAML syntax (indentation, a missing colon or quote) at that position',
       })),
     );
