@@ -28,7 +28,8 @@ function deriveRouterId(address: string, taken: Set<number>): number {
 export function resolveRouterIds(nodes: TopologyInput['nodes']): NodeSpec[] {
   const taken = new Set(nodes.flatMap((n) => (n.routerId === undefined ? [] : [parseIPv4(n.routerId)!])));
   const derived = new Map<string, string>();
-  for (const n of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+  // Code-unit order, not localeCompare: every host must derive the same IDs whatever its locale.
+  for (const n of [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (n.routerId !== undefined) continue;
     const value = deriveRouterId(n.address, taken);
     taken.add(value);
