@@ -2,6 +2,7 @@
 // Each rule is a small function returning Problems with the exact path of the offending field,
 // the value it holds and a hint; all rules run, so the user sees every mistake at once.
 import type { Problem } from '../errors.ts';
+import { suggestKey } from './hints.ts';
 import { parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
 
@@ -116,9 +117,17 @@ const knownNodeReferences: Rule = (t) => {
   return refs.flatMap(({ node, path }) =>
     node === undefined || names.has(node)
       ? []
-      : [{ path, message: `node ${q(node)} is not defined`, hint: `use one of: ${[...names].join(', ')}` }],
+      : [{ path, message: `node ${q(node)} is not defined`, hint: unknownNodeHint(node, [...names]) }],
   );
 };
+
+/** A did-you-mean when a name is close; otherwise a few names, not all thousand of a large cluster. */
+function unknownNodeHint(node: string, names: string[]): string {
+  const near = suggestKey(node, names);
+  if (near !== undefined) return `did you mean ${q(near)}?`;
+  const shown = names.slice(0, 10).join(', ');
+  return names.length > 10 ? `use one of the names under nodes, such as ${shown}` : `use one of: ${shown}`;
+}
 
 const uniqueInterfacesPerNode: Rule = (t) =>
   duplicates(
