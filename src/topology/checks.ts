@@ -175,21 +175,27 @@ const timers: Rule = (t) =>
     ? []
     : [{ path: 'cluster.bgp.keepaliveTime', message: `keepalive time ${t.cluster.bgp.keepaliveTime} must be shorter than hold time ${t.cluster.bgp.holdTime}`, hint: 'keepalive is usually a third of the hold time' }];
 
-const RULES: readonly Rule[] = [
-  duplicateNames,
-  duplicateAddresses,
-  duplicateRouterIds,
-  overlappingPools,
-  endpointsInPools,
-  nodesOutsidePools,
-  knownNodeReferences,
-  uniqueInterfacesPerNode,
-  vmMacs,
-  netnsOnlyForContainers,
-  routeReflectorRoles,
-  timers,
+/**
+ * `searches` names the parts a rule concludes from an absence in ("no such node", "outside every
+ * pool"): such a rule is only sound when those parts are complete. The other rules find something
+ * present (a duplicate, an overlap) and hold for any subset of the topology.
+ */
+const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
+  { rule: duplicateNames },
+  { rule: duplicateAddresses },
+  { rule: duplicateRouterIds },
+  { rule: overlappingPools },
+  { rule: endpointsInPools, searches: ['ipPools'] },
+  { rule: nodesOutsidePools },
+  { rule: knownNodeReferences, searches: ['nodes'] },
+  { rule: uniqueInterfacesPerNode },
+  { rule: vmMacs },
+  { rule: netnsOnlyForContainers },
+  { rule: routeReflectorRoles, searches: ['nodes'] },
+  { rule: timers, searches: ['cluster'] },
 ];
 
-export function checkTopology(topology: Topology): Problem[] {
-  return RULES.flatMap((rule) => rule(topology));
+/** `incomplete` names the top-level parts that lost entries to schema errors (see load.ts). */
+export function checkTopology(topology: Topology, incomplete: ReadonlySet<string> = new Set()): Problem[] {
+  return RULES.filter(({ searches = [] }) => !searches.some((part) => incomplete.has(part))).flatMap(({ rule }) => rule(topology));
 }

@@ -7,7 +7,7 @@ import { BirdctlError, type Problem } from '../errors.ts';
 import { checkTopology } from './checks.ts';
 import { resolveInterfaces, resolveRouterIds } from './derive.ts';
 import type { Topology } from './model.ts';
-import { topologySchema } from './schema.ts';
+import { API_VERSION, partSchemas, topologySchema } from './schema.ts';
 import { formatPath, hintForIssue, isMissingField } from './hints.ts';
 
 function invalid(source: string, problems: Problem[]): BirdctlError {
@@ -66,10 +66,54 @@ function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
   });
 }
 
+/**
+ * When the schema refuses the document, the whole-topology rules still run on every entry that
+ * did parse, so a typo in one node does not hide a duplicate address in two others. Paths are
+ * renumbered to the entries' places in the file; rules that conclude from an absence skip the
+ * parts that lost entries (checkTopology's `incomplete`).
+ */
+function checksOnValidParts(document: unknown, issues: readonly z.core.$ZodIssue[], source: string): Problem[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const doc = document as Record<string, unknown>;
+  const places: Record<string, number[]> = {};
+  const salvage = <T>(list: 'ipPools' | 'nodes' | 'peers' | 'endpoints', schema: z.ZodType<T>): T[] => {
+    const kept: T[] = [];
+    places[list] = [];
+    (Array.isArray(doc[list]) ? (doc[list] as unknown[]) : []).forEach((entry, index) => {
+      const result = schema.safeParse(entry);
+      if (result.success) {
+        kept.push(result.data);
+        places[list]!.push(index);
+      }
+    });
+    return kept;
+  };
+  const cluster = partSchemas.cluster.safeParse(doc.cluster);
+  const topology: Topology = {
+    source,
+    apiVersion: API_VERSION,
+    // Only the timer rule reads the cluster, and it is skipped when the cluster did not parse.
+    cluster: cluster.success ? cluster.data : partSchemas.cluster.parse({ name: 'unparsed', asNumber: 1 }),
+    ipPools: salvage('ipPools', partSchemas.ipPools),
+    nodes: resolveRouterIds(salvage('nodes', partSchemas.nodes)),
+    peers: salvage('peers', partSchemas.peers),
+    endpoints: resolveInterfaces(salvage('endpoints', partSchemas.endpoints)),
+  };
+  // An unknown top-level key may be a misspelt part (`ippools`), whose entries are then all missing.
+  const incomplete = new Set(
+    issues.flatMap((issue) => (issue.path.length > 0 ? [String(issue.path[0])] : issue.code === 'unrecognized_keys' ? Object.keys(partSchemas) : [])),
+  );
+  const renumber = (text: string) =>
+    text.replace(/\b(ipPools|nodes|peers|endpoints)\[(\d+)\]/g, (_, list: string, i: string) => `${list}[${places[list]![Number(i)]}]`);
+  return checkTopology(topology, incomplete).map((p) => ({ ...p, path: renumber(p.path), message: renumber(p.message) }));
+}
+
 /** Validates an already-parsed document. `source` names it in messages. */
 export function parseTopology(document: unknown, source = '<inline>'): Topology {
   const result = topologySchema.safeParse(document);
-  if (!result.success) throw invalid(source, schemaProblems(result.error, document));
+  if (!result.success) {
+    throw invalid(source, [...schemaProblems(result.error, document), ...checksOnValidParts(document, result.error.issues, source)]);
+  }
   const input = result.data;
   const topology: Topology = {
     source,

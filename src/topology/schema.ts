@@ -143,6 +143,9 @@ const endpoint = z.strictObject({
     .optional(),
 });
 
+/** The parts of the document that the loader can still check one by one when the whole fails. */
+export const partSchemas = { cluster, ipPools: ipPool, nodes: node, peers: peer, endpoints: endpoint };
+
 export const topologySchema = z.strictObject({
   apiVersion: z.literal(API_VERSION, { error: (issue) => `apiVersion must be "${API_VERSION}", got ${JSON.stringify(issue.input)}` }),
   cluster,
