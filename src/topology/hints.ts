@@ -97,7 +97,8 @@ function valueAt(input: unknown, path: readonly PathKey[]): unknown {
  * "missing", and telling the user to add it would send them looking in the wrong place.
  */
 export function isMissingField(issue: z.core.$ZodIssue, input: unknown): boolean {
-  return issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+  // invalid_value is what an absent enum or literal (kind, apiVersion) produces.
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
 }
 
 export function hintForIssue(issue: z.core.$ZodIssue, input: unknown, unknownKey?: string): string {
@@ -109,6 +110,7 @@ export function hintForIssue(issue: z.core.$ZodIssue, input: unknown, unknownKey
   }
   if (issue.path.length === 0) return `the file must be a mapping that starts with apiVersion: ${API_VERSION}`;
   const field = [...issue.path].reverse().find((k): k is string => typeof k === 'string');
-  if (isMissingField(issue, input)) return `add the required field ${JSON.stringify(field)}`;
-  return (field && FIELD_HINTS[field]) ?? 'see the topology reference in README.md';
+  const fieldHint = field === undefined ? undefined : FIELD_HINTS[field];
+  if (isMissingField(issue, input)) return `add the required field ${JSON.stringify(field)}${fieldHint ? `; ${fieldHint}` : ''}`;
+  return fieldHint ?? 'see the topology reference in README.md';
 }
