@@ -14,11 +14,16 @@ function invalid(source: string, problems: Problem[]): BirdctlError {
   return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
 }
 
-/** Node 20's JSON.parse names only a character offset ("at position 10"); operators count lines. */
-function jsonErrorPosition(message: string, text: string): string {
-  const match = / at position (\d+)/.exec(message);
-  const lines = text.slice(0, match ? Number(match[1]) : text.length).split('\n');
-  return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
+/**
+ * Node 20's JSON.parse names a character offset ("in JSON at position 10"), which is turned into
+ * a line and column, or for an unexpected token only quotes a multi-line excerpt of the file,
+ * which is dropped so that every problem stays on one line.
+ */
+function jsonSyntaxError(message: string, text: string): string {
+  const match = / in JSON at position (\d+).*$/s.exec(message);
+  if (!match) return `JSON syntax error: ${message.replace(/, (\.\.\.)?".*$/s, '').split('\n')[0]}`;
+  const lines = text.slice(0, Number(match[1])).split('\n');
+  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${message.slice(0, match.index)}`;
 }
 
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
@@ -27,10 +32,9 @@ function parseText(text: string, source: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      const { message } = error as Error;
       throw invalid(source, [{
         path: '',
-        message: `JSON syntax error at ${jsonErrorPosition(message, text)}: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+        message: jsonSyntaxError((error as Error).message, text),
         hint: 'check the file with a JSON linter, or write it as YAML',
       }]);
     }
