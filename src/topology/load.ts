@@ -15,15 +15,15 @@ function invalid(source: string, problems: Problem[]): BirdctlError {
 }
 
 /**
- * Node 20's JSON.parse names a character offset ("in JSON at position 10"), which is turned into
+ * Node 20's JSON.parse names a character offset ("at position 10"), which is turned into
  * a line and column, or for an unexpected token only quotes a multi-line excerpt of the file,
  * which is dropped so that every problem stays on one line.
  */
 function jsonSyntaxError(message: string, text: string): string {
-  const match = / in JSON at position (\d+).*$/s.exec(message);
+  const match = / at position (\d+).*$/s.exec(message);
   if (!match) return `JSON syntax error: ${message.replace(/, (\.\.\.)?".*$/s, '').split('\n')[0]}`;
   const lines = text.slice(0, Number(match[1])).split('\n');
-  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${message.slice(0, match.index)}`;
+  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${message.slice(0, match.index).replace(/ in JSON$/, '')}`;
 }
 
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
