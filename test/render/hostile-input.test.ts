@@ -82,7 +82,7 @@ describe('hostile strings', () => {
         topology = parseTopology(doc);
       } catch (error) {
         expect((error as BirdctlError).problems.map((p) => p.path), value).toContain(path);
-        expect(value).toMatch(/["\\\n ]/);
+        expect(value).toMatch(/["'\\\n ]/);
         continue;
       }
       for (const node of ['a', 'b']) {
