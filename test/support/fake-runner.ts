@@ -10,7 +10,8 @@ export interface RecordedRun {
 
 export class FakeRunner implements Runner {
   readonly runs: RecordedRun[] = [];
-  readonly starts: Array<{ file: string; args: readonly string[]; options: StartOptions | undefined }> = [];
+  /** Every started child; `process.kill()` makes it exit, as a crash would. */
+  readonly starts: Array<{ file: string; args: readonly string[]; options: StartOptions | undefined; process: RunningProcess }> = [];
 
   constructor(private readonly handler: (call: RecordedRun) => Partial<RunResult> = () => ({})) {}
 
@@ -21,9 +22,10 @@ export class FakeRunner implements Runner {
   }
 
   start(file: string, args: readonly string[], options?: StartOptions): RunningProcess {
-    this.starts.push({ file, args, options });
     let finish: (code: number | null) => void = () => {};
     const exited = new Promise<number | null>((resolve) => (finish = resolve));
-    return { pid: 100000 + this.starts.length, exited, kill: () => finish(null) };
+    const process: RunningProcess = { pid: 100000 + this.starts.length + 1, exited, kill: () => finish(null) };
+    this.starts.push({ file, args, options, process });
+    return process;
   }
 }
