@@ -1,0 +1,20 @@
+# One cluster node: bird6 (BIRD 1.6.8) supervised by `birdctl agent`. Built by compose.yaml
+# (`birdctl compose FILE`). Debian 12's own nodejs is 18, so the base is the official Node 20
+# image on bookworm, with BIRD, iproute2 and dnsmasq from Debian.
+FROM node:20-bookworm-slim
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bird iproute2 dnsmasq-base iputils-ping \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /run/bird /etc/bird /etc/birdctl
+
+WORKDIR /opt/bird6-controller
+# Dependencies first, so a source change does not reinstall them.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bird-templates ./bird-templates
+COPY src ./src
+RUN ln -s /opt/bird6-controller/src/cli/birdctl.mjs /usr/local/bin/birdctl
+
+# The agent writes /etc/bird/bird6.conf and bird6 listens on /run/bird/bird6.ctl (compose.yaml's command).
+CMD ["birdctl", "--help"]

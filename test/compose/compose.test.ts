@@ -1,0 +1,145 @@
+// The compose deployment: the committed compose.yaml is exactly what `birdctl compose` prints for
+// the example, Debian's docker-compose accepts what we generate, and what its validator does not
+// check (network references, the agent's arguments, the address plan) is checked here.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { execaRunner } from '../../src/exec.ts';
+import { runCli } from '../../src/cli/main.ts';
+import { composeYaml, CONTAINER_PATHS } from '../../src/lab/compose.ts';
+import { freeGatewayAddress, nodeSubnet } from '../../src/lab/subnet.ts';
+import { loadTopology, parseTopology } from '../../src/topology/index.ts';
+import { describeIntegration } from '../support/integration.ts';
+import { EXAMPLE_TOPOLOGIES } from '../support/examples.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'compose-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Service {
+  networks: Record<string, { ipv6_address: string }>;
+  cap_add: string[];
+  sysctls: Record<string, number>;
+  volumes: Array<{ source: string; target: string; read_only: boolean }>;
+  command: string[];
+  healthcheck: { test: string[] };
+  build: { context: string; dockerfile: string };
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  networks: Record<string, { enable_ipv6: boolean; ipam: { config: Array<{ subnet: string; gateway: string }> } }>;
+}
+
+async function generate(file: string, composeDir = REPO): Promise<string> {
+  return composeYaml(await loadTopology(resolve(composeDir, file)), { topologyFile: file, composeDir });
+}
+
+function context() {
+  return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
+}
+
+describe('birdctl compose', () => {
+  it('committed compose.yaml is exactly what birdctl compose topology/example.yaml prints', async () => {
+    expect(readFileSync(join(REPO, 'compose.yaml'), 'utf8')).toBe(await generate('topology/example.yaml'));
+  });
+
+  it('every network a service names is defined, IPv6-enabled, and its subnet holds the node addresses', async () => {
+    for (const file of EXAMPLE_TOPOLOGIES) {
+      const compose = parse(await generate(file)) as ComposeFile;
+      const topology = await loadTopology(file);
+      expect(Object.keys(compose.services).sort()).toEqual(topology.nodes.map((n) => n.name).sort());
+      for (const [name, service] of Object.entries(compose.services)) {
+        for (const network of Object.keys(service.networks)) {
+          expect(compose.networks, `${file}: ${name} names network ${network}`).toHaveProperty(network);
+          expect(compose.networks[network]!.enable_ipv6).toBe(true);
+        }
+        const node = topology.nodes.find((n) => n.name === name)!;
+        expect(Object.values(service.networks).map((n) => n.ipv6_address)).toEqual([node.address]);
+      }
+      const [ipam] = Object.values(compose.networks).flatMap((n) => n.ipam.config);
+      expect(ipam!.subnet).toBe('fd00:ec::/64');
+      const taken = [...topology.nodes, ...topology.peers].map((x) => x.address);
+      expect(taken).not.toContain(ipam!.gateway);
+    }
+  });
+
+  it('each service runs the agent for its own node with bird6, the topology read-only, the capabilities, sysctls and a status healthcheck', async () => {
+    const compose = parse(await generate('topology/example.yaml')) as ComposeFile;
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+      expect(service.cap_add.sort()).toEqual(['NET_ADMIN', 'NET_RAW']);
+      expect(service.sysctls).toEqual({
+        'net.ipv6.conf.all.forwarding': 1,
+        'net.ipv6.conf.all.accept_dad': 0,
+        'net.ipv6.conf.default.accept_dad': 0,
+      });
+      expect(service.volumes).toEqual([{ type: 'bind', source: './topology/example.yaml', target: '/etc/birdctl/topology.yaml', read_only: true }]);
+      expect(service.command).toEqual([
+        'birdctl', 'agent', '/etc/birdctl/topology.yaml', '--node', name,
+        '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird',
+      ]);
+      expect(service.healthcheck.test).toEqual(['CMD', 'birdctl', 'status', '--socket', CONTAINER_PATHS.socket]);
+    }
+  });
+
+  it('a topology path full of YAML syntax reaches the file only as a quoted value', async () => {
+    const dir = join(scratch, 'odd');
+    const name = 'a: b #c\n- "d\'.yaml';
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    copyFileSync(join(REPO, 'topology/example.yaml'), join(dir, name));
+    const compose = parse(await generate(name, dir)) as ComposeFile;
+    expect(Object.keys(compose)).toEqual(['version', 'services', 'networks']);
+    expect(compose.services.node1!.volumes[0]!.source).toBe(`./${name}`);
+  });
+
+  it('refuses nodes outside one /64, naming each and the subnet (exit 2)', async () => {
+    const file = join(scratch, 'split.yaml');
+    writeFileSync(file, readFileSync(join(REPO, 'topology/example.yaml'), 'utf8').replace('fd00:ec::3', 'fd00:ed::3'));
+    await expect(runCli(['compose', file], context())).rejects.toMatchObject({
+      code: 'TOPOLOGY_INVALID',
+      exitCode: 2,
+      problems: [expect.objectContaining({ path: 'nodes[2].address', message: expect.stringContaining('outside fd00:ec::/64') })],
+    });
+  });
+
+  it('the gateway avoids every node and peer address, even at the top of the /64', () => {
+    const topology = parseTopology({
+      apiVersion: 'bird6-controller/v1',
+      cluster: { name: 't', asNumber: 64512 },
+      ipPools: [{ cidr: 'fd00:10::/48' }],
+      nodes: [
+        { name: 'a', address: 'fd00:ec::ffff:ffff:ffff:fffe' },
+        { name: 'b', address: 'fd00:ec::ffff:ffff:ffff:fffd' },
+      ],
+      peers: [{ name: 'tor', address: 'fd00:ec::ffff:ffff:ffff:fffc', asNumber: 65001 }],
+    });
+    expect(freeGatewayAddress(topology, nodeSubnet(topology))).toBe('fd00:ec::ffff:ffff:ffff:fffb');
+  });
+});
+
+describeIntegration('docker-compose validates the generated files', { binaries: ['docker-compose'] }, () => {
+  it('accepts the committed compose.yaml and the file of every example topology', async () => {
+    const files = [join(REPO, 'compose.yaml')];
+    for (const topology of EXAMPLE_TOPOLOGIES) {
+      const out = join(scratch, `${topology.split('/').pop()}.compose.yaml`);
+      writeFileSync(out, await generate(topology));
+      files.push(out);
+    }
+    for (const file of files) {
+      const result = await execaRunner.run('docker-compose', ['-f', file, 'config', '-q']);
+      expect(result, file).toMatchObject({ exitCode: 0, stderr: '' });
+    }
+  });
+
+  it('is a real check: it refuses a service with an unknown key', async () => {
+    const broken = join(scratch, 'broken.yaml');
+    writeFileSync(broken, readFileSync(join(REPO, 'compose.yaml'), 'utf8').replace('    hostname: node1\n', '    hostname: node1\n    capabilities: [NET_ADMIN]\n'));
+    const result = await execaRunner.run('docker-compose', ['-f', broken, 'config', '-q']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/capabilities/);
+  });
+});
