@@ -23,6 +23,8 @@ const EXIT_BY_CODE = {
   COMMAND_FAILED: EXIT.failure,
   WRITE_FAILED: EXIT.failure,
   DATAPLANE: EXIT.failure,
+  LAB_RUNNING: EXIT.failure,
+  LAB_NOT_RUNNING: EXIT.failure,
   INTERNAL: EXIT.failure,
 } as const satisfies Record<string, ExitCodeValue>;
 export type ErrorCode = keyof typeof EXIT_BY_CODE;

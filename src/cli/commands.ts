@@ -1,7 +1,8 @@
 // Every birdctl command, in the order `birdctl --help` lists them.
 import type { Command } from './command.ts';
 import { composeCommand } from './compose.ts';
+import { labCommand } from './lab.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, composeCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, composeCommand, labCommand];

@@ -1,0 +1,92 @@
+// The lab's hands on the machine: commands that must succeed, and processes found and signalled
+// by PID. Signals are sent with `kill(1)` through the Runner (the only door to processes), and a
+// PID is only ever signalled when /proc shows it inside one of the lab's own namespaces, so a PID
+// recycled since a crash can never hit an unrelated process.
+import { readFileSync, statSync } from 'node:fs';
+import { BirdctlError } from '../errors.ts';
+import type { RunOptions, Runner } from '../exec.ts';
+
+/** Runs a command and returns its stdout; a non-zero exit is a COMMAND_FAILED error quoting stderr. */
+export async function must(runner: Runner, file: string, args: readonly string[], options?: RunOptions): Promise<string> {
+  const result = await runner.run(file, args, options);
+  if (result.exitCode !== 0) {
+    const where = options?.netns === undefined ? '' : ` (in namespace ${options.netns})`;
+    throw new BirdctlError('COMMAND_FAILED', `${file} ${args.join(' ')}${where} failed with exit code ${result.exitCode}: ${result.stderr.trim()}`, {
+      hint: 'see the message above; birdctl lab down removes whatever the lab had made so far',
+    });
+  }
+  return result.stdout;
+}
+
+/** The inode of a network namespace, from its bind mount or from a process's ns link. */
+function netnsInode(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+export function namespaceInode(netns: string): number | undefined {
+  return netnsInode(`/run/netns/${netns}`);
+}
+
+export function processNetnsInode(pid: number): number | undefined {
+  return netnsInode(`/proc/${pid}/ns/net`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    // A zombie still has a /proc entry; it is gone for our purposes.
+    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The PID a pid file holds, or undefined when it is missing or garbled. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's command name (`bird6`, `dnsmasq`), or undefined once it has gone. */
+export function processName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process in a namespace (`ip netns pids`); empty when the namespace is gone. */
+export async function pidsInNamespace(runner: Runner, netns: string): Promise<number[]> {
+  const result = await runner.run('ip', ['netns', 'pids', netns]);
+  if (result.exitCode !== 0) return [];
+  return result.stdout.split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+}
+
+export async function signal(runner: Runner, pids: readonly number[], sig: 'TERM' | 'KILL'): Promise<void> {
+  if (pids.length > 0) await runner.run('kill', [`-${sig}`, ...pids.map(String)]);
+}
+
+/**
+ * SIGTERM, then SIGKILL for whatever is still there after graceMs; resolves once all are gone
+ * (or after a last short wait: a process stuck in the kernel is reported by the caller's check).
+ */
+export async function terminate(runner: Runner, pids: readonly number[], graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  await signal(runner, pids, 'TERM');
+  const deadline = Date.now() + graceMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    alive = alive.filter(isAlive);
+  }
+  if (alive.length === 0) return;
+  await signal(runner, alive, 'KILL');
+  for (let i = 0; i < 40 && alive.some(isAlive); i += 1) await sleep(25);
+}

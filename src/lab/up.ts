@@ -1,0 +1,272 @@
+// `lab up`: builds the hosts of a topology in network namespaces on one machine and starts a real
+// `birdctl agent --bird` in each, then waits until BGP has carried every endpoint's /128 into every
+// host's kernel. Everything made is recorded in state.json before the next step, for `lab down`.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BirdctlError } from '../errors.ts';
+import type { Runner, RunningProcess } from '../exec.ts';
+import { sessionsOf } from '../render/sessions.ts';
+import { loadTopology, type Topology } from '../topology/index.ts';
+import { isAlive, must, pidsInNamespace, processName } from './host.ts';
+import { bgpSessions, globalAddresses, hostRoutes, isEstablished } from './observe.ts';
+import { planLab, type LabOptions, type LabPlan, type NodePlan, type VmPlan } from './plan.ts';
+import { StateRecorder } from './state.ts';
+
+/** Starts one node's agent in the node's namespace; the lab records and later stops it by PID. */
+export interface AgentLauncher {
+  start(node: NodePlan, topologyFile: string): RunningProcess;
+}
+
+const BIRDCTL = fileURLToPath(new URL('../cli/birdctl.mjs', import.meta.url));
+
+/** The real thing: `birdctl agent FILE --node NAME --config PATH --socket PATH --bird`, detached. */
+export function birdctlAgentLauncher(runner: Runner, env?: Record<string, string>): AgentLauncher {
+  return {
+    start(node, topologyFile) {
+      return runner.start(
+        process.execPath,
+        [BIRDCTL, 'agent', topologyFile, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird'],
+        { netns: node.netns, detached: true, logFile: node.agentLog, env },
+      );
+    },
+  };
+}
+
+export interface LabDeps {
+  runner: Runner;
+  launcher: AgentLauncher;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** progress lines while it works (the CLI prints them at once) */
+  progress?: (line: string) => void;
+}
+
+export interface UpOptions extends LabOptions {
+  topologyFile: string;
+  /** how long to wait for sessions and routes before failing (the lab stays up for inspection) */
+  timeoutMs: number;
+}
+
+export interface UpReport {
+  plan: LabPlan;
+  topology: Topology;
+  elapsedMs: number;
+  sessions: number;
+}
+
+export interface BuiltLab {
+  plan: LabPlan;
+  topology: Topology;
+  recorder: StateRecorder;
+  agents: Map<string, RunningProcess>;
+  started: number;
+}
+
+/** Claims the state dir, builds the namespaces and links, and starts the agents; does not wait. */
+export async function buildLab(options: LabOptions & { topologyFile: string }, deps: LabDeps): Promise<BuiltLab> {
+  const started = deps.now().getTime();
+  const topologyFile = resolve(options.topologyFile);
+  const topology = await loadTopology(topologyFile);
+  const plan = planLab(topology, options);
+  const recorder = StateRecorder.claim(options.stateDir, { prefix: options.prefix, topologyFile, startedAt: deps.now().toISOString() });
+  await buildHosts(plan, recorder, deps.runner);
+  deps.progress?.(`namespaces ready (${recorder.state.namespaces.length}); starting ${plan.nodes.length} agents`);
+
+  const agents = new Map<string, RunningProcess>();
+  for (const node of plan.nodes) {
+    const agent = deps.launcher.start(node, topologyFile);
+    agents.set(node.name, agent);
+    recorder.update((s) => s.processes.push({ role: `agent ${node.name}`, pid: agent.pid, netns: node.netns }));
+  }
+  return { plan, topology, recorder, agents, started };
+}
+
+export async function labUp(options: UpOptions, deps: LabDeps): Promise<UpReport> {
+  const lab = await buildLab(options, deps);
+  const sessions = await waitReady({ ...lab, deps, deadline: lab.started + options.timeoutMs });
+  lab.recorder.update((s) => (s.readyAt = deps.now().toISOString()));
+  return { plan: lab.plan, topology: lab.topology, elapsedMs: deps.now().getTime() - lab.started, sessions };
+}
+
+async function addNamespace(runner: Runner, recorder: StateRecorder, netns: string, sysctls: string[]): Promise<void> {
+  await must(runner, 'ip', ['netns', 'add', netns]);
+  recorder.update((s) => s.namespaces.push(netns));
+  // Before any link exists: addresses on links created later skip DAD, which bird6 needs.
+  await must(runner, 'sysctl', ['-qw', ...sysctls], { netns });
+  await must(runner, 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+}
+
+const NO_DAD = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
+const ROUTER = ['net.ipv6.conf.all.forwarding=1', ...NO_DAD];
+
+async function buildHosts(plan: LabPlan, recorder: StateRecorder, runner: Runner): Promise<void> {
+  const { switchNetns, bridge } = plan;
+  for (const dir of [...plan.nodes.map((n) => n.dir), ...plan.vms.map((v) => v.dir)]) {
+    mkdirSync(dir, { recursive: true });
+    recorder.update((s) => s.dirs.push(dir));
+  }
+  await addNamespace(runner, recorder, switchNetns, NO_DAD);
+  await must(runner, 'ip', ['-n', switchNetns, 'link', 'add', bridge, 'type', 'bridge']);
+  await must(runner, 'ip', ['-n', switchNetns, 'link', 'set', bridge, 'up']);
+
+  for (const node of plan.nodes) {
+    await addNamespace(runner, recorder, node.netns, ROUTER);
+    await must(runner, 'ip', ['-n', switchNetns, 'link', 'add', node.switchPort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns]);
+    await must(runner, 'ip', ['-n', switchNetns, 'link', 'set', node.switchPort, 'master', bridge, 'up']);
+    await must(runner, 'ip', ['-n', node.netns, '-6', 'addr', 'add', node.cidr, 'dev', 'eth0', 'nodad']);
+    await must(runner, 'ip', ['-n', node.netns, 'link', 'set', 'eth0', 'up']);
+    recorder.update((s) => s.nodes.push({ name: node.name, netns: node.netns, socket: node.socket, address: node.address }));
+    recorder.update((s) => s.pidFiles.push(node.birdPidFile));
+  }
+
+  // The orchestrator's part for containers: only the namespace; the agent wires the veth into it.
+  for (const container of plan.containers) {
+    await addNamespace(runner, recorder, container.netns, NO_DAD);
+    recorder.update((s) => s.endpoints.push({ name: container.name, node: container.node, kind: 'container', netns: container.netns }));
+  }
+
+  // The hypervisor's part for VMs: the "VM" namespace and the tap's stand-in, a veth whose host end
+  // carries the endpoint's interface name in the node namespace and whose VM end has its MAC.
+  for (const vm of plan.vms) {
+    const node = plan.nodes.find((n) => n.name === vm.node)!;
+    await addNamespace(runner, recorder, vm.netns, NO_DAD);
+    mkdirSync(dirname(vm.resolvConf), { recursive: true });
+    recorder.update((s) => s.files.push(vm.resolvConf, dirname(vm.resolvConf)));
+    writeFileSync(vm.resolvConf, '');
+    await must(runner, 'ip', ['-n', node.netns, 'link', 'add', vm.tap, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.netns]);
+    await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'address', vm.mac]);
+    await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'up']);
+    await must(runner, 'ip', ['-n', node.netns, 'link', 'set', vm.tap, 'up']);
+    recorder.update((s) => s.endpoints.push({ name: vm.name, node: vm.node, kind: 'vm', netns: vm.netns }));
+  }
+}
+
+/** The guest's DHCPv6 client, in the foreground so the PID the Runner reports is dhclient's own. */
+function startDhclient(runner: Runner, recorder: StateRecorder, vm: VmPlan): void {
+  const child = runner.start('dhclient', ['-6', '-d', '-v', '-pf', vm.dhclientPidFile, '-lf', vm.dhclientLeaseFile, 'eth0'], {
+    netns: vm.netns,
+    detached: true,
+    logFile: vm.dhclientLog,
+  });
+  recorder.update((s) => {
+    s.processes.push({ role: `dhclient ${vm.name}`, pid: child.pid, netns: vm.netns });
+    s.pidFiles.push(vm.dhclientPidFile);
+  });
+}
+
+async function dnsmasqRunning(runner: Runner, netns: string): Promise<boolean> {
+  const pids = await pidsInNamespace(runner, netns);
+  return pids.some((pid) => processName(pid) === 'dnsmasq');
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+interface WaitContext {
+  plan: LabPlan;
+  topology: Topology;
+  recorder: StateRecorder;
+  agents: Map<string, RunningProcess>;
+  deps: LabDeps;
+  deadline: number;
+}
+
+/**
+ * Polls until every session between lab nodes is Established, every endpoint address is a route in
+ * every node's kernel and every VM holds its addresses; returns the number of sessions. Starts
+ * each VM's dhclient as soon as its node's dnsmasq runs (earlier, its first solicits go unheard
+ * and it backs off for seconds).
+ */
+async function waitReady(ctx: WaitContext): Promise<number> {
+  const { plan, topology, deps } = ctx;
+  const nodeAddresses = new Set(topology.nodes.map((n) => n.address));
+  const expected = new Map(
+    plan.nodes.map((n) => [n.name, sessionsOf(topology, topology.nodes.find((t) => t.name === n.name)!).filter((s) => nodeAddresses.has(s.neighborAddress)).map((s) => s.protocol)]),
+  );
+  const total = [...expected.values()].reduce((sum, list) => sum + list.length, 0);
+  const addresses = topology.endpoints.flatMap((e) => e.addresses);
+  const dhcpStarted = new Set<string>();
+  let missing: string[] = [];
+  for (;;) {
+    for (const node of plan.nodes) {
+      const agent = ctx.agents.get(node.name)!;
+      if (!isAlive(agent.pid)) {
+        throw new BirdctlError('COMMAND_FAILED', `the agent of ${node.name} exited during lab up; last lines of ${node.agentLog}:\n${tail(node.agentLog, 10)}`, {
+          hint: 'fix the cause above, then birdctl lab down and lab up again',
+        });
+      }
+    }
+    for (const vm of plan.vms) {
+      if (!dhcpStarted.has(vm.name) && (await dnsmasqRunning(deps.runner, plan.nodes.find((n) => n.name === vm.node)!.netns))) {
+        startDhclient(deps.runner, ctx.recorder, vm);
+        dhcpStarted.add(vm.name);
+      }
+    }
+    missing = await notReady(ctx, expected, addresses, dhcpStarted);
+    if (missing.length === 0) return total;
+    if (deps.now().getTime() > ctx.deadline) break;
+    await deps.sleep(50);
+  }
+  throw new BirdctlError('COMMAND_FAILED', `the lab did not converge in time; still missing:\n  ${missing.slice(0, 20).join('\n  ')}`, {
+    hint: `the lab is left up for inspection: birdctl lab status, the logs in ${plan.stateDir}/nodes/*/agent.log; birdctl lab down removes it`,
+  });
+}
+
+async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addresses: string[], dhcpStarted: Set<string>): Promise<string[]> {
+  const { plan, deps } = ctx;
+  const missing: string[] = [];
+  await Promise.all(
+    plan.nodes.map(async (node) => {
+      try {
+        const rows = await bgpSessions(node.socket, deps.now);
+        for (const protocol of expected.get(node.name)!) {
+          const row = rows.find((r) => r.name === protocol);
+          if (row === undefined || !isEstablished(row)) missing.push(`${node.name}: session ${protocol} ${row === undefined ? 'not configured' : `${row.state} ${row.info}`}`);
+        }
+      } catch (error) {
+        missing.push(`${node.name}: bird6 not answering on ${node.socket} (${(error as Error).message})`);
+      }
+      const routes = await hostRoutes(deps.runner, node.netns);
+      for (const address of addresses) if (!routes.has(address)) missing.push(`${node.name}: no route to ${address}`);
+    }),
+  );
+  await Promise.all(
+    plan.vms.map(async (vm) => {
+      if (!dhcpStarted.has(vm.name)) return void missing.push(`${vm.name}: waiting for dnsmasq on ${vm.node}`);
+      const held = await globalAddresses(deps.runner, vm.netns, 'eth0');
+      for (const address of vm.addresses) if (!held.has(address)) missing.push(`${vm.name}: DHCPv6 has not assigned ${address} yet`);
+    }),
+  );
+  return missing.sort();
+}
+
+export function formatUpSummary(report: UpReport): string {
+  const { plan, topology } = report;
+  const lines = [
+    `lab ${topology.cluster.name} is up in ${(report.elapsedMs / 1000).toFixed(1)} s (state in ${plan.stateDir})`,
+    `nodes (${plan.nodes.length}), on a bridge in namespace ${plan.switchNetns}, subnet ${plan.subnet}:`,
+    ...plan.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.address.padEnd(24)} netns ${n.netns}`),
+    `sessions: ${report.sessions} Established`,
+    `endpoints (${topology.endpoints.length}), each a /128 route in every node's kernel:`,
+    ...topology.endpoints.map((e) => {
+      const netns = e.kind === 'vm' ? plan.vms.find((v) => v.name === e.name)!.netns : e.netns!;
+      return `  ${e.name.padEnd(12)} ${e.addresses.join(',').padEnd(24)} ${e.kind.padEnd(9)} on ${e.node}, netns ${netns}`;
+    }),
+  ];
+  const [a, b] = pingPair(topology);
+  if (a && b) lines.push(`try: birdctl lab exec ${a.name} -- ping -c 3 ${b.addresses[0]}`);
+  lines.push('stop: birdctl lab down');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Two endpoints on different nodes, for the summary's example ping. */
+function pingPair(topology: Topology) {
+  const first = topology.endpoints[0];
+  return [first, topology.endpoints.find((e) => first !== undefined && e.node !== first.node)] as const;
+}
