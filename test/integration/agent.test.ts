@@ -15,11 +15,11 @@ import { NetnsTestbed, waitFor } from '../support/netns.ts';
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TEMPLATES = fileURLToPath(new URL('../../bird-templates/', import.meta.url));
 
-function topology(extra: { peers?: unknown[]; clusterName?: string } = {}) {
+function topology(extra: { peers?: unknown[]; clusterName?: string; pools?: string[] } = {}) {
   return {
     apiVersion: 'bird6-controller/v1',
     cluster: { name: extra.clusterName ?? 'agt', asNumber: 64512, bgp: { holdTime: 3, keepaliveTime: 1 } },
-    ipPools: [{ cidr: 'fd00:10::/48' }],
+    ipPools: (extra.pools ?? ['fd00:10::/48']).map((cidr) => ({ cidr })),
     nodes: [
       { name: 'n1', address: 'fd00:ec::1' },
       { name: 'n2', address: 'fd00:ec::2' },
@@ -108,6 +108,18 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     expect(Date.now() - started).toBeLessThan(2000);
     const after = (await established(hosts[0]!, 'Mesh_fd00_ec__2'))!;
     expect(after.since).toBe(before.since);
+  });
+
+  it('adds and removes a pool (new filters) without resetting any session', async () => {
+    const peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }];
+    const before = (await established(hosts[0]!, 'Mesh_fd00_ec__2'))!;
+    writeFileSync(file, stringify(topology({ peers, pools: ['fd00:10::/48', 'fd00:11::/48'] })));
+    await waitFor('pool in config', () => (readFileSync(configOf(hosts[0]!), 'utf8').includes('fd00:11::/48+') ? true : undefined), 2000, 50);
+    writeFileSync(file, stringify(topology({ peers })));
+    await waitFor('pool gone', () => (readFileSync(configOf(hosts[0]!), 'utf8').includes('fd00:11::/48+') ? undefined : true), 2000, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await established(hosts[0]!, 'Mesh_fd00_ec__2'))!.since).toBe(before.since);
+    expect(hosts[0]!.log.join('')).toMatch(/"msg":"bird6 config applied".*0003 Reconfigured/);
   });
 
   it('keeps the running config and bird6 untouched after an invalid edit, and says why', async () => {
