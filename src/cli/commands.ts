@@ -1,5 +1,6 @@
 // Every birdctl command, in the order `birdctl --help` lists them.
 import type { Command } from './command.ts';
+import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 
-export const COMMANDS: readonly Command[] = [validateCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, statusCommand];

@@ -18,24 +18,30 @@ export function downDaemon(error: string): DaemonState {
   return { up: false, version: null, routerId: null, serverTime: null, lastReboot: null, lastReconfiguration: null, gracefulRestart: false, error };
 }
 
+/** One poll that throws when BIRD cannot be reached (for one-shot callers that report the error). */
+export async function observeBird(bird: BirdCommands, nowMs: number): Promise<Observation> {
+  const status = parseShowStatus(await bird.command('show status'), Math.floor(nowMs / 1000));
+  // `since` printed as a bare time is placed on BIRD's own day, not ours.
+  const protocols = parseShowProtocolsAll(await bird.command('show protocols all'), status.serverTime);
+  return {
+    daemon: {
+      up: true,
+      version: status.version,
+      routerId: status.routerId,
+      serverTime: status.serverTime,
+      lastReboot: status.lastReboot,
+      lastReconfiguration: status.lastReconfiguration,
+      gracefulRestart: status.gracefulRestart,
+      error: null,
+    },
+    peers: bgpPeers(protocols),
+  };
+}
+
+/** One poll for the monitor: an unreachable BIRD is an observation, daemon down. */
 export async function pollBird(bird: BirdCommands, nowMs: number): Promise<Observation> {
   try {
-    const status = parseShowStatus(await bird.command('show status'), Math.floor(nowMs / 1000));
-    // `since` printed as a bare time is placed on BIRD's own day, not ours.
-    const protocols = parseShowProtocolsAll(await bird.command('show protocols all'), status.serverTime);
-    return {
-      daemon: {
-        up: true,
-        version: status.version,
-        routerId: status.routerId,
-        serverTime: status.serverTime,
-        lastReboot: status.lastReboot,
-        lastReconfiguration: status.lastReconfiguration,
-        gracefulRestart: status.gracefulRestart,
-        error: null,
-      },
-      peers: bgpPeers(protocols),
-    };
+    return await observeBird(bird, nowMs);
   } catch (error) {
     if (error instanceof BirdctlError && (error.code === 'BIRD_UNREACHABLE' || error.code === 'BIRD_TIMEOUT')) {
       return { daemon: downDaemon(error.message), peers: [] };
