@@ -2,6 +2,12 @@
 import type { Command } from './command.ts';
 import { agentCommand } from './agent.ts';
 import { renderCommand } from './render.ts';
+import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, agentCommand];
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  renderCommand,
+  statusCommand,
+  agentCommand,
+];
