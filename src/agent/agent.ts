@@ -10,6 +10,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
+import { createBirdMonitor } from '../monitor/session-monitor.ts';
+import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
 import type { Runner } from '../exec.ts';
 import { BirdctlError } from '../errors.ts';
 import { findNode, type Topology } from '../topology/index.ts';
@@ -28,6 +30,8 @@ export interface AgentOptions {
   superviseBird: boolean;
   birdLogFile?: string;
   debounceMs: number;
+  /** between two polls of bird6's sessions */
+  pollIntervalMs: number;
 }
 
 export interface AgentDeps {
@@ -58,6 +62,7 @@ export class Agent {
   readonly config: ConfigWriter;
   readonly topology: TopologySource;
   readonly supervisor: BirdSupervisor | undefined;
+  readonly monitor: SessionMonitor;
   private readonly queue = new SerialQueue();
 
   constructor(
@@ -93,6 +98,39 @@ export class Agent {
           isAnswering: () => this.isBirdAnswering(),
         })
       : undefined;
+    const monitorLog = logger.with({ component: 'monitor' });
+    this.monitor = createBirdMonitor({
+      socketPath: options.socketPath,
+      intervalMs: options.pollIntervalMs,
+      now: () => now().getTime(),
+      onError: (error) => monitorLog.warn('poll failed', { error }),
+    });
+    this.monitor.subscribe((event) => this.onMonitorEvent(event));
+  }
+
+  private onMonitorEvent(event: MonitorEvent): void {
+    const log = this.deps.logger.with({ component: 'monitor', event: event.type });
+    switch (event.type) {
+      case 'daemonDown':
+        log.warn('bird6 is down', { error: event.daemon.error });
+        void this.supervisor?.ensureRunning();
+        return;
+      case 'daemonUp':
+        log.info('bird6 is up', { version: event.daemon.version, routerId: event.daemon.routerId });
+        return;
+      case 'reconfigured':
+        log.info('bird6 reconfigured', { at: event.daemon.lastReconfiguration });
+        return;
+      case 'peerDown':
+        log.warn('BGP session down', { peer: event.peer.name, address: event.peer.peerAddress, bgpState: event.peer.bgpState, lastError: event.peer.lastError });
+        return;
+      default:
+        log.info(event.type === 'peerUp' ? 'BGP session established' : 'BGP session changed', {
+          peer: event.peer.name,
+          address: event.peer.peerAddress,
+          bgpState: event.peer.bgpState,
+        });
+    }
   }
 
   private async isBirdAnswering(): Promise<boolean> {
@@ -127,6 +165,7 @@ export class Agent {
     // bird6 must find its file before it starts.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
+    await this.monitor.start();
 
     // Watchers and timers are unref'd; this handle is what keeps the process alive until a signal.
     const keepAlive = setInterval(() => {}, 2 ** 30);
@@ -138,6 +177,7 @@ export class Agent {
     logger.info('agent stopping; bird6 and the kernel routes stay in place');
     this.topology.close();
     this.supervisor?.stop();
+    await this.monitor.stop();
     await this.queue.drain();
     await this.control.close();
   }

@@ -23,6 +23,7 @@ with the text of 'birdctl validate' and the last good topology stays in service.
                       answering on the socket is adopted instead
   --bird-log FILE     where a supervised bird6's output goes (default: discarded)
   --templates DIR     a site copy of bird-templates/ to render from
+  --poll-interval MS  how often bird6's sessions are polled (default 500)
   --log-level LEVEL   debug, info (default), warn or error
 
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent with exit 0 and leaves bird6 and
@@ -38,7 +39,12 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'bird-log': { type: 'string' },
       templates: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'poll-interval': { type: 'string', default: '500' },
     });
+    const pollIntervalMs = Number(values['poll-interval']);
+    if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50 || pollIntervalMs > 600_000) {
+      throw usageError('agent', '--poll-interval must be a whole number of milliseconds between 50 and 600000');
+    }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('agent', '--node NAME is required');
     const level = values['log-level'] as LogLevel;
@@ -55,6 +61,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         superviseBird: values.bird,
         birdLogFile: values['bird-log'],
         debounceMs: 100,
+        pollIntervalMs,
       },
       { runner: context.runner, logger, now: context.now, signal: context.signal },
     );

@@ -90,12 +90,13 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     await bed.cleanup();
   });
 
-  it('renders, writes and loads the config, with bird6 started by the agent', () => {
+  it('renders, writes and loads the config, with bird6 started by the agent', async () => {
     for (const h of hosts) {
       expect(readFileSync(configOf(h), 'utf8')).toContain(`# bird6.conf for node ${h.name} of cluster agt.`);
       expect(birdPid(h)).toBeGreaterThan(0);
     }
     expect(hosts[0]!.log.join('')).toMatch(/"msg":"started bird6"/);
+    await waitFor('peerUp logged', () => (/"event":"peerUp".*"peer":"Mesh_fd00_ec__2"/.test(hosts[0]!.log.join('')) ? true : undefined), 3000, 50);
   });
 
   it('adds a peer from a topology edit within 2 s without resetting the mesh session', async () => {
@@ -150,6 +151,8 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     process.kill(old, 'SIGKILL');
     await waitFor('new bird6', () => (existsSync(join(h.dir, 'bird6.pid')) && birdPid(h) !== old ? true : undefined), 5000, 50);
     await waitFor('mesh back', async () => await established(h, 'Mesh_fd00_ec__1'), 10_000);
+    await waitFor('monitor saw it', () => (/"event":"daemonDown"/.test(h.log.join('')) ? true : undefined), 3000, 50);
+    await waitFor('and the session come back', () => (h.log.join('').split('"event":"peerUp"').length >= 3 ? true : undefined), 5000, 50);
   });
 
   it('exits 0 on SIGTERM and leaves bird6 running', async () => {
