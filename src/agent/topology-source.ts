@@ -28,10 +28,13 @@ export class TopologySource {
     return this.lastGood;
   }
 
-  /** First load: an invalid file here is fatal (thrown), since there is no last good topology. */
+  /**
+   * First load, returned rather than passed to onTopology: an invalid file here is fatal (thrown),
+   * since there is no last good topology to run on.
+   */
   async start(): Promise<Topology> {
     const topology = await loadTopology(this.options.file);
-    this.accept(topology);
+    this.remember(topology);
     this.watch = watchFile(this.options.file, this.options.debounceMs ?? 100, () => {
       // Reloads run one after another so an older read never overtakes a newer one.
       this.reloading = this.reloading.then(() => this.reload());
@@ -52,13 +55,18 @@ export class TopologySource {
     this.accept(topology);
   }
 
-  private accept(topology: Topology): void {
+  /** Returns false when the topology means the same as the last good one. */
+  private remember(topology: Topology): boolean {
     const json = JSON.stringify({ ...topology, source: undefined });
-    if (json === this.lastGoodJson) return;
-    const first = this.lastGood === undefined;
+    if (json === this.lastGoodJson) return false;
     this.lastGood = topology;
     this.lastGoodJson = json;
-    if (!first) this.options.logger.info('topology changed', { file: this.options.file });
+    return true;
+  }
+
+  private accept(topology: Topology): void {
+    if (!this.remember(topology)) return;
+    this.options.logger.info('topology changed', { file: this.options.file });
     this.options.onTopology(topology);
   }
 

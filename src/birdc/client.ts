@@ -38,6 +38,11 @@ interface Pending {
   reject: (error: BirdctlError) => void;
 }
 
+/** What a consumer of BIRD commands needs: the monitor takes this, so tests can script replies. */
+export interface BirdCommands {
+  command(command: string): Promise<Reply>;
+}
+
 /** The greeting BIRD sends on connect: `0001 BIRD 1.6.8 ready.` */
 export interface Greeting {
   version: string;
@@ -46,7 +51,7 @@ export interface Greeting {
 
 const GREETING = /^BIRD (\S+) ready\.$/;
 
-export class BirdClient {
+export class BirdClient implements BirdCommands {
   private readonly options: Required<Omit<BirdClientOptions, 'onAsync' | 'onStateChange'>> & Pick<BirdClientOptions, 'onAsync' | 'onStateChange'>;
   private socket: Socket | undefined;
   private connecting: Promise<Greeting> | undefined;

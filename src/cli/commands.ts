@@ -1,8 +1,17 @@
 // Every birdctl command, in the order `birdctl --help` lists them.
 import type { Command } from './command.ts';
+import { agentCommand } from './agent.ts';
 import { composeCommand } from './compose.ts';
 import { labCommand } from './lab.ts';
 import { renderCommand } from './render.ts';
+import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 
-export const COMMANDS: readonly Command[] = [validateCommand, renderCommand, composeCommand, labCommand];
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  renderCommand,
+  statusCommand,
+  agentCommand,
+  composeCommand,
+  labCommand,
+];

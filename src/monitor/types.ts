@@ -39,8 +39,8 @@ export interface PeerSnapshot {
   peerType: PeerType | null;
   state: ProtocolState;
   bgpState: BgpState;
-  /** epoch seconds of the last protocol state change; null when BIRD printed only a date it could not place */
-  since: number | null;
+  /** epoch seconds of the last protocol state change (midnight of the day when BIRD printed only a date) */
+  since: number;
   /** BIRD's info column, trimmed: `Established`, `Active        Socket: Connection refused` */
   info: string;
   neighborAs: number | null;

@@ -1,10 +1,11 @@
 // render(topology, nodeName): the node's complete bird6.conf, a pure function of its input.
 import { BirdctlError } from '../errors.ts';
 import { ENDPOINT_ROUTE_PROTOCOL, findNode, type Topology } from '../topology/index.ts';
-import { createEnvironment } from './environment.ts';
+import { createEnvironment, TEMPLATE_DIR } from './environment.ts';
 import { sessionsOf } from './sessions.ts';
 
-let environment: ReturnType<typeof createEnvironment> | undefined;
+/** One compiled environment per template directory (templates are compiled once, then cached). */
+const environments = new Map<string, ReturnType<typeof createEnvironment>>();
 
 /** The template context: everything the templates print, already decided. */
 export function renderContext(topology: Topology, nodeName: string) {
@@ -26,7 +27,17 @@ export function renderContext(topology: Topology, nodeName: string) {
   };
 }
 
-export function render(topology: Topology, nodeName: string): string {
-  environment ??= createEnvironment();
+export interface RenderOptions {
+  /** A site's own copy of bird-templates/ (`birdctl agent --templates`); default the shipped one. */
+  templateDir?: string;
+}
+
+export function render(topology: Topology, nodeName: string, options: RenderOptions = {}): string {
+  const dir = options.templateDir ?? TEMPLATE_DIR;
+  let environment = environments.get(dir);
+  if (environment === undefined) {
+    environment = createEnvironment(dir);
+    environments.set(dir, environment);
+  }
   return environment.render('bird6.conf.njk', renderContext(topology, nodeName));
 }
