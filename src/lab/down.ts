@@ -51,6 +51,8 @@ export async function labDown(options: DownOptions, deps: { runner: Runner; slee
   await terminate(runner, [...others], 3000, sleep);
 
   for (const ns of [...namespaces].reverse()) await runner.run('ip', ['netns', 'del', ns]);
+  // A VM's resolv.conf shield; recorded in the state, but a swept namespace's must go too.
+  for (const ns of namespaces) if ([...prefixes].some((p) => ns.startsWith(`${p}-`))) rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
 
   let files = 0;
   for (const dir of state?.dirs ?? []) {

@@ -1,0 +1,21 @@
+// Copies of the shipped topologies for tests, with every container netns renamed under the test's
+// own prefix, so a test never collides with a running lab or another test file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { TOPOLOGY_DIR } from '../support/examples.ts';
+
+interface Doc {
+  endpoints?: Array<{ netns?: string }>;
+  [key: string]: unknown;
+}
+
+/** Writes `<dir>/<name>` from topology/<name> with netns `x` renamed `<prefix>-x`; returns its path. */
+export function topologyCopy(name: string, dir: string, prefix: string, edit?: (doc: Doc) => void): string {
+  const doc = parse(readFileSync(join(TOPOLOGY_DIR, name), 'utf8')) as Doc;
+  for (const endpoint of doc.endpoints ?? []) if (endpoint.netns !== undefined) endpoint.netns = `${prefix}-${endpoint.netns}`;
+  edit?.(doc);
+  const file = join(dir, name);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
