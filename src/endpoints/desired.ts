@@ -2,6 +2,7 @@
 // every kernel object the node must carry for its endpoints (DESIGN.md §1 item 3) and nothing else.
 import { BirdctlError } from '../errors.ts';
 import { findNode, type Endpoint, type Topology } from '../topology/index.ts';
+import { formatIPv6, parseIPv6, prefixMask } from '../topology/ipv6.ts';
 import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
 
 /**
@@ -27,6 +28,24 @@ function endpointSysctls(ifname: string): Sysctl[] {
   ];
 }
 
+/**
+ * The subnet-router anycast address (RFC 4291 2.6.1, reserved for routers, so no endpoint holds
+ * it) of each /64 a VM's addresses fall in, as `prefix::/64`. dnsmasq serves DHCPv6 and sends RAs
+ * on an interface only for ranges inside a prefix configured on it, and a tap has only a
+ * link-local address; this gives the tap the VM's /64 without a route for it (`noprefixroute`),
+ * so the /128 routes stay the only way to the endpoints.
+ */
+export function subnetRouterAddresses(addresses: readonly string[]): string[] {
+  const networks = addresses.map((a) => formatIPv6(parseIPv6(a)! & prefixMask(64)));
+  return [...new Set(networks)].map((n) => `${n}/64`);
+}
+
+function hostAddresses(e: Endpoint): string[] {
+  if (e.kind === 'vm') return subnetRouterAddresses(e.addresses);
+  // The container's default gateway lives on the host end of the veth we create.
+  return e.netns === undefined ? [] : [`${GATEWAY_LINK_LOCAL}/64`];
+}
+
 function desiredEndpoint(e: Endpoint, uplink: string | undefined): DesiredEndpoint {
   return {
     name: e.name,
@@ -41,6 +60,7 @@ function desiredEndpoint(e: Endpoint, uplink: string | undefined): DesiredEndpoi
     // treats the pool as on-link (a router without BGP, a static route) still reaches them.
     proxies: uplink === undefined ? [] : e.addresses.map((dst) => ({ dst, dev: uplink })),
     sysctls: endpointSysctls(e.interface),
+    hostAddresses: hostAddresses(e),
     ...(e.netns === undefined ? {} : { container: { netns: e.netns, addresses: e.addresses, gateway: GATEWAY_LINK_LOCAL } }),
   };
 }

@@ -7,7 +7,6 @@ import { parseIPv6, parsePrefix, prefixContains, type Prefix } from '../topology
 import type { Change, ChangeKind, Operation } from './dataplane.ts';
 import {
   CONTAINER_INTERFACE,
-  GATEWAY_LINK_LOCAL,
   OWNED_LINK_ALIAS_PREFIX,
   type ActualState,
   type DesiredEndpoint,
@@ -31,9 +30,6 @@ export interface Plan {
   /** Endpoints the controller refuses to program (an interface it does not own is in the way). */
   blocked: EndpointNote[];
 }
-
-/** The prefix of a gateway address on the host end of a veth. */
-export const GATEWAY_CIDR = `${GATEWAY_LINK_LOCAL}/64`;
 
 export function ownerAlias(endpoint: string): string {
   return `${OWNED_LINK_ALIAS_PREFIX}${endpoint}`;
@@ -95,7 +91,7 @@ function containerChanges(plan: PlanBuilder, e: DesiredEndpoint, actual: ActualS
   }
   const check = (ok: boolean | undefined, operation: Operation) => (ok ? (plan.unchanged += 1) : plan.add(kind, e.name, operation));
   check(!fresh && link!.up, { op: 'set-link-up', name: e.interface });
-  check(!fresh && link!.addresses.includes(GATEWAY_CIDR), { op: 'add-link-address', name: e.interface, address: GATEWAY_CIDR });
+  for (const address of e.hostAddresses) check(!fresh && link!.addresses.includes(address), { op: 'add-link-address', name: e.interface, address });
   const wanted = new Set(c.addresses.map((a) => `${a}/128`));
   for (const address of inside?.addresses ?? []) {
     if (!wanted.has(address) && !fresh) {
@@ -174,7 +170,15 @@ export function diff(desired: DesiredState, actual: ActualState): Plan {
   }
 
   for (const e of ready) {
-    if (e.container !== undefined && containerChanges(plan, e, actual, recreate.has(e.name))) deletedLinks.add(e.interface);
+    if (e.container !== undefined) {
+      if (containerChanges(plan, e, actual, recreate.has(e.name))) deletedLinks.add(e.interface);
+      continue;
+    }
+    const link = actual.links.get(e.interface)!;
+    for (const address of e.hostAddresses) {
+      if (link.addresses.includes(address)) plan.unchanged += 1;
+      else plan.add('add', e.name, { op: 'add-link-address', name: e.interface, address });
+    }
   }
 
   // Routes: keyed by destination; a route of ours through another interface is replaced.

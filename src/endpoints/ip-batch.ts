@@ -17,7 +17,8 @@ export function hostLines(o: Operation): string[] | undefined {
     case 'set-link-up':
       return [`link set ${o.name} up`];
     case 'add-link-address':
-      return [`addr replace ${o.address} dev ${o.name} nodad`];
+      // noprefixroute: the address must not bring a route for its prefix (see desired.ts).
+      return [`addr replace ${o.address} dev ${o.name} nodad noprefixroute`];
     case 'replace-route':
       return [`route replace ${o.route.dst}/128 dev ${o.route.dev} proto ${ENDPOINT_ROUTE_PROTOCOL} scope link`];
     case 'delete-route':

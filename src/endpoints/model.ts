@@ -63,6 +63,8 @@ export interface DesiredEndpoint {
   neighbours: Neighbour[];
   proxies: Proxy[];
   sysctls: Sysctl[];
+  /** Addresses (`addr/len`) the host end of the interface carries; see desired.ts. */
+  hostAddresses: string[];
   /** Present when the programmer wires the veth itself (container endpoint with `netns`). */
   container?: ContainerSide;
 }

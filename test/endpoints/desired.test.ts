@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredState, interfaceSysctlKey, readScope } from '../../src/endpoints/desired.ts';
+import { desiredState, interfaceSysctlKey, readScope, subnetRouterAddresses } from '../../src/endpoints/desired.ts';
 import { topologyWith } from './topology.ts';
 
 describe('desiredState', () => {
@@ -53,6 +53,11 @@ describe('desiredState', () => {
       undefined,
       undefined,
     ]);
+  });
+
+  it('gives the host end a gateway: fe80::1 on our veths, the subnet-router address of each /64 on VM taps', () => {
+    expect(desired.endpoints.map((e) => e.hostAddresses)).toEqual([['fe80::1/64'], [], ['fd00:10::/64']]);
+    expect(subnetRouterAddresses(['fd00:10::30', 'fd00:10::31', 'fd00:10:0:1::5'])).toEqual(['fd00:10::/64', 'fd00:10:0:1::/64']);
   });
 
   it('spells a dot in an interface name as a slash in sysctl keys', () => {

@@ -20,6 +20,7 @@ describe('diff', () => {
   it('adds everything on an empty host', () => {
     const plan = diff(desired, actualWith({ links: tapUp() }));
     expect(ops(plan.changes)).toEqual([
+      'add add-link-address',
       'add replace-route',
       'add replace-neighbour',
       'add replace-proxy',
@@ -44,7 +45,7 @@ describe('diff', () => {
     const plan = diff(
       desired,
       actualWith({
-        links: tapUp(),
+        links: new Map([['tap-vm-1', { name: 'tap-vm-1', up: true, addresses: ['fe80::5/64', 'fd00:10::/64'] }]]),
         routes: [{ dst: 'fd00:10::30', dev: 'tap-vm-1' }],
         neighbours: [{ dst: 'fd00:10::30', dev: 'tap-vm-1', lladdr: '02:00:00:00:00:30', permanent: true }],
         proxies: [{ dst: 'fd00:10::30', dev: 'eth0' }],
@@ -52,7 +53,7 @@ describe('diff', () => {
       }),
     );
     expect(plan.changes).toEqual([]);
-    expect(plan.unchanged).toBe(8);
+    expect(plan.unchanged).toBe(9);
   });
 
   it('replaces a route of ours through the wrong interface and a learnt neighbour entry', () => {
@@ -64,7 +65,7 @@ describe('diff', () => {
         neighbours: [{ dst: 'fd00:10::30', dev: 'tap-vm-1', lladdr: '02:00:00:00:00:30', permanent: false }],
       }),
     );
-    expect(ops(plan.changes).slice(0, 2)).toEqual(['replace replace-route', 'replace replace-neighbour']);
+    expect(ops(plan.changes).slice(1, 3)).toEqual(['replace replace-route', 'replace replace-neighbour']);
   });
 
   it('deletes stale objects of ours and leaves foreign ones alone', () => {
