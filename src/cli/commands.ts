@@ -1,5 +1,6 @@
 // Every birdctl command, in the order `birdctl --help` lists them.
 import type { Command } from './command.ts';
 import { validateCommand } from './validate.ts';
+import { endpointsCommand } from './endpoints.ts';
 
-export const COMMANDS: readonly Command[] = [validateCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, endpointsCommand];
