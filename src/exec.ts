@@ -23,6 +23,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Where the child's stdout and stderr go; default: ignored. */
   logFile?: string;
+  /** Receives each line of the child's stdout instead (for `ip monitor`); stderr still goes to logFile. */
+  onLine?: (line: string) => void;
+  /** Own process group: the child survives its parent's exit (bird6 keeps routing while the agent restarts). */
+  detached?: boolean;
 }
 
 /** A long-running child (bird6, dnsmasq, an agent) owned by whoever started it. */
@@ -66,10 +70,29 @@ export const execaRunner: Runner = {
   start(file, args, options = {}) {
     const [cmd, argv] = inNetns(options.netns, file, args);
     const output = options.logFile === undefined ? 'ignore' : { file: options.logFile, append: true };
-    const child = execa(cmd, argv, { reject: false, stdin: 'ignore', stdout: output, stderr: output, env: options.env, cleanup: false });
+    const child = execa(cmd, argv, {
+      reject: false,
+      stdin: 'ignore',
+      stdout: options.onLine === undefined ? output : 'pipe',
+      stderr: output,
+      env: options.env,
+      cleanup: !options.detached,
+      detached: options.detached ?? false,
+      buffer: false,
+    });
     if (child.pid === undefined) {
       throw new BirdctlError('COMMAND_FAILED', `could not start ${cmd}`, { hint: `is ${cmd} installed and on PATH?` });
     }
+    if (options.onLine !== undefined) {
+      const onLine = options.onLine;
+      let partial = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        lines.forEach(onLine);
+      });
+    }
+    if (options.detached) child.unref();
     const exited = child.then((r) => (r.exitCode === undefined ? null : r.exitCode));
     return { pid: child.pid, exited, kill: (signal = 'SIGTERM') => void child.kill(signal) };
   },

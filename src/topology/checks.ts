@@ -2,6 +2,7 @@
 // Each rule is a small function returning Problems with the exact path of the offending field,
 // the value it holds and a hint; all rules run, so the user sees every mistake at once.
 import type { Problem } from '../errors.ts';
+import { suggestKey } from './hints.ts';
 import { parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
 
@@ -116,9 +117,17 @@ const knownNodeReferences: Rule = (t) => {
   return refs.flatMap(({ node, path }) =>
     node === undefined || names.has(node)
       ? []
-      : [{ path, message: `node ${q(node)} is not defined`, hint: `use one of: ${[...names].join(', ')}` }],
+      : [{ path, message: `node ${q(node)} is not defined`, hint: unknownNodeHint(node, [...names]) }],
   );
 };
+
+/** A did-you-mean when a name is close; otherwise a few names, not all thousand of a large cluster. */
+function unknownNodeHint(node: string, names: string[]): string {
+  const near = suggestKey(node, names);
+  if (near !== undefined) return `did you mean ${q(near)}?`;
+  const shown = names.slice(0, 10).join(', ');
+  return names.length > 10 ? `use one of the names under nodes, such as ${shown}` : `use one of: ${shown}`;
+}
 
 const uniqueInterfacesPerNode: Rule = (t) =>
   duplicates(
@@ -161,26 +170,45 @@ const routeReflectorRoles: Rule = (t) => {
   });
 };
 
+/** Route reflection is iBGP only: bird6 refuses `rr client` on a session between different ASes. */
+const routeReflectionWithinOneAs: Rule = (t) => {
+  const asOf = (n: Topology['nodes'][number]) => n.asNumber ?? t.cluster.asNumber;
+  return t.nodes.flatMap((n, i) => {
+    const clusterId = n.routeReflectorClient?.clusterId;
+    const reflector = t.nodes.find((r) => clusterId !== undefined && r.routeReflector?.clusterId === clusterId && asOf(r) !== asOf(n));
+    return reflector === undefined
+      ? []
+      : [{ path: `nodes[${i}].asNumber`, message: `route reflector client ${q(n.name)} is in AS ${asOf(n)} but its reflector ${q(reflector.name)} is in AS ${asOf(reflector)}`, hint: 'a route reflector and its clients must share one AS number' }];
+  });
+};
+
 const timers: Rule = (t) =>
   t.cluster.bgp.keepaliveTime < t.cluster.bgp.holdTime
     ? []
     : [{ path: 'cluster.bgp.keepaliveTime', message: `keepalive time ${t.cluster.bgp.keepaliveTime} must be shorter than hold time ${t.cluster.bgp.holdTime}`, hint: 'keepalive is usually a third of the hold time' }];
 
-const RULES: readonly Rule[] = [
-  duplicateNames,
-  duplicateAddresses,
-  duplicateRouterIds,
-  overlappingPools,
-  endpointsInPools,
-  nodesOutsidePools,
-  knownNodeReferences,
-  uniqueInterfacesPerNode,
-  vmMacs,
-  netnsOnlyForContainers,
-  routeReflectorRoles,
-  timers,
+/**
+ * `searches` names the parts a rule concludes from an absence in ("no such node", "outside every
+ * pool"): such a rule is only sound when those parts are complete. The other rules find something
+ * present (a duplicate, an overlap) and hold for any subset of the topology.
+ */
+const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
+  { rule: duplicateNames },
+  { rule: duplicateAddresses },
+  { rule: duplicateRouterIds },
+  { rule: overlappingPools },
+  { rule: endpointsInPools, searches: ['ipPools'] },
+  { rule: nodesOutsidePools },
+  { rule: knownNodeReferences, searches: ['nodes'] },
+  { rule: uniqueInterfacesPerNode },
+  { rule: vmMacs },
+  { rule: netnsOnlyForContainers },
+  { rule: routeReflectorRoles, searches: ['nodes'] },
+  { rule: routeReflectionWithinOneAs, searches: ['nodes', 'cluster'] },
+  { rule: timers, searches: ['cluster'] },
 ];
 
-export function checkTopology(topology: Topology): Problem[] {
-  return RULES.flatMap((rule) => rule(topology));
+/** `incomplete` names the top-level parts that lost entries to schema errors (see load.ts). */
+export function checkTopology(topology: Topology, incomplete: ReadonlySet<string> = new Set()): Problem[] {
+  return RULES.filter(({ searches = [] }) => !searches.some((part) => incomplete.has(part))).flatMap(({ rule }) => rule(topology));
 }

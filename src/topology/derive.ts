@@ -27,14 +27,19 @@ function deriveRouterId(address: string, taken: Set<number>): number {
 
 export function resolveRouterIds(nodes: TopologyInput['nodes']): NodeSpec[] {
   const taken = new Set(nodes.flatMap((n) => (n.routerId === undefined ? [] : [parseIPv4(n.routerId)!])));
-  const derived = new Map<string, string>();
-  for (const n of [...nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+  // Keyed by position, not name: two nodes sharing a name (reported by the checks) must not share
+  // a derived ID too, or the user would also see a router ID conflict they never wrote.
+  const derived = new Map<number, string>();
+  const byName = nodes.map((n, index) => ({ n, index }));
+  // Code-unit order, not localeCompare: every host must derive the same IDs whatever its locale.
+  byName.sort((a, b) => (a.n.name < b.n.name ? -1 : a.n.name > b.n.name ? 1 : a.index - b.index));
+  for (const { n, index } of byName) {
     if (n.routerId !== undefined) continue;
     const value = deriveRouterId(n.address, taken);
     taken.add(value);
-    derived.set(n.name, formatIPv4(value));
+    derived.set(index, formatIPv4(value));
   }
-  return nodes.map((n) => ({ ...n, routerId: n.routerId ?? derived.get(n.name)! }));
+  return nodes.map((n, index) => ({ ...n, routerId: n.routerId ?? derived.get(index)! }));
 }
 
 /** `cali` or `tap` and 11 hex digits of the endpoint's name: 14-15 characters, like Calico's names. */

@@ -71,16 +71,46 @@ const FIELD_HINTS: Record<string, string> = {
   password: 'use printable ASCII without spaces, quotes or backslashes, at most 80 characters',
   nodes: 'list at least one node with name and address',
   netns: 'name the container\'s network namespace as `ip netns` lists it',
+  holdTime: 'holdTime is whole seconds, 3..65535',
+  keepaliveTime: 'keepaliveTime is whole seconds, 1..21845, shorter than holdTime',
+  connectRetryTime: 'connectRetryTime is whole seconds, 1..65535',
+  port: 'port is a TCP port, 1..65535 (BGP uses 179)',
+  multihop: 'multihop is a hop count, 1..255; leave it out for a directly connected peer',
+  nodeToNodeMesh: 'nodeToNodeMesh is true or false',
+  gracefulRestart: 'gracefulRestart is true or false',
+  passive: 'passive is true or false',
 };
 
-export function hintForIssue(issue: z.core.$ZodIssue, _input: unknown, unknownKey?: string): string {
+/** The value at `path` in the parsed document, or undefined when any step of the path is absent. */
+function valueAt(input: unknown, path: readonly PathKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Whether the issue is about a field the document leaves out. zod 4 does not keep the offending
+ * value in its issues, so the document itself is consulted: a field holding a wrong type is not
+ * "missing", and telling the user to add it would send them looking in the wrong place.
+ */
+export function isMissingField(issue: z.core.$ZodIssue, input: unknown): boolean {
+  // invalid_value is what an absent enum or literal (kind, apiVersion) produces.
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+}
+
+export function hintForIssue(issue: z.core.$ZodIssue, input: unknown, unknownKey?: string): string {
   if (unknownKey !== undefined) {
     const allowed = allowedKeysAt(issue.path);
     const suggestion = suggestKey(unknownKey, allowed);
     if (suggestion) return `did you mean ${JSON.stringify(suggestion)}?`;
     return allowed.length > 0 ? `allowed fields here: ${allowed.join(', ')}` : 'remove this field';
   }
+  if (issue.path.length === 0) return `the file must be a mapping that starts with apiVersion: ${API_VERSION}`;
   const field = [...issue.path].reverse().find((k): k is string => typeof k === 'string');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `add the required field ${JSON.stringify(field)}`;
-  return (field && FIELD_HINTS[field]) ?? 'see the topology reference in README.md';
+  const fieldHint = field === undefined ? undefined : FIELD_HINTS[field];
+  if (isMissingField(issue, input)) return `add the required field ${JSON.stringify(field)}${fieldHint ? `; ${fieldHint}` : ''}`;
+  return fieldHint ?? 'see the topology reference in README.md';
 }

@@ -7,11 +7,23 @@ import { BirdctlError, type Problem } from '../errors.ts';
 import { checkTopology } from './checks.ts';
 import { resolveInterfaces, resolveRouterIds } from './derive.ts';
 import type { Topology } from './model.ts';
-import { topologySchema } from './schema.ts';
-import { formatPath, hintForIssue } from './hints.ts';
+import { API_VERSION, partSchemas, topologySchema } from './schema.ts';
+import { formatPath, hintForIssue, isMissingField } from './hints.ts';
 
 function invalid(source: string, problems: Problem[]): BirdctlError {
   return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
+}
+
+/**
+ * Node 20's JSON.parse names a character offset ("at position 10"), which is turned into
+ * a line and column, or for an unexpected token only quotes a multi-line excerpt of the file,
+ * which is dropped so that every problem stays on one line.
+ */
+function jsonSyntaxError(message: string, text: string): string {
+  const match = / at position (\d+).*$/s.exec(message);
+  if (!match) return `JSON syntax error: ${message.replace(/, (\.\.\.)?".*$/s, '').split('\n')[0]}`;
+  const lines = text.slice(0, Number(match[1])).split('\n');
+  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${message.slice(0, match.index).replace(/ in JSON$/, '')}`;
 }
 
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
@@ -20,7 +32,11 @@ function parseText(text: string, source: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw invalid(source, [{ path: '', message: `JSON syntax error: ${(error as Error).message}`, hint: 'check the file with a JSON linter, or write it as YAML' }]);
+      throw invalid(source, [{
+        path: '',
+        message: jsonSyntaxError((error as Error).message, text),
+        hint: 'check the file with a JSON linter, or write it as YAML',
+      }]);
     }
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -29,7 +45,8 @@ function parseText(text: string, source: string): unknown {
       source,
       doc.errors.map((e) => ({
         path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`,
+        // prettyErrors appends " at line L, column C:" and a code excerpt; the position is said once, first.
+        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '')}`,
         hint: 'fix the YAML syntax (indentation, a missing colon or quote) at that position',
       })),
     );
@@ -46,14 +63,61 @@ function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
         hint: hintForIssue(issue, input, key),
       }));
     }
-    return [{ path: formatPath(issue.path), message: issue.message, hint: hintForIssue(issue, input) }];
+    const path = formatPath(issue.path);
+    // zod's own words for an absent field ("expected string, received undefined") hide the point.
+    const message = isMissingField(issue, input) ? `required field ${JSON.stringify(String(issue.path.at(-1)))} is missing` : issue.message;
+    return [{ path, message, hint: hintForIssue(issue, input) }];
   });
+}
+
+/**
+ * When the schema refuses the document, the whole-topology rules still run on every entry that
+ * did parse, so a typo in one node does not hide a duplicate address in two others. Paths are
+ * renumbered to the entries' places in the file; rules that conclude from an absence skip the
+ * parts that lost entries (checkTopology's `incomplete`).
+ */
+function checksOnValidParts(document: unknown, issues: readonly z.core.$ZodIssue[], source: string): Problem[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const doc = document as Record<string, unknown>;
+  const places: Record<string, number[]> = {};
+  const salvage = <T>(list: 'ipPools' | 'nodes' | 'peers' | 'endpoints', schema: z.ZodType<T>): T[] => {
+    const kept: T[] = [];
+    places[list] = [];
+    (Array.isArray(doc[list]) ? (doc[list] as unknown[]) : []).forEach((entry, index) => {
+      const result = schema.safeParse(entry);
+      if (result.success) {
+        kept.push(result.data);
+        places[list]!.push(index);
+      }
+    });
+    return kept;
+  };
+  const cluster = partSchemas.cluster.safeParse(doc.cluster);
+  const topology: Topology = {
+    source,
+    apiVersion: API_VERSION,
+    // Only the timer rule reads the cluster, and it is skipped when the cluster did not parse.
+    cluster: cluster.success ? cluster.data : partSchemas.cluster.parse({ name: 'unparsed', asNumber: 1 }),
+    ipPools: salvage('ipPools', partSchemas.ipPools),
+    nodes: resolveRouterIds(salvage('nodes', partSchemas.nodes)),
+    peers: salvage('peers', partSchemas.peers),
+    endpoints: resolveInterfaces(salvage('endpoints', partSchemas.endpoints)),
+  };
+  // An unknown top-level key may be a misspelt part (`ippools`), whose entries are then all missing.
+  const incomplete = new Set(
+    issues.flatMap((issue) => (issue.path.length > 0 ? [String(issue.path[0])] : issue.code === 'unrecognized_keys' ? Object.keys(partSchemas) : [])),
+  );
+  const renumber = (text: string) =>
+    text.replace(/\b(ipPools|nodes|peers|endpoints)\[(\d+)\]/g, (_, list: string, i: string) => `${list}[${places[list]![Number(i)]}]`);
+  return checkTopology(topology, incomplete).map((p) => ({ ...p, path: renumber(p.path), message: renumber(p.message) }));
 }
 
 /** Validates an already-parsed document. `source` names it in messages. */
 export function parseTopology(document: unknown, source = '<inline>'): Topology {
   const result = topologySchema.safeParse(document);
-  if (!result.success) throw invalid(source, schemaProblems(result.error, document));
+  if (!result.success) {
+    throw invalid(source, [...schemaProblems(result.error, document), ...checksOnValidParts(document, result.error.issues, source)]);
+  }
   const input = result.data;
   const topology: Topology = {
     source,

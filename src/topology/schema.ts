@@ -13,8 +13,12 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
-/** TCP-MD5 keys are at most 80 bytes; quotes and backslashes would end BIRD's string early. */
-const PASSWORD_RE = /^[\x21\x23-\x5b\x5d-\x7e]{1,80}$/;
+/**
+ * TCP-MD5 keys are at most 80 bytes. A double quote or backslash would end or escape BIRD's
+ * string; single quotes are refused too, as the message promises "no quotes", so the key is safe
+ * in any quoted context it may later be written to.
+ */
+const PASSWORD_RE = /^[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,80}$/;
 
 export const name = (what: string) =>
   z.string().regex(NAME_RE, {
@@ -138,6 +142,9 @@ const endpoint = z.strictObject({
     })
     .optional(),
 });
+
+/** The parts of the document that the loader can still check one by one when the whole fails. */
+export const partSchemas = { cluster, ipPools: ipPool, nodes: node, peers: peer, endpoints: endpoint };
 
 export const topologySchema = z.strictObject({
   apiVersion: z.literal(API_VERSION, { error: (issue) => `apiVersion must be "${API_VERSION}", got ${JSON.stringify(issue.input)}` }),

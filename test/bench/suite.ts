@@ -13,9 +13,9 @@ export function percentiles(values: readonly number[]): { p50: number; p95: numb
   return { p50: at(0.5), p95: at(0.95), min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
-/** Runs `fn` `runs` times after one warm-up and returns the median wall time in milliseconds. */
+/** Runs `fn` `runs` times after three warm-ups (so the JIT has compiled it) and returns the median wall time in milliseconds. */
 export async function medianMs(runs: number, fn: () => unknown): Promise<number> {
-  await fn();
+  for (let i = 0; i < 3; i += 1) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     const start = process.hrtime.bigint();

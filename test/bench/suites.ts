@@ -1,4 +1,7 @@
 // Every benchmark suite `npm run bench` knows, one line each.
+import { renderSuite } from './render.ts';
 import type { BenchSuite } from './suite.ts';
 
-export const SUITES: readonly BenchSuite[] = [];
+export const SUITES: readonly BenchSuite[] = [
+  renderSuite,
+];

@@ -2,15 +2,20 @@
 // machine without them the suite is skipped with the reason; in CI (REQUIRE_INTEGRATION=1) a missing
 // prerequisite fails the suite instead, so CI can never pass by skipping.
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
 
 function hasBinary(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'];
+  return dirs.some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function canUseNetns(): boolean {

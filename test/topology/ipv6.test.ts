@@ -32,3 +32,24 @@ describe('IPv6 canonical form', () => {
     expect(prefixesOverlap(parsePrefix('fd00:10::/48')!, parsePrefix('fd00:11::/48')!)).toBe(false);
   });
 });
+
+describe('IPv6 parser agrees with node:net on what is an address', () => {
+  it('for mutations of valid addresses', async () => {
+    const { isIPv6 } = await import('node:net');
+    const seeds = ['fd00:ec::1', '::', '::1', '1::', '1:2:3:4:5:6:7:8', '::ffff:10.0.0.1', '1:2:3:4:5:6:1.2.3.4', '2001:db8::1:0:0:1'];
+    const alphabet = ['0', '1', 'a', 'f', 'g', ':', '::', '.', '%', '255', '256', 'FFFF', '00000', ''];
+    let state = 42;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let checked = 0;
+    for (const seed of seeds) {
+      for (let i = 0; i < 400; i += 1) {
+        const at = Math.floor(random() * (seed.length + 1));
+        const cut = Math.floor(random() * 3);
+        const text = seed.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + seed.slice(at + cut);
+        expect(parseIPv6(text) !== undefined, text).toBe(isIPv6(text) && !text.includes('%'));
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(3200);
+  });
+});

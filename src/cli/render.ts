@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { BirdctlError, EXIT } from '../errors.ts';
+import { writeFileAtomic } from '../render/atomic-write.ts';
+import { render } from '../render/render.ts';
+import { loadTopology, type Topology } from '../topology/index.ts';
+import { parseCommandArgs, usageError, type Command } from './command.ts';
+
+/** Every file `--out` writes, rendered in memory first so a failure writes nothing at all. */
+function renderAll(topology: Topology): Array<{ path: string; content: string }> {
+  return topology.nodes.map((node) => ({ path: join(node.name, 'bird6.conf'), content: render(topology, node.name) }));
+}
+
+export const renderCommand: Command = {
+  name: 'render',
+  summary: "print a node's bird6.conf, or write every node's config into a directory",
+  help: `Usage: birdctl render FILE --node NAME
+       birdctl render FILE --out DIR
+
+  --node NAME   print NAME's bird6.conf on stdout
+  --out DIR     write DIR/<node>/bird6.conf for every node of the topology
+
+The topology is validated first; when it is invalid nothing is printed or written. With --out,
+every file is rendered before the first is written, and each is replaced atomically (written
+beside the old one, then renamed over it).
+
+Exit codes: 0 rendered, 2 invalid topology, unknown node or bad usage, 1 a file could not be written.`,
+  async run(argv) {
+    const { positionals, values } = parseCommandArgs('render', argv, {
+      node: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw usageError('render', 'expected exactly one topology FILE');
+    if ((values.node === undefined) === (values.out === undefined)) throw usageError('render', 'give exactly one of --node NAME and --out DIR');
+    const topology = await loadTopology(positionals[0]!);
+    if (values.node !== undefined) return { output: render(topology, values.node), exitCode: EXIT.ok };
+
+    const files = renderAll(topology);
+    const written: string[] = [];
+    for (const file of files) {
+      const target = join(values.out!, file.path);
+      try {
+        await writeFileAtomic(target, file.content);
+      } catch (error) {
+        throw new BirdctlError('WRITE_FAILED', `cannot write ${target}: ${(error as Error).message}`, {
+          hint: `check that ${values.out} is writable${written.length ? `; already replaced: ${written.join(', ')}` : ''}`,
+          cause: error,
+        });
+      }
+      written.push(target);
+    }
+    return { output: written.map((path) => `wrote ${path}\n`).join(''), exitCode: EXIT.ok };
+  },
+};

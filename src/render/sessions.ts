@@ -1,0 +1,96 @@
+// Who peers with whom. From the topology and one node, the BGP sessions that node must run:
+// the node-to-node mesh, route-reflector sessions and explicit peers. Pure and independent of the
+// template, so the rules can be tested without reading configuration text.
+import { parseIPv6 } from '../topology/ipv6.ts';
+import { nodeAsNumber, type NodeSpec, type Topology } from '../topology/index.ts';
+import { protocolName, type PeerType } from '../birdc/protocol-names.ts';
+
+export interface BgpSession {
+  /** BIRD protocol name, from protocolName() so `birdctl status` can reverse it */
+  protocol: string;
+  peerType: PeerType;
+  /** the other end's name (node or peer), for the description */
+  peerName: string;
+  neighborAddress: string;
+  neighborAs: number;
+  localAs: number;
+  /** wait for the other side to connect; exactly one side of each node pair is passive */
+  passive: boolean;
+  port: number | undefined;
+  password: string | undefined;
+  /** undefined: directly connected */
+  multihop: number | undefined;
+  /** only for explicit peers; iBGP keeps BIRD's default (own address for local routes, reflected routes unchanged) */
+  nextHop: 'self' | 'keep' | undefined;
+  /** this node reflects routes to the neighbour */
+  rrClient: boolean;
+  rrClusterId: string | undefined;
+}
+
+/** The kind of session between two nodes, seen from `self`, or undefined when they do not peer. */
+function nodePairType(topology: Topology, self: NodeSpec, other: NodeSpec): PeerType | undefined {
+  const selfClient = self.routeReflectorClient?.clusterId;
+  const otherClient = other.routeReflectorClient?.clusterId;
+  if (selfClient !== undefined) return other.routeReflector?.clusterId === selfClient ? 'route reflector' : undefined;
+  if (otherClient !== undefined) return self.routeReflector?.clusterId === otherClient ? 'route reflector client' : undefined;
+  // Neither is a client: the mesh joins them, and reflectors always peer with each other.
+  if (topology.cluster.nodeToNodeMesh) return 'node-to-node mesh';
+  return self.routeReflector && other.routeReflector ? 'route reflector' : undefined;
+}
+
+function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
+  const selfValue = parseIPv6(self.address)!;
+  const sessions: BgpSession[] = [];
+  for (const other of topology.nodes) {
+    if (other.name === self.name) continue;
+    const peerType = nodePairType(topology, self, other);
+    if (peerType === undefined) continue;
+    sessions.push({
+      protocol: protocolName(peerType, other.address),
+      peerType,
+      peerName: other.name,
+      neighborAddress: other.address,
+      neighborAs: nodeAsNumber(topology, other),
+      localAs: nodeAsNumber(topology, self),
+      // The numerically higher address waits, the lower one connects: no connection collisions.
+      passive: selfValue > parseIPv6(other.address)!,
+      port: undefined,
+      password: topology.cluster.bgp.password,
+      multihop: undefined,
+      nextHop: undefined,
+      rrClient: peerType === 'route reflector client',
+      rrClusterId: peerType === 'route reflector client' ? self.routeReflector!.clusterId : undefined,
+    });
+  }
+  return sessions;
+}
+
+function explicitSessions(topology: Topology, self: NodeSpec): BgpSession[] {
+  return topology.peers
+    .filter((peer) => peer.node === undefined || peer.node === self.name)
+    .map((peer) => {
+      const peerType: PeerType = peer.node === undefined ? 'global' : 'node specific';
+      return {
+        protocol: protocolName(peerType, peer.address),
+        peerType,
+        peerName: peer.name,
+        neighborAddress: peer.address,
+        neighborAs: peer.asNumber,
+        localAs: nodeAsNumber(topology, self),
+        passive: peer.passive ?? false,
+        port: peer.port,
+        password: peer.password,
+        multihop: peer.multihop,
+        nextHop: peer.nextHop,
+        rrClient: false,
+        rrClusterId: undefined,
+      };
+    });
+}
+
+/** Every BGP session of `self`, ordered by protocol name so the rendered file is stable. */
+export function sessionsOf(topology: Topology, self: NodeSpec): BgpSession[] {
+  return [...nodeSessions(topology, self), ...explicitSessions(topology, self)].sort((a, b) =>
+    a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0,
+  );
+}

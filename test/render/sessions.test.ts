@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { sessionsOf } from '../../src/render/sessions.ts';
+import { parseTopology, findNode, type Topology } from '../../src/topology/index.ts';
+import { prng, randomTopology } from '../support/random-topology.ts';
+
+function topology(extra: Record<string, unknown> = {}, nodes?: unknown[]): Topology {
+  return parseTopology({
+    apiVersion: 'bird6-controller/v1',
+    cluster: { name: 'c', asNumber: 64512 },
+    ipPools: [{ cidr: 'fd00:10::/48' }],
+    nodes: nodes ?? [
+      { name: 'a', address: 'fd00:ec::a' },
+      { name: 'b', address: 'fd00:ec::10' },
+      { name: 'c', address: 'fd00:ec::9' },
+    ],
+    ...extra,
+  });
+}
+
+const sessions = (t: Topology, name: string) => sessionsOf(t, findNode(t, name)!);
+
+describe('BGP sessions', () => {
+  it('mesh: every node peers with every other node, never with itself', () => {
+    const t = topology();
+    for (const node of t.nodes) {
+      const s = sessions(t, node.name);
+      expect(s.map((x) => x.peerName).sort()).toEqual(t.nodes.filter((n) => n !== node).map((n) => n.name).sort());
+      expect(s.every((x) => x.neighborAddress !== node.address && x.peerType === 'node-to-node mesh')).toBe(true);
+    }
+  });
+
+  it('passive side is the numerically higher address, not the textually higher one', () => {
+    // "fd00:ec::a" > "fd00:ec::10" as text, but 0xa < 0x10 as numbers.
+    const t = topology();
+    const fromA = sessions(t, 'a').find((s) => s.peerName === 'b')!;
+    const fromB = sessions(t, 'b').find((s) => s.peerName === 'a')!;
+    expect(fromA.passive).toBe(false);
+    expect(fromB.passive).toBe(true);
+  });
+
+  it('exactly one side of every node pair is passive, in random topologies', () => {
+    const random = prng(7);
+    for (let run = 0; run < 50; run += 1) {
+      const t = parseTopology(randomTopology(Math.floor(random() * 1e9)));
+      for (const node of t.nodes) {
+        for (const s of sessions(t, node.name).filter((x) => x.peerType !== 'global' && x.peerType !== 'node specific')) {
+          const back = sessions(t, s.peerName).find((x) => x.neighborAddress === node.address);
+          expect(back, `${s.peerName} must peer back with ${node.name}`).toBeDefined();
+          expect(back!.passive).toBe(!s.passive);
+        }
+      }
+    }
+  });
+
+  it('route reflectors: clients peer only with their reflectors; reflectors with clients and each other', () => {
+    const t = topology({ cluster: { name: 'c', asNumber: 64512, nodeToNodeMesh: false } }, [
+      { name: 'rr1', address: 'fd00:ec::1', routeReflector: { clusterId: '1.0.0.1' } },
+      { name: 'rr2', address: 'fd00:ec::2', routeReflector: { clusterId: '1.0.0.1' } },
+      { name: 'c1', address: 'fd00:ec::11', routeReflectorClient: { clusterId: '1.0.0.1' } },
+      { name: 'c2', address: 'fd00:ec::12', routeReflectorClient: { clusterId: '1.0.0.1' } },
+    ]);
+    expect(sessions(t, 'c1').map((s) => [s.peerName, s.peerType, s.rrClient])).toEqual([
+      ['rr1', 'route reflector', false],
+      ['rr2', 'route reflector', false],
+    ]);
+    const rr1 = sessions(t, 'rr1');
+    expect(rr1.map((s) => [s.peerName, s.peerType])).toEqual([
+      ['c1', 'route reflector client'],
+      ['c2', 'route reflector client'],
+      ['rr2', 'route reflector'],
+    ]);
+    expect(rr1.filter((s) => s.rrClient).every((s) => s.rrClusterId === '1.0.0.1')).toBe(true);
+    expect(rr1.find((s) => s.peerName === 'rr2')!.rrClient).toBe(false);
+  });
+
+  it('with the mesh on, non-clients mesh and clients still use only reflectors', () => {
+    const t = topology({}, [
+      { name: 'rr1', address: 'fd00:ec::1', routeReflector: { clusterId: '1.0.0.1' } },
+      { name: 'm1', address: 'fd00:ec::5' },
+      { name: 'c1', address: 'fd00:ec::11', routeReflectorClient: { clusterId: '1.0.0.1' } },
+    ]);
+    expect(sessions(t, 'm1').map((s) => [s.peerName, s.peerType])).toEqual([['rr1', 'node-to-node mesh']]);
+    expect(sessions(t, 'c1').map((s) => s.peerName)).toEqual(['rr1']);
+  });
+
+  it('explicit peers: global on every node, node specific only on its node, with their options', () => {
+    const t = topology({
+      peers: [
+        { name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 },
+        { name: 'edge', address: 'fd00:ed::1', asNumber: 65002, node: 'b', port: 1790, password: 'pw', passive: true, multihop: 3, nextHop: 'keep' },
+      ],
+    });
+    expect(sessions(t, 'a').filter((s) => s.peerType === 'global').map((s) => s.protocol)).toEqual(['Global_fd00_ec__fe']);
+    expect(sessions(t, 'a').some((s) => s.peerType === 'node specific')).toBe(false);
+    expect(sessions(t, 'b').find((s) => s.peerType === 'node specific')).toMatchObject({
+      protocol: 'Node_fd00_ed__1', neighborAs: 65002, localAs: 64512, port: 1790, password: 'pw', passive: true, multihop: 3, nextHop: 'keep',
+    });
+  });
+
+  it('uses the node AS override as local AS and the other node\'s AS as neighbour AS', () => {
+    const t = topology({}, [
+      { name: 'a', address: 'fd00:ec::1', asNumber: 65010 },
+      { name: 'b', address: 'fd00:ec::2' },
+    ]);
+    expect(sessions(t, 'a')[0]).toMatchObject({ localAs: 65010, neighborAs: 64512 });
+    expect(sessions(t, 'b')[0]).toMatchObject({ localAs: 64512, neighborAs: 65010 });
+  });
+});

@@ -1,0 +1,241 @@
+// Layer two: one test per whole-topology rule of src/topology/checks.ts, each asserting the exact
+// path and message, and a hint that tells the operator what to change.
+import { describe, expect, it } from 'vitest';
+import { parseTopology } from '../../src/topology/index.ts';
+import { deriveInterfaceName } from '../../src/topology/derive.ts';
+import { docWith, expectOneProblem, problemsOf, validDoc } from './documents.ts';
+
+describe('duplicate names', () => {
+  it('refuses two nodes with one name', () => {
+    expectOneProblem(
+      docWith((d) => (d.nodes[2]!.name = 'node1')),
+      'nodes[2].name',
+      'name "node1" is already used by nodes[0]',
+      'give every entry of nodes its own name',
+    );
+  });
+
+  it('refuses two peers with one name', () => {
+    const doc = docWith((d) => {
+      d.peers = [
+        { name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 },
+        { name: 'tor', address: 'fd00:ec::fd', asNumber: 65001 },
+      ];
+    });
+    expectOneProblem(doc, 'peers[1].name', 'name "tor" is already used by peers[0]', 'give every entry of peers its own name');
+  });
+
+  it('refuses two endpoints with one name, even on different nodes', () => {
+    const doc = docWith((d) => d.endpoints.push({ name: 'web-1', node: 'node2', kind: 'container', addresses: ['fd00:10::11'] }));
+    expectOneProblem(doc, 'endpoints[1].name', 'name "web-1" is already used by endpoints[0]', 'give every entry of endpoints its own name');
+  });
+
+  it('allows a node, a peer and an endpoint to share a name: they are different kinds of object', () => {
+    const doc = docWith((d) => {
+      d.peers = [{ name: 'node1', address: 'fd00:ec::fe', asNumber: 65001 }];
+      d.endpoints[0]!.name = 'node1';
+    });
+    expect(() => parseTopology(doc)).not.toThrow();
+  });
+});
+
+describe('duplicate addresses, compared in canonical form', () => {
+  const hint = 'fd00::1 equals fd00:0::0001';
+
+  it('refuses fd00::1 and fd00:0::0001 on two nodes', () => {
+    const doc = docWith((d) => {
+      d.nodes[0]!.address = 'fd00::1';
+      d.nodes[1]!.address = 'fd00:0::0001';
+    });
+    expectOneProblem(doc, 'nodes[1].address', 'address "fd00::1" is already used by nodes[0].address', hint);
+  });
+
+  it('refuses a peer with a node\'s address written in upper case with leading zeros', () => {
+    const doc = docWith((d) => (d.peers = [{ name: 'tor', address: 'FD00:EC:0:0:0:0:0:0002', asNumber: 65001 }]));
+    expectOneProblem(doc, 'peers[0].address', 'address "fd00:ec::2" is already used by nodes[1].address', hint);
+  });
+
+  it('refuses an endpoint address that a peer already has', () => {
+    const doc = docWith((d) => (d.peers = [{ name: 'svc', address: 'fd00:10:0::10', asNumber: 65001 }]));
+    expectOneProblem(doc, 'endpoints[0].addresses[0]', 'address "fd00:10::10" is already used by peers[0].address', hint);
+  });
+
+  it('refuses one address on two endpoints and twice in one endpoint', () => {
+    const doc = docWith((d) => {
+      d.endpoints[0]!.addresses = ['fd00:10::10', 'fd00:10::0:10'];
+      d.endpoints.push({ name: 'web-2', node: 'node2', kind: 'container', addresses: ['fd00:0010::0010'] });
+    });
+    expect(problemsOf(doc)).toEqual([
+      { path: 'endpoints[0].addresses[1]', message: 'address "fd00:10::10" is already used by endpoints[0].addresses[0]', hint: expect.stringContaining(hint) },
+      { path: 'endpoints[1].addresses[0]', message: 'address "fd00:10::10" is already used by endpoints[0].addresses[0]', hint: expect.stringContaining(hint) },
+    ]);
+  });
+});
+
+describe('router IDs', () => {
+  it('refuses two nodes with one explicit router ID', () => {
+    const doc = docWith((d) => {
+      d.nodes[0]!.routerId = '10.255.0.1';
+      d.nodes[2]!.routerId = '10.255.0.1';
+    });
+    expectOneProblem(doc, 'nodes[2].routerId', 'router ID "10.255.0.1" is already used by nodes[0]', 'remove routerId to have one derived');
+  });
+});
+
+describe('IP pools', () => {
+  it('refuses an endpoint address outside every pool and names the pools', () => {
+    const doc = docWith((d) => d.endpoints[0]!.addresses = ['fd00:10::10', 'fd00:11::10']);
+    expectOneProblem(doc, 'endpoints[0].addresses[1]', 'address "fd00:11::10" of endpoint "web-1" is outside every IP pool', 'use an address inside fd00:10::/48 or add a pool');
+  });
+
+  it('says to add a pool when there is none', () => {
+    const doc = docWith((d) => (d.ipPools = []));
+    expectOneProblem(doc, 'endpoints[0].addresses[0]', 'address "fd00:10::10" of endpoint "web-1" is outside every IP pool', 'add an ipPools entry that contains it');
+  });
+
+  it('refuses a node address inside a pool', () => {
+    const doc = docWith((d) => (d.nodes[1]!.address = 'fd00:10::2'));
+    expectOneProblem(doc, 'nodes[1].address', 'node address "fd00:10::2" lies inside the endpoint pool "fd00:10::/48"', 'node addresses belong to the hosts\' network');
+  });
+
+  it('refuses a pool inside another and names the earlier one', () => {
+    const doc = docWith((d) => d.ipPools.push({ cidr: 'fd00:10:0:1::/64' }));
+    expectOneProblem(doc, 'ipPools[1].cidr', 'pool "fd00:10:0:1::/64" overlaps ipPools[0].cidr ("fd00:10::/48")', 'IP pools must not overlap');
+  });
+
+  it('refuses the same pool spelt twice differently, quoting the canonical form', () => {
+    const doc = docWith((d) => d.ipPools.push({ cidr: 'FD00:0010:0::/48' }));
+    expectOneProblem(doc, 'ipPools[1].cidr', 'pool "fd00:10::/48" overlaps ipPools[0].cidr ("fd00:10::/48")', 'IP pools must not overlap');
+  });
+
+  it('accepts adjacent pools and endpoints in any of them', () => {
+    const doc = docWith((d) => {
+      d.ipPools.push({ cidr: 'fd00:11::/48' });
+      d.endpoints.push({ name: 'web-2', node: 'node2', kind: 'container', addresses: ['fd00:11::1'] });
+    });
+    expect(parseTopology(doc).ipPools.map((p) => p.cidr)).toEqual(['fd00:10::/48', 'fd00:11::/48']);
+  });
+});
+
+describe('references to nodes', () => {
+  it('refuses a peer bound to an unknown node and suggests the near name', () => {
+    const doc = docWith((d) => (d.peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001, node: 'node4' }]));
+    expectOneProblem(doc, 'peers[0].node', 'node "node4" is not defined', 'did you mean "node1"?');
+  });
+
+  it('refuses an endpoint on an unknown node and lists the nodes when none is near', () => {
+    const doc = docWith((d) => (d.endpoints[0]!.node = 'compute-7'));
+    expectOneProblem(doc, 'endpoints[0].node', 'node "compute-7" is not defined', 'use one of: node1, node2, node3');
+  });
+
+  it('lists only a few names of a large cluster', () => {
+    const doc = docWith((d) => {
+      d.nodes = Array.from({ length: 50 }, (_, i) => ({ name: `host-${i}`, address: `fd00:ec::${i + 1}` }));
+      d.endpoints[0]!.node = 'compute-7';
+    });
+    const [problem] = problemsOf(doc);
+    expect(problem).toMatchObject({ path: 'endpoints[0].node', message: 'node "compute-7" is not defined' });
+    expect(problem!.hint).toBe('use one of the names under nodes, such as host-0, host-1, host-2, host-3, host-4, host-5, host-6, host-7, host-8, host-9');
+  });
+});
+
+describe('interfaces on a node', () => {
+  it('refuses two endpoints with one explicit interface on a node', () => {
+    const doc = docWith((d) => {
+      d.endpoints[0]!.interface = 'cali-web';
+      d.endpoints.push({ name: 'web-2', node: 'node1', kind: 'container', addresses: ['fd00:10::11'], interface: 'cali-web' });
+    });
+    expectOneProblem(doc, 'endpoints[1].interface', 'interface "cali-web" is already used on the same node by endpoints[0]', 'each endpoint on a node needs its own interface');
+  });
+
+  it('refuses an explicit interface equal to the name derived for another endpoint', () => {
+    const derived = deriveInterfaceName({ name: 'web-1', kind: 'container' });
+    const doc = docWith((d) => d.endpoints.push({ name: 'web-2', node: 'node1', kind: 'container', addresses: ['fd00:10::11'], interface: derived }));
+    expectOneProblem(doc, 'endpoints[1].interface', `interface "${derived}" is already used on the same node by endpoints[0]`, 'needs its own interface');
+  });
+
+  it('allows one interface name on different nodes', () => {
+    const doc = docWith((d) => {
+      d.endpoints[0]!.interface = 'cali-web';
+      d.endpoints.push({ name: 'web-2', node: 'node2', kind: 'container', addresses: ['fd00:10::11'], interface: 'cali-web' });
+    });
+    expect(parseTopology(doc).endpoints.map((e) => e.interface)).toEqual(['cali-web', 'cali-web']);
+  });
+});
+
+describe('VM endpoints', () => {
+  const vm = (extra: Record<string, unknown>) =>
+    docWith((d) => d.endpoints.push({ name: 'vm-1', node: 'node2', kind: 'vm', addresses: ['fd00:10::30'], ...extra }));
+
+  it('refuses a VM without a MAC', () => {
+    expectOneProblem(vm({}), 'endpoints[1].mac', 'VM endpoint "vm-1" has no mac', 'DHCPv6 reservation');
+  });
+
+  it('refuses a multicast MAC, quoted in lower case', () => {
+    expectOneProblem(vm({ mac: '01:00:5E:00:00:01' }), 'endpoints[1].mac', 'MAC "01:00:5e:00:00:01" is a multicast address', 'lowest bit of the first octet must be 0');
+    expectOneProblem(vm({ mac: '33:33:00:00:00:01' }), 'endpoints[1].mac', 'MAC "33:33:00:00:00:01" is a multicast address', 'lowest bit of the first octet must be 0');
+  });
+
+  it('refuses the all-zero MAC', () => {
+    expectOneProblem(vm({ mac: '00:00:00:00:00:00' }), 'endpoints[1].mac', 'MAC "00:00:00:00:00:00" is all zeros', 'use the MAC the hypervisor gives the VM');
+  });
+
+  it('refuses a netns on a VM', () => {
+    expectOneProblem(vm({ mac: '02:00:00:00:00:30', netns: 'vm-1' }), 'endpoints[1].netns', 'VM endpoint "vm-1" cannot have a netns', 'netns is for container endpoints');
+  });
+
+  it('accepts a VM with a unicast MAC and a container without one', () => {
+    const topology = parseTopology(vm({ mac: '02:AB:00:00:00:30' }));
+    expect(topology.endpoints.map((e) => e.mac)).toEqual([undefined, '02:ab:00:00:00:30']);
+  });
+});
+
+describe('route reflector roles', () => {
+  it('refuses clients of a cluster that has no reflector', () => {
+    const doc = docWith((d) => {
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflectorClient = { clusterId: '1.0.0.2' };
+    });
+    expectOneProblem(doc, 'nodes[1].routeReflectorClient.clusterId', 'route reflector cluster "1.0.0.2" has clients but no reflector', 'give at least one node routeReflector with this clusterId');
+  });
+
+  it('refuses a node that is both reflector and client', () => {
+    const doc = docWith((d) => {
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflectorClient = { clusterId: '1.0.0.1' };
+    });
+    expectOneProblem(doc, 'nodes[1].routeReflectorClient', 'node "node2" is both a route reflector and a route reflector client', 'keep one of routeReflector and routeReflectorClient');
+  });
+});
+
+describe('BGP timers', () => {
+  it.each([
+    [6, 6],
+    [6, 10],
+  ])('refuses hold time %i with keepalive %i', (holdTime, keepaliveTime) => {
+    const doc = docWith((d) => (d.cluster.bgp = { holdTime, keepaliveTime }));
+    expectOneProblem(doc, 'cluster.bgp.keepaliveTime', `keepalive time ${keepaliveTime} must be shorter than hold time ${holdTime}`, 'a third of the hold time');
+  });
+
+  it('refuses the default keepalive against a hold time at its minimum only when not shorter', () => {
+    expect(() => parseTopology(docWith((d) => (d.cluster.bgp = { holdTime: 3 })))).not.toThrow();
+    expectOneProblem(docWith((d) => (d.cluster.bgp = { holdTime: 3, keepaliveTime: 3 })), 'cluster.bgp.keepaliveTime', 'keepalive time 3 must be shorter than hold time 3', 'a third');
+  });
+});
+
+describe('all rules run', () => {
+  it('reports every whole-topology problem at once, in rule order', () => {
+    const doc = docWith((d) => {
+      d.nodes[1]!.name = 'node1';
+      d.ipPools.push({ cidr: 'fd00:10:0:1::/64' });
+      d.endpoints[0]!.node = 'node9';
+      d.cluster.bgp = { holdTime: 6, keepaliveTime: 6 };
+    });
+    expect(problemsOf(doc).map((p) => p.path)).toEqual(['nodes[1].name', 'ipPools[1].cidr', 'endpoints[0].node', 'cluster.bgp.keepaliveTime']);
+  });
+
+  it('accepts the base document used by these tests', () => {
+    expect(parseTopology(validDoc()).nodes).toHaveLength(3);
+  });
+});

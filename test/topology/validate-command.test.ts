@@ -1,0 +1,91 @@
+// `birdctl validate` as the operator meets it: through runCli (the exit code and output that main
+// prints), once end to end through the real executable, and on the example topologies we ship.
+import { describe, expect, it } from 'vitest';
+import { BirdctlError, exitCodeOf, formatError } from '../../src/errors.ts';
+import { execaRunner, type Runner } from '../../src/exec.ts';
+import { runCli } from '../../src/cli/main.ts';
+import type { CommandContext } from '../../src/cli/command.ts';
+
+/** validate starts no process; a runner that is used fails the test. */
+const refusingRunner: Runner = {
+  run: () => Promise.reject(new Error('validate must not start processes')),
+  start: () => {
+    throw new Error('validate must not start processes');
+  },
+};
+
+const context: CommandContext = {
+  runner: refusingRunner,
+  env: {},
+  now: () => new Date(0),
+  write: () => {
+    throw new Error('validate returns its output instead of writing it');
+  },
+  signal: new AbortController().signal,
+};
+
+/** What main would do: the result of runCli, or the exit code and stderr text of what it threw. */
+async function birdctl(...argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string; error?: BirdctlError }> {
+  try {
+    const result = await runCli(argv, context);
+    return { exitCode: result.exitCode, stdout: result.output, stderr: '' };
+  } catch (error) {
+    if (!(error instanceof BirdctlError)) throw error;
+    return { exitCode: exitCodeOf(error), stdout: '', stderr: formatError(error), error };
+  }
+}
+
+describe('birdctl validate', () => {
+  it.each([
+    ['topology/example.yaml', '3 nodes, 0 peers, 1 pools, 3 endpoints'],
+    ['topology/route-reflectors.yaml', '6 nodes, 0 peers, 1 pools, 4 endpoints'],
+    ['topology/tor-peer.yaml', '2 nodes, 2 peers, 1 pools, 1 endpoints'],
+    ['test/fixtures/topologies/valid.json', '2 nodes, 1 peers, 1 pools, 1 endpoints'],
+  ])('accepts %s with a summary line and exit 0', async (file, counts) => {
+    expect(await birdctl('validate', file)).toEqual({ exitCode: 0, stdout: `${file}: valid (${counts})\n`, stderr: '' });
+  });
+
+  it('exits 2 for an invalid topology and prints every problem with file and path', async () => {
+    const result = await birdctl('validate', 'test/fixtures/topologies/several-errors.yaml');
+    expect(result.exitCode).toBe(2);
+    expect(result.error?.code).toBe('TOPOLOGY_INVALID');
+    const errors = result.stderr.split('\n').filter((line) => line.startsWith('error['));
+    const hints = result.stderr.split('\n').filter((line) => line.startsWith('hint: '));
+    expect(errors).toHaveLength(7);
+    expect(hints).toHaveLength(7);
+    expect(errors[0]).toBe('error[TOPOLOGY_INVALID]: test/fixtures/topologies/several-errors.yaml: cluster.nodeToNodeMsh: unknown field "nodeToNodeMsh"');
+  });
+
+  it('exits 2 with TOPOLOGY_READ for a missing file', async () => {
+    const result = await birdctl('validate', 'topology/no-such-file.yaml');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'error[TOPOLOGY_READ]: cannot read topology topology/no-such-file.yaml: no such file\nhint: pass the path of a topology file, for example topology/example.yaml\n',
+    );
+  });
+
+  it.each([[[]], [['a.yaml', 'b.yaml']], [['--node', 'x', 'a.yaml']]])('is a usage error (exit 2) with arguments %j', async (args) => {
+    const result = await birdctl('validate', ...args);
+    expect(result.exitCode).toBe(2);
+    expect(result.error?.code).toBe('USAGE');
+    expect(result.stderr).toMatch(/^error\[USAGE\]: birdctl validate: .+\nhint: run birdctl validate --help\n$/);
+  });
+
+  it('prints its help with exit 0', async () => {
+    const result = await birdctl('validate', '--help');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: birdctl validate FILE\n/);
+  });
+
+  it('end to end: the birdctl executable prints errors to stderr, nothing to stdout, and exits 2', async () => {
+    const bad = await execaRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'test/fixtures/topologies/yaml-syntax-error.yaml'], { timeoutMs: 20_000 });
+    expect(bad).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: expect.stringContaining('error[TOPOLOGY_INVALID]: test/fixtures/topologies/yaml-syntax-error.yaml: YAML syntax error at line 8, column 1'),
+    });
+    expect(bad.stderr).not.toMatch(/\bat .+\.ts:\d+/); // no stack trace for a user error
+    const good = await execaRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'topology/example.yaml'], { timeoutMs: 20_000 });
+    expect(good).toEqual({ exitCode: 0, stdout: 'topology/example.yaml: valid (3 nodes, 0 peers, 1 pools, 3 endpoints)\n', stderr: '' });
+  });
+});
