@@ -72,8 +72,8 @@ export class DnsmasqService {
     await mkdir(this.options.dir, { recursive: true });
     const configChanged = (await readOrEmpty(this.configFile)) !== files.config;
     const hostsChanged = (await readOrEmpty(this.hostsFile)) !== files.hosts;
-    await writeAtomically(this.hostsFile, files.hosts);
     if (configChanged) await this.check(files.config);
+    await writeAtomically(this.hostsFile, files.hosts);
     if (this.process === undefined) {
       await writeAtomically(this.configFile, files.config);
       this.launch();
