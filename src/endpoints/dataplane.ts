@@ -47,8 +47,9 @@ export interface Dataplane {
   interfaceWithAddress(address: string): Promise<string | undefined>;
   read(scope: ReadScope): Promise<ActualState>;
   /**
-   * Applies the changes in the order given. A failing change fails only itself and the later
-   * changes of the same owner; every other change is still applied.
+   * Applies the changes in the order given. A failing change fails its owner: the owner's later
+   * changes may be skipped (the fake skips them all; the ip dataplane skips the owner's later
+   * phases), while every other owner's changes are still applied. Returns the failures.
    */
   apply(changes: readonly Change[]): Promise<ChangeFailure[]>;
 }
