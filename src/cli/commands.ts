@@ -1,6 +1,7 @@
 // Every birdctl command, in the order `birdctl --help` lists them.
 import type { Command } from './command.ts';
 import { agentCommand } from './agent.ts';
+import { endpointsCommand } from './endpoints.ts';
 import { renderCommand } from './render.ts';
 import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
@@ -9,5 +10,6 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   renderCommand,
   statusCommand,
+  endpointsCommand,
   agentCommand,
 ];
