@@ -2,6 +2,7 @@
 import type { Command } from './command.ts';
 import { agentCommand } from './agent.ts';
 import { composeCommand } from './compose.ts';
+import { endpointsCommand } from './endpoints.ts';
 import { labCommand } from './lab.ts';
 import { renderCommand } from './render.ts';
 import { statusCommand } from './status.ts';
@@ -11,6 +12,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   renderCommand,
   statusCommand,
+  endpointsCommand,
   agentCommand,
   composeCommand,
   labCommand,

@@ -57,6 +57,19 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     }
   }
 
+  /**
+   * Watches a session for `ms`, polling fast enough to catch a reset (a reset session needs at
+   * least the 1 s connect delay to come back): it must be Established at every look.
+   */
+  async function stayedEstablished(h: (typeof hosts)[number], name: string, ms: number): Promise<number> {
+    let looks = 0;
+    for (const deadline = Date.now() + ms; Date.now() < deadline; looks += 1) {
+      expect(await established(h, name), `${name} on ${h.name} after ${looks} looks`).toBeDefined();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return looks;
+  }
+
   const established = async (h: (typeof hosts)[number], name: string) =>
     (await protocols(h)).find((p) => p.name === name && p.info.startsWith('Established'));
 
@@ -99,27 +112,26 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     await waitFor('peerUp logged', () => (/"event":"peerUp".*"peer":"Mesh_fd00_ec__2"/.test(hosts[0]!.log.join('')) ? true : undefined), 3000, 50);
   });
 
-  it('adds a peer from a topology edit within 2 s without resetting the mesh session', async () => {
-    const before = (await established(hosts[0]!, 'Mesh_fd00_ec__2'))!;
+  it('adds a peer from a topology edit within 2 s while the mesh session stays Established', async () => {
     writeFileSync(file, stringify(topology({ peers: [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }] })));
     const started = Date.now();
+    const watching = stayedEstablished(hosts[0]!, 'Mesh_fd00_ec__2', 1500);
     await waitFor('new peer in both bird6', async () =>
       (await protocols(hosts[0]!)).some((p) => p.name === 'Global_fd00_ec__fe') && (await protocols(hosts[1]!)).some((p) => p.name === 'Global_fd00_ec__fe') ? true : undefined,
     2000, 50);
     expect(Date.now() - started).toBeLessThan(2000);
-    const after = (await established(hosts[0]!, 'Mesh_fd00_ec__2'))!;
-    expect(after.since).toBe(before.since);
+    expect(await watching).toBeGreaterThan(10);
   });
 
-  it('adds and removes a pool (new filters) without resetting any session', async () => {
+  it('adds and removes a pool (new filters) while the sessions stay Established', async () => {
     const peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }];
-    const before = (await established(hosts[0]!, 'Mesh_fd00_ec__2'))!;
+    const watching = stayedEstablished(hosts[0]!, 'Mesh_fd00_ec__2', 2500);
     writeFileSync(file, stringify(topology({ peers, pools: ['fd00:10::/48', 'fd00:11::/48'] })));
     await waitFor('pool in config', () => (readFileSync(configOf(hosts[0]!), 'utf8').includes('fd00:11::/48+') ? true : undefined), 2000, 50);
     writeFileSync(file, stringify(topology({ peers })));
     await waitFor('pool gone', () => (readFileSync(configOf(hosts[0]!), 'utf8').includes('fd00:11::/48+') ? undefined : true), 2000, 50);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await established(hosts[0]!, 'Mesh_fd00_ec__2'))!.since).toBe(before.since);
+    expect(await watching).toBeGreaterThan(10);
+    expect(hosts[0]!.log.join('')).not.toMatch(/"event":"peerDown"/);
     expect(hosts[0]!.log.join('')).toMatch(/"msg":"bird6 config applied".*0003 Reconfigured/);
   });
 

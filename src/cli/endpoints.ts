@@ -1,0 +1,68 @@
+// `birdctl endpoints apply FILE --node NAME`: reconcile this node's endpoints once and print what
+// changed. `birdctl endpoints preflight`: report what would break IPv6 for endpoints on this host.
+import { EXIT } from '../errors.ts';
+import { IpDataplane } from '../endpoints/ip-dataplane.ts';
+import { evaluatePreflight, formatFindings, gatherPreflightFacts } from '../endpoints/preflight.ts';
+import { formatSummary, reconcile } from '../endpoints/reconcile.ts';
+import { loadTopology } from '../topology/index.ts';
+import { parseCommandArgs, usageError, type Command } from './command.ts';
+
+const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const OPTIONS = {
+  node: { type: 'string' },
+  uplink: { type: 'string' },
+  netns: { type: 'string' },
+} as const;
+
+function checked(value: string | undefined, pattern: RegExp, what: string): string | undefined {
+  if (value !== undefined && !pattern.test(value)) throw usageError('endpoints', `${JSON.stringify(value)} is not a valid ${what}`);
+  return value;
+}
+
+export const endpointsCommand: Command = {
+  name: 'endpoints',
+  summary: "program this node's container and VM endpoints into the kernel",
+  help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS]
+       birdctl endpoints preflight [--netns NS]
+
+apply reconciles NAME's endpoints once: a /128 route (proto 80) per endpoint address through the
+endpoint's interface, permanent neighbour entries where the MAC is known, proxy NDP entries on the
+uplink, IPv6 forwarding and per-interface sysctls; for containers with a netns it creates the veth
+(host end = interface, container end eth0), assigns the addresses inside the namespace and sets the
+default route via fe80::1 on the host end. Objects of endpoints no longer in FILE are removed;
+routes of other protocols are never touched. Endpoints whose tap or namespace does not exist yet
+are reported pending and programmed on a later run.
+
+  --uplink IF  interface for proxy NDP entries (default: the one carrying the node's address)
+  --netns NS   act on network namespace NS as the host (labs and tests)
+
+preflight reports what would break IPv6 on this host: forwarding off, an uplink taking its default
+route from RAs without accept_ra=2, no default route, ip, bird6 or dnsmasq missing.
+
+Exit codes: apply: 0 done (pending endpoints included), 1 an endpoint failed, 2 bad input;
+preflight: 0 nothing found, 3 findings.`,
+  async run(argv, context) {
+    const [sub, ...rest] = argv;
+    const { values, positionals } = parseCommandArgs('endpoints', rest, OPTIONS);
+    const netns = checked(values.netns, NETNS_RE, 'network namespace name');
+    if (sub === 'preflight') {
+      if (positionals.length > 0 || values.node !== undefined || values.uplink !== undefined) throw usageError('endpoints', 'preflight takes only --netns');
+      const findings = evaluatePreflight(await gatherPreflightFacts(context.runner, netns));
+      return { output: formatFindings(findings), exitCode: findings.length === 0 ? EXIT.ok : EXIT.degraded };
+    }
+    if (sub !== 'apply') throw usageError('endpoints', sub === undefined ? 'expected a subcommand: apply or preflight' : `unknown subcommand ${JSON.stringify(sub)}`);
+    if (positionals.length !== 1) throw usageError('endpoints', 'expected exactly one topology FILE');
+    if (values.node === undefined) throw usageError('endpoints', '--node NAME is required');
+    const uplink = checked(values.uplink, INTERFACE_RE, 'interface name');
+    const topology = await loadTopology(positionals[0]!);
+    const summary = await reconcile({
+      dataplane: new IpDataplane({ runner: context.runner, ...(netns === undefined ? {} : { netns }) }),
+      topology,
+      nodeName: values.node,
+      ...(uplink === undefined ? {} : { uplink }),
+    });
+    return { output: formatSummary(summary), exitCode: summary.failed.length > 0 ? EXIT.failure : EXIT.ok };
+  },
+};

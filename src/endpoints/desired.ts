@@ -1,0 +1,95 @@
+// Desired state: a pure function of the topology, the node's name and the node's uplink. It lists
+// every kernel object the node must carry for its endpoints (DESIGN.md §1 item 3) and nothing else.
+import { BirdctlError } from '../errors.ts';
+import { findNode, type Endpoint, type Topology } from '../topology/index.ts';
+import { formatIPv6, parseIPv6, prefixMask } from '../topology/ipv6.ts';
+import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
+
+/**
+ * The dotted sysctl key of a per-interface IPv6 setting. `sysctl` spells a dot inside an interface
+ * name (a VLAN such as eth0.100) as a slash, so `net.ipv6.conf.eth0/100.forwarding`.
+ */
+export function interfaceSysctlKey(ifname: string, setting: string): string {
+  return `net.ipv6.conf.${ifname.replaceAll('.', '/')}.${setting}`;
+}
+
+export const FORWARDING_KEY = 'net.ipv6.conf.all.forwarding';
+
+/**
+ * Host side of one endpoint interface, as Calico's CNI plugin and Felix set it: no RAs accepted
+ * from the endpoint (the host is the router), no DAD (a point-to-point link has nobody to collide
+ * with, and DAD would hold the host end's addresses tentative for a second), proxy NDP on.
+ */
+function endpointSysctls(ifname: string): Sysctl[] {
+  return [
+    { key: interfaceSysctlKey(ifname, 'accept_ra'), value: '0' },
+    { key: interfaceSysctlKey(ifname, 'accept_dad'), value: '0' },
+    { key: interfaceSysctlKey(ifname, 'proxy_ndp'), value: '1' },
+  ];
+}
+
+/**
+ * The subnet-router anycast address (RFC 4291 2.6.1, reserved for routers, so no endpoint holds
+ * it) of each /64 a VM's addresses fall in, as `prefix::/64`. dnsmasq serves DHCPv6 and sends RAs
+ * on an interface only for ranges inside a prefix configured on it, and a tap has only a
+ * link-local address; this gives the tap the VM's /64 without a route for it (`noprefixroute`),
+ * so the /128 routes stay the only way to the endpoints.
+ */
+export function subnetRouterAddresses(addresses: readonly string[]): string[] {
+  const networks = addresses.map((a) => formatIPv6(parseIPv6(a)! & prefixMask(64)));
+  return [...new Set(networks)].map((n) => `${n}/64`);
+}
+
+function hostAddresses(e: Endpoint): string[] {
+  if (e.kind === 'vm') return subnetRouterAddresses(e.addresses);
+  // The container's default gateway lives on the host end of the veth we create.
+  return e.netns === undefined ? [] : [`${GATEWAY_LINK_LOCAL}/64`];
+}
+
+function desiredEndpoint(e: Endpoint, uplink: string | undefined): DesiredEndpoint {
+  return {
+    name: e.name,
+    kind: e.kind,
+    interface: e.interface,
+    addresses: e.addresses,
+    routes: e.addresses.map((dst) => ({ dst, dev: e.interface })),
+    // A VM's MAC is always known; a container's only when the topology gives one. A permanent
+    // entry spares the first packet a neighbour solicitation and survives the endpoint being quiet.
+    neighbours: e.mac === undefined ? [] : e.addresses.map((dst) => ({ dst, dev: e.interface, lladdr: e.mac! })),
+    // The host answers for its endpoints on the uplink, so a neighbour on the uplink's segment that
+    // treats the pool as on-link (a router without BGP, a static route) still reaches them.
+    proxies: uplink === undefined ? [] : e.addresses.map((dst) => ({ dst, dev: uplink })),
+    sysctls: endpointSysctls(e.interface),
+    hostAddresses: hostAddresses(e),
+    ...(e.netns === undefined ? {} : { container: { netns: e.netns, addresses: e.addresses, gateway: GATEWAY_LINK_LOCAL } }),
+  };
+}
+
+export interface DesiredOptions {
+  /** The interface carrying the node's address; proxy NDP entries go there. Undefined: none. */
+  uplink?: string;
+}
+
+export function desiredState(topology: Topology, nodeName: string, options: DesiredOptions = {}): DesiredState {
+  if (findNode(topology, nodeName) === undefined) {
+    throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topology.source}`, {
+      hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
+    });
+  }
+  const sysctls: Sysctl[] = [{ key: FORWARDING_KEY, value: '1' }];
+  if (options.uplink !== undefined) sysctls.push({ key: interfaceSysctlKey(options.uplink, 'proxy_ndp'), value: '1' });
+  return {
+    node: nodeName,
+    pools: topology.ipPools.map((p) => p.cidr),
+    sysctls,
+    endpoints: topology.endpoints.filter((e) => e.node === nodeName).map((e) => desiredEndpoint(e, options.uplink)),
+  };
+}
+
+/** What the dataplane must read to compare against this desired state. */
+export function readScope(desired: DesiredState): ReadScope {
+  return {
+    sysctlKeys: [...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key),
+    containerNamespaces: desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])),
+  };
+}

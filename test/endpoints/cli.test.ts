@@ -1,0 +1,61 @@
+// `birdctl endpoints` through runCli with a fake Runner: argument handling and exit codes. The
+// real kernel path is covered by test/integration/endpoints.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../src/cli/command.ts';
+import { runCli } from '../../src/cli/main.ts';
+import { BirdctlError } from '../../src/errors.ts';
+import type { Runner } from '../../src/exec.ts';
+
+const EMPTY_HOST = ['[]', '[]', '[]', '[]', '[]'].join('\n');
+
+function context(run: Runner['run']): CommandContext {
+  return {
+    runner: { run, start: () => { throw new Error('not used'); } },
+    env: {},
+    now: () => new Date(0),
+    write: () => {},
+    signal: new AbortController().signal,
+  };
+}
+
+async function exitOf(argv: string[], run: Runner['run'] = async () => ({ exitCode: 0, stdout: '', stderr: '' })): Promise<number> {
+  try {
+    return (await runCli(argv, context(run))).exitCode;
+  } catch (error) {
+    return (error as BirdctlError).exitCode;
+  }
+}
+
+describe('birdctl endpoints', () => {
+  it('refuses bad usage with exit 2', async () => {
+    expect(await exitOf(['endpoints'])).toBe(2);
+    expect(await exitOf(['endpoints', 'frobnicate'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'nope'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'missing.yaml', '--node', 'node1'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--uplink', 'eth0 up'])).toBe(2);
+  });
+
+  it('exits 1 when an endpoint fails, printing the reason', async () => {
+    const run: Runner['run'] = async (file, args) => {
+      if (file === 'ip' && args.includes('-force')) return { exitCode: 1, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\nCommand failed -:1\n' };
+      if (file === 'ip' && args.includes('netns')) return { exitCode: 0, stdout: '[{"name":"web-1"}]\n', stderr: '' };
+      if (file === 'ip' && args[0] === '-n') return { exitCode: 0, stdout: '[]\n[]\n[]\n', stderr: '' };
+      if (file === 'ip' && args.includes('-batch')) return { exitCode: 0, stdout: `${EMPTY_HOST}\n`, stderr: '' };
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1'], context(run));
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toContain('failed web-1: create veth cali-web-1 <-> web-1:eth0: RTNETLINK answers: Operation not permitted');
+  });
+
+  it('exits 0 with pending endpoints, which it prints', async () => {
+    const run: Runner['run'] = async (file, args) => {
+      if (file === 'ip' && args.includes('-batch') && !args.includes('-force')) return { exitCode: 0, stdout: `${EMPTY_HOST}\n`, stderr: '' };
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node3'], context(run));
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toContain('pending vm-1: tap tap-vm-1 does not exist yet (VM not started?)');
+  });
+});

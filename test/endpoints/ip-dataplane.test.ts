@@ -1,0 +1,133 @@
+// The real dataplane against a scripted Runner: what it sends to ip and sysctl, and how it reads
+// their answers (real iproute2 6.1 output) and their failures back.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { RunOptions, RunResult, Runner } from '../../src/exec.ts';
+import type { Change } from '../../src/endpoints/dataplane.ts';
+import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
+import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
+import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
+
+interface Call {
+  file: string;
+  args: readonly string[];
+  options: RunOptions | undefined;
+}
+
+function scriptedRunner(answer: (call: Call) => Partial<RunResult>): Runner & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    async run(file, args, options) {
+      const call = { file, args, options };
+      calls.push(call);
+      return { stdout: '', stderr: '', exitCode: 0, ...answer(call) };
+    },
+    start() {
+      throw new Error('not used');
+    },
+  };
+}
+
+const HOST_READ_OUTPUT = [
+  '[{"ifindex":2,"link_index":2,"ifname":"cali-web-1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"62:1e:70:f0:41:18","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":0,"ifalias":"bird6-controller:web-1"},{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1400,"qdisc":"pfifo_fast","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"02:fc:00:00:00:01","broadcast":"ff:ff:ff:ff:ff:ff"}]',
+  '[{"ifindex":2,"ifname":"cali-web-1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"operstate":"UP","txqlen":1000,"addr_info":[{"family":"inet6","local":"fe80::601e:70ff:fef0:4118","prefixlen":64,"scope":"link","tentative":true,"valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"fe80::1","prefixlen":64,"scope":"link","nodad":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]',
+  '[{"dst":"fd00:10::10","dev":"cali-web-1","metric":1024,"flags":[],"pref":"medium"}]',
+  '[{"dst":"fd00:10::10","dev":"cali-web-1","lladdr":"02:00:00:00:00:10","state":["PERMANENT"]},{"dst":"fe80::5","dev":"eth0","state":["FAILED"]}]',
+  '[{"dst":"fd00:10::10","dev":"eth0","proxy":null}]',
+].join('\n');
+
+describe('IpDataplane', () => {
+  it('reads host tables in one ip batch, sysctls in one sysctl, and each container namespace in one ip batch', async () => {
+    const runner = scriptedRunner(({ file, args }) => {
+      if (file === 'sysctl') return { stdout: 'net.ipv6.conf.all.forwarding = 1\n', exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/x/accept_ra: No such file or directory\n' };
+      if (args.includes('netns')) return { stdout: '[{"name":"web-1","id":0},{"name":"other"}]\n' };
+      if (args[0] === '-n') {
+        return {
+          stdout: [
+            '[{"ifindex":2,"link_index":3,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"link_netnsid":0}]',
+            '[{"ifindex":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"addr_info":[{"family":"inet6","local":"fd00:10::10","prefixlen":128,"scope":"global","nodad":true},{"family":"inet6","local":"fe80::834:7cff:feeb:8c6d","prefixlen":64,"scope":"link"}]}]',
+            '[{"dst":"default","gateway":"fe80::1","dev":"eth0","metric":1024,"flags":[],"pref":"medium"}]',
+          ].join('\n'),
+        };
+      }
+      return { stdout: `${HOST_READ_OUTPUT}\n` };
+    });
+    const dataplane = new IpDataplane({ runner, netns: 'host-ns' });
+    const actual = await dataplane.read({ sysctlKeys: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.x.accept_ra'], containerNamespaces: ['web-1', 'gone'] });
+
+    expect(actual.links.get('cali-web-1')).toEqual({ name: 'cali-web-1', up: true, alias: 'bird6-controller:web-1', addresses: ['fe80::601e:70ff:fef0:4118/64', 'fe80::1/64'] });
+    expect(actual.routes).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1' }]);
+    expect(actual.neighbours).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1', lladdr: '02:00:00:00:00:10', permanent: true }]);
+    expect(actual.proxies).toEqual([{ dst: 'fd00:10::10', dev: 'eth0' }]);
+    expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.all.forwarding', '1']]));
+    expect(actual.containers).toEqual(new Map([['web-1', { link: { up: true, addresses: ['fd00:10::10/128'] }, defaultGateway: 'fe80::1' }]]));
+    const host = runner.calls.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
+    expect(host.options?.netns).toBe('host-ns');
+    expect(host.options?.input).toBe('link show\naddr show\nroute show proto 80\nneigh show\nneigh show proxy\n');
+    expect(runner.calls.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1']);
+  });
+
+  it('refuses to read a failing ip as an empty kernel', async () => {
+    const runner = scriptedRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
+    await expect(new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: [] })).rejects.toThrow(/Operation not permitted/);
+  });
+
+  it('writes the host in one forced batch and charges a failed line to its change only', async () => {
+    const runner = scriptedRunner(({ file, args }) =>
+      file === 'ip' && args.includes('-batch') ? { exitCode: 1, stderr: 'Error: Nexthop device is not up.\nCommand failed -:3\n' } : {},
+    );
+    const changes: Change[] = [
+      { kind: 'add', owner: 'web-1', operation: { op: 'create-veth', name: 'cali-web-1', netns: 'web-1', alias: 'bird6-controller:web-1' } },
+      { kind: 'add', owner: 'vm-1', operation: { op: 'replace-route', route: { dst: 'fd00:10::30', dev: 'tap-vm-1' } } },
+      { kind: 'add', owner: 'web-1', operation: { op: 'replace-route', route: { dst: 'fd00:10::10', dev: 'cali-web-1' } } },
+      { kind: 'delete', owner: 'stale', operation: { op: 'delete-proxy', proxy: { dst: 'fd00:10::99', dev: 'eth0' } } },
+      { kind: 'add', owner: 'vm-1', operation: { op: 'set-sysctl', sysctl: { key: 'net.ipv6.conf.tap-vm-1.accept_ra', value: '0' } } },
+      { kind: 'add', owner: 'web-1', operation: { op: 'container-link-up', netns: 'web-1' } },
+    ];
+    const failures = await new IpDataplane({ runner }).apply(changes);
+    const batch = runner.calls.find((c) => c.args.includes('-batch'))!;
+    expect(batch.args).toEqual(['-6', '-batch', '-', '-force']);
+    expect(batch.options?.input).toBe(
+      [
+        'link add cali-web-1 type veth peer name eth0 netns web-1',
+        'link set cali-web-1 alias bird6-controller:web-1',
+        'route replace fd00:10::30/128 dev tap-vm-1 proto 80 scope link',
+        'route replace fd00:10::10/128 dev cali-web-1 proto 80 scope link',
+        'neigh del proxy fd00:10::99 dev eth0',
+        '',
+      ].join('\n'),
+    );
+    expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([['vm-1', 'route fd00:10::30/128 dev tap-vm-1: Error: Nexthop device is not up.']]);
+    // vm-1 failed, so its sysctl is not attempted; web-1's container side still is.
+    expect(runner.calls.some((c) => c.file === 'sysctl')).toBe(false);
+    expect(runner.calls.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
+  });
+
+  it('charges a sysctl the kernel refused to its own change', async () => {
+    const runner = scriptedRunner(({ file }) =>
+      file === 'sysctl' ? { exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/eth0.100/proxy_ndp: No such file or directory\n' } : {},
+    );
+    const change = (owner: string, key: string): Change => ({ kind: 'add', owner, operation: { op: 'set-sysctl', sysctl: { key, value: '1' } } });
+    const failures = await new IpDataplane({ runner }).apply([change('host', 'net.ipv6.conf.all.forwarding'), change('vlan', 'net.ipv6.conf.eth0/100.proxy_ndp')]);
+    expect(failures.map((f) => f.change.owner)).toEqual(['vlan']);
+  });
+});
+
+describe('ip output parsers', () => {
+  it('parses the batch errors of ip -force by line', () => {
+    expect(parseBatchErrors('Object "-6" is unknown, try "ip help".\nCommand failed -:2\nCannot find device "nonexist"\nCommand failed -:1\n')).toEqual(
+      new Map([
+        [2, 'Object "-6" is unknown, try "ip help".'],
+        [1, 'Cannot find device "nonexist"'],
+      ]),
+    );
+  });
+
+  it('reads the shared fixtures of real ip -json output', () => {
+    const proxies = JSON.parse(readFileSync(new URL('./fixtures/', import.meta.url).pathname + 'ip-json-neigh-proxy.json', 'utf8'));
+    expect(parseProxies(proxies)).toEqual([{ dst: 'fd00:10::10', dev: 'eth0' }]);
+    const routes = JSON.parse(readFileSync(new URL('./fixtures/', import.meta.url).pathname + 'ip-json-route-r1.json', 'utf8'));
+    expect(parseRoutes(routes).map((r) => r.dst)).toEqual(['fd00:10::20', 'fd00:ec::/64', 'fe80::/64', 'fe80::/64', 'fe80::/64']);
+  });
+});

@@ -1,0 +1,124 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { formatSummary, isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
+import { BASE_ENDPOINTS, topologyWith } from './topology.ts';
+
+function host(): FakeDataplane {
+  const fake = new FakeDataplane();
+  fake.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
+  fake.addLink('cali-cache-1');
+  fake.addLink('tap-vm-1');
+  fake.addNamespace('web-1');
+  return fake;
+}
+
+const routesOf = (fake: FakeDataplane) => fake.routes.map((r) => `${r.dst} ${r.dev} ${r.protocol}`).sort();
+
+describe('reconcile against the fake dataplane', () => {
+  let fake: FakeDataplane;
+  beforeEach(() => {
+    fake = host();
+  });
+  const run = (endpoints = BASE_ENDPOINTS) => reconcile({ dataplane: fake, topology: topologyWith(endpoints), nodeName: 'node1' });
+
+  it('programs every endpoint of the node from empty', async () => {
+    const summary = await run();
+    expect(summary.failed).toEqual([]);
+    expect(summary.pending).toEqual([]);
+    expect(summary.uplink).toBe('eth0');
+    expect(routesOf(fake)).toEqual([
+      'fd00:10::10 cali-web-1 80',
+      'fd00:10::11 cali-web-1 80',
+      'fd00:10::12 cali-cache-1 80',
+      'fd00:10::30 tap-vm-1 80',
+    ]);
+    expect(fake.neighbours).toEqual([{ dst: 'fd00:10::30', dev: 'tap-vm-1', lladdr: '02:00:00:00:00:30', permanent: true }]);
+    expect(fake.proxies.map((p) => `${p.dst} ${p.dev}`).sort()).toEqual(['fd00:10::10 eth0', 'fd00:10::11 eth0', 'fd00:10::12 eth0', 'fd00:10::30 eth0']);
+    expect(fake.sysctls.get('net.ipv6.conf.all.forwarding')).toBe('1');
+    expect(fake.sysctls.get('net.ipv6.conf.tap-vm-1.accept_ra')).toBe('0');
+    const veth = fake.links.get('cali-web-1')!;
+    expect(veth).toMatchObject({ up: true, alias: 'bird6-controller:web-1', addresses: ['fe80::1/64'] });
+    expect(fake.containers.get('web-1')).toEqual({ dadOff: true, link: { up: true, addresses: ['fd00:10::10/128', 'fd00:10::11/128'] }, defaultGateway: 'fe80::1' });
+  });
+
+  it('changes nothing on a second run and says so', async () => {
+    await run();
+    const attempted = fake.applied.length;
+    const second = await run();
+    expect(isNoop(second)).toBe(true);
+    expect(fake.applied.length).toBe(attempted);
+    expect(formatSummary(second)).toContain(`nothing to change: ${second.unchanged} objects already as desired`);
+    expect(second.unchanged).toBeGreaterThan(20);
+  });
+
+  it('isolates a failing route to its endpoint; the others apply and the next run retries', async () => {
+    fake.failWhen((o) => o.op === 'replace-route' && o.route.dst === 'fd00:10::12', 'RTNETLINK answers: Invalid argument', 1);
+    const first = await run();
+    expect(first.failed).toEqual([{ endpoint: 'cache-1', reasons: ['route fd00:10::12/128 dev cali-cache-1: RTNETLINK answers: Invalid argument'] }]);
+    expect(routesOf(fake)).toEqual(['fd00:10::10 cali-web-1 80', 'fd00:10::11 cali-web-1 80', 'fd00:10::30 tap-vm-1 80']);
+    expect(formatSummary(first)).toContain('failed cache-1: route fd00:10::12/128 dev cali-cache-1: RTNETLINK answers: Invalid argument');
+    const second = await run();
+    expect(second.failed).toEqual([]);
+    expect(second.added).toBeGreaterThan(0);
+    expect(routesOf(fake)).toContain('fd00:10::12 cali-cache-1 80');
+  });
+
+  it('keeps a VM pending until its tap appears, without holding back the others', async () => {
+    fake.deleteLink('tap-vm-1');
+    const first = await run();
+    expect(first.pending).toEqual([{ endpoint: 'vm-1', reason: 'tap tap-vm-1 does not exist yet (VM not started?)' }]);
+    expect(first.failed).toEqual([]);
+    expect(routesOf(fake)).toHaveLength(3);
+    expect(formatSummary(first)).toContain('pending vm-1: tap tap-vm-1 does not exist yet');
+    fake.addLink('tap-vm-1');
+    const second = await run();
+    expect(second.pending).toEqual([]);
+    expect(routesOf(fake)).toContain('fd00:10::30 tap-vm-1 80');
+  });
+
+  it('keeps a container pending until its namespace exists', async () => {
+    fake.namespaces.delete('web-1');
+    const summary = await run();
+    expect(summary.pending.map((p) => p.endpoint)).toEqual(['web-1']);
+    expect(fake.links.has('cali-web-1')).toBe(false);
+  });
+
+  it('repairs drift: a route deleted by hand comes back, a down veth comes up again', async () => {
+    await run();
+    fake.routes = fake.routes.filter((r) => r.dst !== 'fd00:10::11');
+    fake.containers.get('web-1')!.defaultGateway = undefined;
+    const summary = await run();
+    expect(summary.added).toBe(2);
+    expect(routesOf(fake)).toContain('fd00:10::11 cali-web-1 80');
+    expect(fake.containers.get('web-1')!.defaultGateway).toBe('fe80::1');
+  });
+
+  it('removes endpoints that left the topology completely and never touches foreign routes', async () => {
+    await run();
+    fake.routes.push({ dst: 'fd00:10::77', dev: 'cali-cache-1', protocol: 4 }, { dst: '2001:db8::/64', dev: 'eth0', protocol: 3 });
+    const summary = await run(BASE_ENDPOINTS.filter((e) => e.name === 'cache-1'));
+    expect(summary.failed).toEqual([]);
+    expect(summary.removed).toBeGreaterThan(0);
+    expect(routesOf(fake)).toEqual(['2001:db8::/64 eth0 3', 'fd00:10::12 cali-cache-1 80', 'fd00:10::77 cali-cache-1 4']);
+    expect(fake.links.has('cali-web-1')).toBe(false);
+    expect(fake.containers.get('web-1')!.link).toBeUndefined();
+    expect(fake.links.has('tap-vm-1')).toBe(true); // the hypervisor's tap is not ours to delete
+    expect(fake.neighbours).toEqual([]);
+    expect(fake.proxies).toEqual([{ dst: 'fd00:10::12', dev: 'eth0' }]);
+  });
+
+  it('reports a failed veth creation and still programs the rest', async () => {
+    fake.failWhen((o) => o.op === 'create-veth', 'RTNETLINK answers: Operation not permitted');
+    const summary = await run();
+    expect(summary.failed.map((f) => f.endpoint)).toEqual(['web-1']);
+    expect(routesOf(fake)).toEqual(['fd00:10::12 cali-cache-1 80', 'fd00:10::30 tap-vm-1 80']);
+  });
+
+  it('programs no proxy entries when the node address is on no interface', async () => {
+    fake.deleteLink('eth0');
+    const summary = await run();
+    expect(summary.uplink).toBeUndefined();
+    expect(fake.proxies).toEqual([]);
+    expect(formatSummary(summary)).toContain('no proxy NDP entries');
+  });
+});
