@@ -53,6 +53,22 @@ export interface UpReport {
   topology: Topology;
   elapsedMs: number;
   sessions: number;
+  /** ms from the start of lab up until each part was first complete: where bring-up time goes */
+  phases: Phases;
+}
+
+export interface Phases {
+  /** namespaces, links and agents started */
+  built: number;
+  sessions: number;
+  routes: number;
+  vms: number;
+}
+
+type Part = Exclude<keyof Phases, 'built'>;
+interface Missing {
+  part: Part;
+  text: string;
 }
 
 export interface BuiltLab {
@@ -84,9 +100,10 @@ export async function buildLab(options: LabOptions & { topologyFile: string }, d
 
 export async function labUp(options: UpOptions, deps: LabDeps): Promise<UpReport> {
   const lab = await buildLab(options, deps);
-  const sessions = await waitReady({ ...lab, deps, deadline: lab.started + options.timeoutMs });
+  const built = deps.now().getTime() - lab.started;
+  const { sessions, phases } = await waitReady({ ...lab, deps, deadline: lab.started + options.timeoutMs });
   lab.recorder.update((s) => (s.readyAt = deps.now().toISOString()));
-  return { plan: lab.plan, topology: lab.topology, elapsedMs: deps.now().getTime() - lab.started, sessions };
+  return { plan: lab.plan, topology: lab.topology, elapsedMs: deps.now().getTime() - lab.started, sessions, phases: { built, ...phases } };
 }
 
 async function addNamespace(runner: Runner, recorder: StateRecorder, netns: string, sysctls: string[]): Promise<void> {
@@ -174,6 +191,7 @@ interface WaitContext {
   recorder: StateRecorder;
   agents: Map<string, RunningProcess>;
   deps: LabDeps;
+  started: number;
   deadline: number;
 }
 
@@ -183,7 +201,7 @@ interface WaitContext {
  * each VM's dhclient as soon as its node's dnsmasq runs (earlier, its first solicits go unheard
  * and it backs off for seconds).
  */
-async function waitReady(ctx: WaitContext): Promise<number> {
+async function waitReady(ctx: WaitContext): Promise<{ sessions: number; phases: Record<Part, number> }> {
   const { plan, topology, deps } = ctx;
   const nodeAddresses = new Set(topology.nodes.map((n) => n.address));
   const expected = new Map(
@@ -192,7 +210,8 @@ async function waitReady(ctx: WaitContext): Promise<number> {
   const total = [...expected.values()].reduce((sum, list) => sum + list.length, 0);
   const addresses = topology.endpoints.flatMap((e) => e.addresses);
   const dhcpStarted = new Set<string>();
-  let missing: string[] = [];
+  let missing: Missing[] = [];
+  const phases: Partial<Record<Part, number>> = {};
   for (;;) {
     for (const node of plan.nodes) {
       const agent = ctx.agents.get(node.name)!;
@@ -209,41 +228,45 @@ async function waitReady(ctx: WaitContext): Promise<number> {
       }
     }
     missing = await notReady(ctx, expected, addresses, dhcpStarted);
-    if (missing.length === 0) return total;
+    const elapsed = deps.now().getTime() - ctx.started;
+    for (const part of ['sessions', 'routes', 'vms'] as const) {
+      if (phases[part] === undefined && !missing.some((m) => m.part === part)) phases[part] = elapsed;
+    }
+    if (missing.length === 0) return { sessions: total, phases: phases as Record<Part, number> };
     if (deps.now().getTime() > ctx.deadline) break;
     await deps.sleep(50);
   }
-  throw new BirdctlError('COMMAND_FAILED', `the lab did not converge in time; still missing:\n  ${missing.slice(0, 20).join('\n  ')}`, {
+  throw new BirdctlError('COMMAND_FAILED', `the lab did not converge in time; still missing:\n  ${missing.slice(0, 20).map((m) => m.text).join('\n  ')}`, {
     hint: `the lab is left up for inspection: birdctl lab status, the logs in ${plan.stateDir}/nodes/*/agent.log; birdctl lab down removes it`,
   });
 }
 
-async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addresses: string[], dhcpStarted: Set<string>): Promise<string[]> {
+async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addresses: string[], dhcpStarted: Set<string>): Promise<Missing[]> {
   const { plan, deps } = ctx;
-  const missing: string[] = [];
+  const missing: Missing[] = [];
   await Promise.all(
     plan.nodes.map(async (node) => {
       try {
         const rows = await bgpSessions(node.socket, deps.now);
         for (const protocol of expected.get(node.name)!) {
           const row = rows.find((r) => r.name === protocol);
-          if (row === undefined || !isEstablished(row)) missing.push(`${node.name}: session ${protocol} ${row === undefined ? 'not configured' : `${row.state} ${row.info}`}`);
+          if (row === undefined || !isEstablished(row)) missing.push({ part: 'sessions', text: `${node.name}: session ${protocol} ${row === undefined ? 'not configured' : `${row.state} ${row.info}`}` });
         }
       } catch (error) {
-        missing.push(`${node.name}: bird6 not answering on ${node.socket} (${(error as Error).message})`);
+        missing.push({ part: 'sessions', text: `${node.name}: bird6 not answering on ${node.socket} (${(error as Error).message})` });
       }
       const routes = await hostRoutes(deps.runner, node.netns);
-      for (const address of addresses) if (!routes.has(address)) missing.push(`${node.name}: no route to ${address}`);
+      for (const address of addresses) if (!routes.has(address)) missing.push({ part: 'routes', text: `${node.name}: no route to ${address}` });
     }),
   );
   await Promise.all(
     plan.vms.map(async (vm) => {
-      if (!dhcpStarted.has(vm.name)) return void missing.push(`${vm.name}: waiting for dnsmasq on ${vm.node}`);
+      if (!dhcpStarted.has(vm.name)) return void missing.push({ part: 'vms', text: `${vm.name}: waiting for dnsmasq on ${vm.node}` });
       const held = await globalAddresses(deps.runner, vm.netns, 'eth0');
-      for (const address of vm.addresses) if (!held.has(address)) missing.push(`${vm.name}: DHCPv6 has not assigned ${address} yet`);
+      for (const address of vm.addresses) if (!held.has(address)) missing.push({ part: 'vms', text: `${vm.name}: DHCPv6 has not assigned ${address} yet` });
     }),
   );
-  return missing.sort();
+  return missing.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
 }
 
 export function formatUpSummary(report: UpReport): string {
@@ -253,6 +276,7 @@ export function formatUpSummary(report: UpReport): string {
     `nodes (${plan.nodes.length}), on a bridge in namespace ${plan.switchNetns}, subnet ${plan.subnet}:`,
     ...plan.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.address.padEnd(24)} netns ${n.netns}`),
     `sessions: ${report.sessions} Established`,
+    `timeline: hosts built ${seconds(report.phases.built)}, sessions ${seconds(report.phases.sessions)}, routes everywhere ${seconds(report.phases.routes)}${plan.vms.length ? `, VMs addressed ${seconds(report.phases.vms)}` : ''}`,
     `endpoints (${topology.endpoints.length}), each a /128 route in every node's kernel:`,
     ...topology.endpoints.map((e) => {
       const netns = e.kind === 'vm' ? plan.vms.find((v) => v.name === e.name)!.netns : e.netns!;
@@ -263,6 +287,10 @@ export function formatUpSummary(report: UpReport): string {
   if (a && b) lines.push(`try: birdctl lab exec ${a.name} -- ping -c 3 ${b.addresses[0]}`);
   lines.push('stop: birdctl lab down');
   return `${lines.join('\n')}\n`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** Two endpoints on different nodes, for the summary's example ping. */
