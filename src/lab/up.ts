@@ -172,9 +172,15 @@ function startDhclient(runner: Runner, recorder: StateRecorder, vm: VmPlan): voi
   });
 }
 
-async function dnsmasqRunning(runner: Runner, netns: string): Promise<boolean> {
+/**
+ * The node is ready to answer the VM: its dnsmasq runs and the agent has programmed the tap (its
+ * route is in the node's kernel, so the tap carries the address dnsmasq ties the DHCP range to).
+ */
+async function vmServed(runner: Runner, netns: string, vm: VmPlan): Promise<boolean> {
   const pids = await pidsInNamespace(runner, netns);
-  return pids.some((pid) => processName(pid) === 'dnsmasq');
+  if (!pids.some((pid) => processName(pid) === 'dnsmasq')) return false;
+  const routes = await hostRoutes(runner, netns);
+  return vm.addresses.every((a) => routes.has(a));
 }
 
 function tail(file: string, lines: number): string {
@@ -198,8 +204,8 @@ interface WaitContext {
 /**
  * Polls until every session between lab nodes is Established, every endpoint address is a route in
  * every node's kernel and every VM holds its addresses; returns the number of sessions. Starts
- * each VM's dhclient as soon as its node's dnsmasq runs (earlier, its first solicits go unheard
- * and it backs off for seconds).
+ * each VM's dhclient as soon as its node can answer it (earlier, its first solicits go unheard and
+ * it backs off for seconds).
  */
 async function waitReady(ctx: WaitContext): Promise<{ sessions: number; phases: Record<Part, number> }> {
   const { plan, topology, deps } = ctx;
@@ -222,7 +228,8 @@ async function waitReady(ctx: WaitContext): Promise<{ sessions: number; phases: 
       }
     }
     for (const vm of plan.vms) {
-      if (!dhcpStarted.has(vm.name) && (await dnsmasqRunning(deps.runner, plan.nodes.find((n) => n.name === vm.node)!.netns))) {
+      const netns = plan.nodes.find((n) => n.name === vm.node)!.netns;
+      if (!dhcpStarted.has(vm.name) && (await vmServed(deps.runner, netns, vm))) {
         startDhclient(deps.runner, ctx.recorder, vm);
         dhcpStarted.add(vm.name);
       }
@@ -261,7 +268,7 @@ async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addre
   );
   await Promise.all(
     plan.vms.map(async (vm) => {
-      if (!dhcpStarted.has(vm.name)) return void missing.push({ part: 'vms', text: `${vm.name}: waiting for dnsmasq on ${vm.node}` });
+      if (!dhcpStarted.has(vm.name)) return void missing.push({ part: 'vms', text: `${vm.name}: waiting for dnsmasq and the tap on ${vm.node}` });
       const held = await globalAddresses(deps.runner, vm.netns, 'eth0');
       for (const address of vm.addresses) if (!held.has(address)) missing.push({ part: 'vms', text: `${vm.name}: DHCPv6 has not assigned ${address} yet` });
     }),
