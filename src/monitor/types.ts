@@ -1,0 +1,116 @@
+// The monitor's public shapes. `birdctl status`, the WebSocket stream and the SNMP agent all read
+// BGP sessions through these types only, never through birdc replies, so a change in BIRD's output
+// is absorbed by the parsers and the monitor and stops there.
+//
+// Two clocks appear here and are kept apart by name and comment: times BIRD reports (`since`,
+// `serverTime`, `lastReboot`, `lastReconfiguration`) are epoch SECONDS, BIRD's own resolution;
+// times the monitor stamps (`takenAt`, `at`) are epoch MILLISECONDS from the injected clock.
+import type { PeerType } from '../birdc/protocol-names.ts';
+
+export type { PeerType } from '../birdc/protocol-names.ts';
+
+/** BIRD's protocol state column (`show protocols`): the protocol's own state, not the BGP FSM. */
+export type ProtocolState = 'up' | 'down' | 'start' | 'stop' | 'feed' | 'flush';
+
+/**
+ * The BGP state BIRD prints (`bgp_state_dsc`): the FSM state names plus `Down` (protocol down,
+ * e.g. disabled) and `Passive` (idle, waiting for the peer to connect).
+ */
+export type BgpState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Close' | 'Down' | 'Passive';
+
+export interface DaemonState {
+  /** true when the control socket answered `show status` in the last poll */
+  up: boolean;
+  /** `1.6.8`; null while down */
+  version: string | null;
+  routerId: string | null;
+  /** epoch seconds, as BIRD reported it */
+  serverTime: number | null;
+  /** epoch seconds */
+  lastReboot: number | null;
+  /** epoch seconds */
+  lastReconfiguration: number | null;
+  /** reply 0024 `Graceful restart recovery in progress` instead of 0013 */
+  gracefulRestart: boolean;
+  /** why the daemon is considered down (socket missing, permission denied, timeout); null while up */
+  error: string | null;
+}
+
+export interface LastError {
+  /** BIRD's error class: `Socket`, `Received`, `BGP Error`, `Error`, `Automatic shutdown`; '' when none */
+  class: string;
+  text: string;
+}
+
+export interface PeerSnapshot {
+  /** BIRD protocol name, e.g. `Mesh_fd00_ec__2` */
+  name: string;
+  /** canonical IPv6: from the protocol name, or the BGP neighbour address for foreign names; null if neither is known */
+  peerAddress: string | null;
+  /** from the protocol name; null for a protocol that does not follow the naming scheme */
+  peerType: PeerType | null;
+  state: ProtocolState;
+  bgpState: BgpState;
+  /** epoch seconds of the last protocol state change; null when BIRD printed only a date it could not place */
+  since: number | null;
+  /** BIRD's info column, trimmed: `Established`, `Active        Socket: Connection refused` */
+  info: string;
+  neighborAs: number | null;
+  /** the neighbour's BGP router id, known only while the session is up */
+  neighborId: string | null;
+  localAs: number | null;
+  sourceAddress: string | null;
+  routesImported: number;
+  routesExported: number;
+  /** accepted import updates since the protocol started (BIRD's `Import updates ... accepted`) */
+  importUpdates: number;
+  lastError: LastError | null;
+  /** transitions into Established seen by this monitor (including one found Established at first sight) */
+  establishedTransitions: number;
+  /** seconds since `since`, measured against BIRD's server time of the same poll */
+  timeInStateSeconds: number | null;
+  /** the BGP state before the last change the monitor saw; null until it saw one */
+  previousBgpState: BgpState | null;
+}
+
+export interface MonitorSnapshot {
+  /** epoch milliseconds when this poll finished */
+  takenAt: number;
+  daemon: DaemonState;
+  /** BGP protocols only, sorted by name; empty while the daemon is down (peers are unknown then) */
+  peers: readonly PeerSnapshot[];
+}
+
+/**
+ * What changed between two polls. `at` is epoch milliseconds. A session that flapped between two
+ * polls (Established both times, a newer `since`) gives a peerDown then a peerUp.
+ */
+export type MonitorEvent =
+  /** the peer entered Established */
+  | { type: 'peerUp'; peer: PeerSnapshot; previous: PeerSnapshot | null; at: number }
+  /** the peer left Established (also when it was removed from the config while Established) */
+  | { type: 'peerDown'; peer: PeerSnapshot; previous: PeerSnapshot; at: number }
+  /** any other change of state or BGP state, a new peer not yet Established, or a peer removed (`removed: true`) */
+  | { type: 'peerStateChanged'; peer: PeerSnapshot; previous: PeerSnapshot | null; removed: boolean; at: number }
+  | { type: 'daemonDown'; daemon: DaemonState; previous: DaemonState; at: number }
+  | { type: 'daemonUp'; daemon: DaemonState; previous: DaemonState | null; at: number }
+  /** BIRD's last reconfiguration time moved forward while it stayed up */
+  | { type: 'reconfigured'; daemon: DaemonState; previous: DaemonState; at: number };
+
+export type MonitorEventType = MonitorEvent['type'];
+
+export type MonitorListener = (event: MonitorEvent, snapshot: MonitorSnapshot) => void;
+
+/** One poll loop shared by every consumer. */
+export interface SessionMonitor {
+  /** The last snapshot, or undefined before the first poll finished. */
+  current(): MonitorSnapshot | undefined;
+  /** Events from the next poll on; returns the unsubscribe function. A throwing listener does not stop the others. */
+  subscribe(listener: MonitorListener): () => void;
+  /** Polls once at once (resolves with that first snapshot), then every interval. Idempotent. */
+  start(): Promise<MonitorSnapshot>;
+  /** Polls now, outside the interval (still one poll at a time), and returns the new snapshot. */
+  refresh(): Promise<MonitorSnapshot>;
+  /** Stops polling and closes the control-socket connection. */
+  stop(): Promise<void>;
+}
