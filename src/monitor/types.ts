@@ -6,17 +6,11 @@
 // `serverTime`, `lastReboot`, `lastReconfiguration`) are epoch SECONDS, BIRD's own resolution;
 // times the monitor stamps (`takenAt`, `at`) are epoch MILLISECONDS from the injected clock.
 import type { PeerType } from '../birdc/protocol-names.ts';
+import type { BgpState, LastError, ProtocolState } from '../birdc/protocol-states.ts';
 
+// The state vocabularies live with the parsers that read them; consumers import them from here.
 export type { PeerType } from '../birdc/protocol-names.ts';
-
-/** BIRD's protocol state column (`show protocols`): the protocol's own state, not the BGP FSM. */
-export type ProtocolState = 'up' | 'down' | 'start' | 'stop' | 'feed' | 'flush';
-
-/**
- * The BGP state BIRD prints (`bgp_state_dsc`): the FSM state names plus `Down` (protocol down,
- * e.g. disabled) and `Passive` (idle, waiting for the peer to connect).
- */
-export type BgpState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Close' | 'Down' | 'Passive';
+export type { BgpState, LastError, ProtocolState } from '../birdc/protocol-states.ts';
 
 export interface DaemonState {
   /** true when the control socket answered `show status` in the last poll */
@@ -36,12 +30,6 @@ export interface DaemonState {
   error: string | null;
 }
 
-export interface LastError {
-  /** BIRD's error class: `Socket`, `Received`, `BGP Error`, `Error`, `Automatic shutdown`; '' when none */
-  class: string;
-  text: string;
-}
-
 export interface PeerSnapshot {
   /** BIRD protocol name, e.g. `Mesh_fd00_ec__2` */
   name: string;
@@ -51,8 +39,8 @@ export interface PeerSnapshot {
   peerType: PeerType | null;
   state: ProtocolState;
   bgpState: BgpState;
-  /** epoch seconds of the last protocol state change; null when BIRD printed only a date it could not place */
-  since: number | null;
+  /** epoch seconds of the last protocol state change (midnight of the day when BIRD printed only a date) */
+  since: number;
   /** BIRD's info column, trimmed: `Established`, `Active        Socket: Connection refused` */
   info: string;
   neighborAs: number | null;

@@ -1,0 +1,342 @@
+// `show protocols` and `show protocols all`. Real BIRD 1.6.8 replies
+// (fixtures/bird-1.6.8/r1-show-protocols.txt and r1-show-protocols-all.txt):
+//
+//   2002-name     proto    table    state  since       info
+//   1002-device1  Device   master   up     07:54:00
+//    direct1  Direct   master   up     07:54:00
+//    r2       BGP      master   up     07:54:04    Established
+//   0000
+//
+// and with `all`, every row is its own 1002 block followed by a 1006 block of details:
+//
+//   1002-r2       BGP      master   up     07:54:04    Established
+//   1006-  Preference:     100
+//      Input filter:   ACCEPT
+//      Output filter:  (unnamed)
+//      Routes:         0 imported, 1 exported, 0 preferred
+//      Route change stats:     received   rejected   filtered    ignored   accepted
+//        Import updates:              0          0          0          0          0
+//        Import withdraws:            0          0        ---          0          0
+//        Export updates:             21          0          1        ---         20
+//        Export withdraws:           19        ---        ---        ---         19
+//      BGP state:          Established
+//        Neighbor address: fd00:ec::2
+//        Neighbor AS:      65000
+//        Neighbor ID:      10.255.0.2
+//        Neighbor caps:    refresh enhanced-refresh restart-aware llgr-aware AS4
+//        Session:          internal AS4
+//        Source address:   fd00:ec::1
+//        Hold timer:       151/240
+//        Keepalive timer:  19/80
+//
+//   0000
+//
+// A BGP session that is not up prints, instead of Neighbor ID..Keepalive timer, some of
+// `Error wait: 3/5`, `Connect delay: 1/1`, `Restart timer: 90/-` and `Last error: Socket: Connection refused`.
+import { SINCE_PATTERN, parseBirdTime } from './bird-time.ts';
+import { PROTOCOL_STATES, isBgpState, splitLastError, type BgpState, type LastError, type ProtocolState } from './protocol-states.ts';
+import { unexpectedReply, type Reply } from './reply.ts';
+
+export interface ProtocolRow {
+  name: string;
+  /** `BGP`, `Kernel`, `Device`, `Direct`, `Static`, ... */
+  proto: string;
+  table: string;
+  state: ProtocolState;
+  /** epoch seconds of the last state change (see parseBirdTime for a bare date) */
+  since: number;
+  /** as printed */
+  sinceText: string;
+  /** the info column, trimmed: `Established`, `Active        Socket: Connection refused`, '' */
+  info: string;
+}
+
+/** One row of the route change statistics; null where BIRD prints `---`. */
+export interface RouteChangeStats {
+  received: number | null;
+  rejected: number | null;
+  filtered: number | null;
+  ignored: number | null;
+  accepted: number | null;
+}
+
+export interface Timer {
+  remaining: number;
+  /** null where BIRD prints `-` */
+  total: number | null;
+}
+
+export interface BgpDetails {
+  state: BgpState;
+  neighborAddress: string;
+  /** the `%eth0` of a link-local neighbour */
+  neighborInterface: string | null;
+  neighborAs: number;
+  neighborId: string | null;
+  neighborCaps: string[];
+  /** `internal` or `external`, from `Session:` */
+  sessionType: 'internal' | 'external' | null;
+  /** the rest of `Session:`: `multihop`, `route-reflector`, `AS4`, ... */
+  sessionFlags: string[];
+  sourceAddress: string | null;
+  holdTimer: Timer | null;
+  keepaliveTimer: Timer | null;
+  errorWait: Timer | null;
+  connectDelay: Timer | null;
+  restartTimer: Timer | null;
+  gracefulRestartActive: boolean;
+  lastError: LastError | null;
+}
+
+export interface ProtocolDetails extends ProtocolRow {
+  description: string | null;
+  preference: number | null;
+  inputFilter: string | null;
+  outputFilter: string | null;
+  /** absent while the protocol is down */
+  routes: { imported: number; filtered: number | null; exported: number; preferred: number } | null;
+  importUpdates: RouteChangeStats | null;
+  importWithdraws: RouteChangeStats | null;
+  exportUpdates: RouteChangeStats | null;
+  exportWithdraws: RouteChangeStats | null;
+  /** for protocols of type BGP */
+  bgp: BgpDetails | null;
+  /** detail lines this parser has no field for (limits, router id, other protocols' info), by key */
+  extra: Record<string, string>;
+}
+
+const HEADING = 'name proto table state since info';
+const ROW = new RegExp(String.raw`^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(${SINCE_PATTERN})(?:\s+(.*?))?\s*$`);
+const STATS_HEADING = 'received rejected filtered ignored accepted';
+const DETAIL = /^\s*([A-Za-z][A-Za-z ]*?):\s*(.*?)\s*$/;
+
+/** `show protocols`: one row per protocol. */
+export function parseShowProtocols(reply: Reply, referenceSeconds: number): ProtocolRow[] {
+  return parse(reply, referenceSeconds, false).map(({ row }) => row);
+}
+
+/** `show protocols all`: rows with their details. */
+export function parseShowProtocolsAll(reply: Reply, referenceSeconds: number): ProtocolDetails[] {
+  return parse(reply, referenceSeconds, true).map(({ row, details }) => parseDetails(row, details ?? []));
+}
+
+function parse(reply: Reply, referenceSeconds: number, all: boolean): { row: ProtocolRow; details: string[] | undefined }[] {
+  const what = all ? '`show protocols all`' : '`show protocols`';
+  if (reply.code !== 0) throw unexpectedReply(what, `final code ${reply.code} ${JSON.stringify(reply.text)}`);
+  const [heading, ...blocks] = reply.blocks;
+  if (heading === undefined) throw unexpectedReply(what, 'no heading');
+  const headingText = heading.lines.join(' ').trim().replace(/\s+/g, ' ');
+  if (heading.code !== 2002 || headingText !== HEADING) {
+    throw unexpectedReply(what, `heading ${heading.code} ${JSON.stringify(headingText)}, expected 2002 ${JSON.stringify(HEADING)}`);
+  }
+  const rows: { row: ProtocolRow; details: string[] | undefined }[] = [];
+  for (const block of blocks) {
+    if (block.code === 1002) {
+      for (const line of block.lines) rows.push({ row: parseRow(line, referenceSeconds, what), details: undefined });
+    } else if (block.code === 1006 && all) {
+      const last = rows.at(-1);
+      if (last === undefined || last.details !== undefined) throw unexpectedReply(what, 'a detail block without its protocol row');
+      last.details = block.lines;
+    } else {
+      throw unexpectedReply(what, `code ${block.code} ${JSON.stringify(block.lines[0])}`);
+    }
+  }
+  if (all) {
+    const bare = rows.find((r) => r.details === undefined);
+    if (bare !== undefined) throw unexpectedReply(what, `protocol ${bare.row.name} has no detail block`);
+  }
+  return rows;
+}
+
+function parseRow(line: string, referenceSeconds: number, what: string): ProtocolRow {
+  const m = ROW.exec(line);
+  if (m === null) throw unexpectedReply(what, `row ${JSON.stringify(line)}`);
+  const state = m[4]!;
+  if (!(PROTOCOL_STATES as readonly string[]).includes(state)) throw unexpectedReply(what, `protocol state ${JSON.stringify(state)} in ${JSON.stringify(line)}`);
+  return {
+    name: m[1]!,
+    proto: m[2]!,
+    table: m[3]!,
+    state: state as ProtocolState,
+    since: parseBirdTime(m[5]!, referenceSeconds),
+    sinceText: m[5]!,
+    info: m[6] ?? '',
+  };
+}
+
+function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
+  const what = `\`show protocols all\` (${row.name})`;
+  const details: ProtocolDetails = {
+    ...row,
+    description: null,
+    preference: null,
+    inputFilter: null,
+    outputFilter: null,
+    routes: null,
+    importUpdates: null,
+    importWithdraws: null,
+    exportUpdates: null,
+    exportWithdraws: null,
+    bgp: null,
+    extra: {},
+  };
+  const bgp: Partial<BgpDetails> & { neighborCaps: string[]; sessionFlags: string[] } = {
+    neighborCaps: [],
+    sessionFlags: [],
+    gracefulRestartActive: false,
+  };
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    if (line.trim() === 'Neighbor graceful restart active') {
+      bgp.gracefulRestartActive = true;
+      continue;
+    }
+    const m = DETAIL.exec(line);
+    if (m === null) throw unexpectedReply(what, `detail line ${JSON.stringify(line)}`);
+    const key = m[1]!;
+    const value = m[2]!;
+    switch (key) {
+      case 'Description':
+        details.description = value;
+        break;
+      case 'Preference':
+        details.preference = integer(value, what, line);
+        break;
+      case 'Input filter':
+        details.inputFilter = value;
+        break;
+      case 'Output filter':
+        details.outputFilter = value;
+        break;
+      case 'Routes':
+        details.routes = parseRoutes(value, what, line);
+        break;
+      case 'Route change stats':
+        if (value.replace(/\s+/g, ' ') !== STATS_HEADING) throw unexpectedReply(what, `statistics heading ${JSON.stringify(value)}`);
+        break;
+      case 'Import updates':
+        details.importUpdates = parseStats(value, what, line);
+        break;
+      case 'Import withdraws':
+        details.importWithdraws = parseStats(value, what, line);
+        break;
+      case 'Export updates':
+        details.exportUpdates = parseStats(value, what, line);
+        break;
+      case 'Export withdraws':
+        details.exportWithdraws = parseStats(value, what, line);
+        break;
+      case 'BGP state':
+        if (!isBgpState(value)) throw unexpectedReply(what, `BGP state ${JSON.stringify(value)}`);
+        bgp.state = value;
+        break;
+      case 'Neighbor address': {
+        const [address, iface] = value.split('%');
+        bgp.neighborAddress = address!;
+        bgp.neighborInterface = iface ?? null;
+        break;
+      }
+      case 'Neighbor AS':
+        bgp.neighborAs = integer(value, what, line);
+        break;
+      case 'Neighbor ID':
+        bgp.neighborId = value;
+        break;
+      case 'Neighbor caps':
+        bgp.neighborCaps = value.split(/\s+/).filter(Boolean);
+        break;
+      case 'Session': {
+        const [type, ...flags] = value.split(/\s+/).filter(Boolean);
+        if (type !== 'internal' && type !== 'external') throw unexpectedReply(what, `session type in ${JSON.stringify(line)}`);
+        bgp.sessionType = type;
+        bgp.sessionFlags = flags;
+        break;
+      }
+      case 'Source address':
+        bgp.sourceAddress = value;
+        break;
+      case 'Hold timer':
+        bgp.holdTimer = parseTimer(value, what, line);
+        break;
+      case 'Keepalive timer':
+        bgp.keepaliveTimer = parseTimer(value, what, line);
+        break;
+      case 'Error wait':
+        bgp.errorWait = parseTimer(value, what, line);
+        break;
+      case 'Connect delay':
+        bgp.connectDelay = parseTimer(value, what, line);
+        break;
+      case 'Restart timer':
+        bgp.restartTimer = parseTimer(value, what, line);
+        break;
+      case 'Last error':
+        bgp.lastError = splitLastError(value);
+        break;
+      default:
+        details.extra[key] = value;
+    }
+  }
+  if (row.proto === 'BGP') {
+    if (bgp.state === undefined || bgp.neighborAddress === undefined || bgp.neighborAs === undefined) {
+      throw unexpectedReply(what, 'a BGP protocol without BGP state, neighbor address or neighbor AS');
+    }
+    details.bgp = {
+      state: bgp.state,
+      neighborAddress: bgp.neighborAddress,
+      neighborInterface: bgp.neighborInterface ?? null,
+      neighborAs: bgp.neighborAs,
+      neighborId: bgp.neighborId ?? null,
+      neighborCaps: bgp.neighborCaps,
+      sessionType: bgp.sessionType ?? null,
+      sessionFlags: bgp.sessionFlags,
+      sourceAddress: bgp.sourceAddress ?? null,
+      holdTimer: bgp.holdTimer ?? null,
+      keepaliveTimer: bgp.keepaliveTimer ?? null,
+      errorWait: bgp.errorWait ?? null,
+      connectDelay: bgp.connectDelay ?? null,
+      restartTimer: bgp.restartTimer ?? null,
+      gracefulRestartActive: bgp.gracefulRestartActive ?? false,
+      lastError: bgp.lastError ?? null,
+    };
+  } else if (bgp.state !== undefined) {
+    throw unexpectedReply(what, `BGP details on a ${row.proto} protocol`);
+  }
+  return details;
+}
+
+function integer(text: string, what: string, line: string): number {
+  if (!/^\d+$/.test(text)) throw unexpectedReply(what, `not a number in ${JSON.stringify(line)}`);
+  return Number(text);
+}
+
+function parseRoutes(value: string, what: string, line: string): NonNullable<ProtocolDetails['routes']> {
+  const m = /^(\d+) imported, (?:(\d+) filtered, )?(\d+) exported, (\d+) preferred$/.exec(value);
+  if (m === null) throw unexpectedReply(what, `routes line ${JSON.stringify(line)}`);
+  return { imported: Number(m[1]), filtered: m[2] === undefined ? null : Number(m[2]), exported: Number(m[3]), preferred: Number(m[4]) };
+}
+
+function parseStats(value: string, what: string, line: string): RouteChangeStats {
+  const cells = value.split(/\s+/);
+  if (cells.length !== 5 || cells.some((c) => c !== '---' && !/^\d+$/.test(c))) throw unexpectedReply(what, `statistics row ${JSON.stringify(line)}`);
+  const [received, rejected, filtered, ignored, accepted] = cells.map((c) => (c === '---' ? null : Number(c)));
+  return { received: received!, rejected: rejected!, filtered: filtered!, ignored: ignored!, accepted: accepted! };
+}
+
+function parseTimer(value: string, what: string, line: string): Timer {
+  const m = /^(-?\d+)\/(\d+|-)$/.exec(value);
+  if (m === null) throw unexpectedReply(what, `timer ${JSON.stringify(line)}`);
+  return { remaining: Number(m[1]), total: m[2] === '-' ? null : Number(m[2]) };
+}
+
+/**
+ * The info column of a BGP row, split: `Active        Socket: Connection refused` ->
+ * {bgpState: 'Active', lastError: {Socket, Connection refused}}. A down protocol prints only the
+ * error (BIRD's bgp_get_status), so its state is `Down`.
+ */
+export function splitBgpInfo(row: Pick<ProtocolRow, 'state' | 'info'>): { bgpState: BgpState; lastError: LastError | null } {
+  if (row.state === 'down') return { bgpState: 'Down', lastError: splitLastError(row.info) };
+  const m = /^(\S+)\s*(.*)$/.exec(row.info);
+  if (m === null || !isBgpState(m[1]!)) throw unexpectedReply('`show protocols`', `BGP info ${JSON.stringify(row.info)}`);
+  return { bgpState: m[1] as BgpState, lastError: splitLastError(m[2]!) };
+}

@@ -1,0 +1,56 @@
+// The peer model: BGP protocols of `show protocols all` as the peers an operator thinks in. A
+// protocol named by the renderer (protocolName) maps back to its peer address and peer type; any
+// other BGP protocol (hand-written config, a foreign name) is still listed, by its neighbour address.
+import { canonicalIPv6 } from '../topology/ipv6.ts';
+import type { ProtocolDetails } from './parse-protocols.ts';
+import { parseProtocolName, type PeerType } from './protocol-names.ts';
+import type { BgpState, LastError, ProtocolState } from './protocol-states.ts';
+
+export interface BgpPeer {
+  name: string;
+  /** canonical IPv6; null only for a neighbour address BIRD printed that is not IPv6 */
+  peerAddress: string | null;
+  /** null for a protocol outside the naming scheme */
+  peerType: PeerType | null;
+  state: ProtocolState;
+  bgpState: BgpState;
+  /** epoch seconds */
+  since: number;
+  info: string;
+  neighborAs: number;
+  neighborId: string | null;
+  /** BIRD 1.6 does not print the local AS; for an internal session it equals the neighbour's */
+  localAs: number | null;
+  sourceAddress: string | null;
+  routesImported: number;
+  routesExported: number;
+  /** accepted import updates; 0 while down (BIRD prints no statistics then) */
+  importUpdates: number;
+  lastError: LastError | null;
+}
+
+export function bgpPeers(protocols: readonly ProtocolDetails[]): BgpPeer[] {
+  const peers: BgpPeer[] = [];
+  for (const p of protocols) {
+    if (p.bgp === null) continue;
+    const named = parseProtocolName(p.name);
+    peers.push({
+      name: p.name,
+      peerAddress: named?.peerAddress ?? canonicalIPv6(p.bgp.neighborAddress) ?? null,
+      peerType: named?.peerType ?? null,
+      state: p.state,
+      bgpState: p.bgp.state,
+      since: p.since,
+      info: p.info,
+      neighborAs: p.bgp.neighborAs,
+      neighborId: p.bgp.neighborId,
+      localAs: p.bgp.sessionType === 'internal' ? p.bgp.neighborAs : null,
+      sourceAddress: p.bgp.sourceAddress,
+      routesImported: p.routes?.imported ?? 0,
+      routesExported: p.routes?.exported ?? 0,
+      importUpdates: p.importUpdates?.accepted ?? 0,
+      lastError: p.bgp.lastError,
+    });
+  }
+  return peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,94 @@
+// The monitor's state machine as a pure function: the previous snapshot plus a new observation
+// gives the next snapshot and the events between them. Counters a BIRD restart would lose
+// (established transitions, previous BGP state) are carried in `known`, the last snapshot of every
+// peer ever seen, because a snapshot lists no peers while the daemon is down.
+import type { BgpPeer } from '../birdc/peers.ts';
+import type { Observation } from './poll.ts';
+import type { DaemonState, MonitorEvent, MonitorSnapshot, PeerSnapshot } from './types.ts';
+
+/**
+ * BIRD 1.6 prints `since` from a monotonic clock converted to wall time, so one state change can
+ * read a second apart in two polls; only a larger jump of an Established session is a flap.
+ */
+const SINCE_JITTER_SECONDS = 2;
+
+export interface Advanced {
+  snapshot: MonitorSnapshot;
+  events: MonitorEvent[];
+}
+
+const established = (peer: { bgpState: string } | undefined) => peer?.bgpState === 'Established';
+
+/**
+ * `previous` undefined means the first poll: it is the baseline and gives no events, so a consumer
+ * that starts with the monitor is not told that every session "came up".
+ */
+export function advance(previous: MonitorSnapshot | undefined, known: ReadonlyMap<string, PeerSnapshot>, observed: Observation, at: number): Advanced {
+  const events: MonitorEvent[] = [];
+  const daemon = observed.daemon;
+  if (previous !== undefined) daemonEvents(previous.daemon, daemon, at, events);
+
+  const before = new Map((previous?.peers ?? []).map((p) => [p.name, p]));
+  const peers = observed.peers.map((peer) => {
+    const last = before.get(peer.name);
+    const next = track(peer, last ?? known.get(peer.name), last, daemon);
+    if (previous !== undefined) peerEvents(last, next, at, events);
+    return next;
+  });
+  if (previous !== undefined) {
+    const now = new Set(peers.map((p) => p.name));
+    for (const gone of before.values()) {
+      if (now.has(gone.name)) continue;
+      // A peer disappears either with the whole daemon (daemonDown says so) or by reconfiguration.
+      if (!daemon.up) continue;
+      if (established(gone)) events.push({ type: 'peerDown', peer: { ...gone, state: 'down', bgpState: 'Down', previousBgpState: gone.bgpState }, previous: gone, at });
+      events.push({ type: 'peerStateChanged', peer: gone, previous: gone, removed: true, at });
+    }
+  }
+  return { snapshot: { takenAt: at, daemon, peers }, events };
+}
+
+function daemonEvents(before: DaemonState, after: DaemonState, at: number, events: MonitorEvent[]): void {
+  if (before.up && !after.up) events.push({ type: 'daemonDown', daemon: after, previous: before, at });
+  else if (!before.up && after.up) events.push({ type: 'daemonUp', daemon: after, previous: before, at });
+  else if (before.up && after.up && before.lastReboot !== after.lastReboot) {
+    // Restarted between two polls: report the outage the polls did not see.
+    events.push({ type: 'daemonDown', daemon: { ...after, up: false, error: 'restarted between polls' }, previous: before, at });
+    events.push({ type: 'daemonUp', daemon: after, previous: before, at });
+  } else if (before.up && after.up && before.lastReconfiguration !== after.lastReconfiguration) {
+    events.push({ type: 'reconfigured', daemon: after, previous: before, at });
+  }
+}
+
+/** The peer as the monitor reports it: BIRD's view plus what only a watcher over time knows. */
+function track(peer: BgpPeer, memory: PeerSnapshot | undefined, last: PeerSnapshot | undefined, daemon: DaemonState): PeerSnapshot {
+  const entered = established(peer) && (!established(last) || flapped(last!, peer));
+  const changed = memory !== undefined && memory.bgpState !== peer.bgpState;
+  return {
+    ...peer,
+    establishedTransitions: (memory?.establishedTransitions ?? 0) + (entered ? 1 : 0),
+    timeInStateSeconds: daemon.serverTime === null ? null : Math.max(0, daemon.serverTime - peer.since),
+    previousBgpState: changed ? memory.bgpState : (memory?.previousBgpState ?? null),
+  };
+}
+
+function flapped(before: Pick<PeerSnapshot, 'since'>, after: Pick<BgpPeer, 'since'>): boolean {
+  return after.since - before.since > SINCE_JITTER_SECONDS;
+}
+
+function peerEvents(before: PeerSnapshot | undefined, after: PeerSnapshot, at: number, events: MonitorEvent[]): void {
+  const wasUp = established(before);
+  const isUp = established(after);
+  if (before === undefined) {
+    events.push(isUp ? { type: 'peerUp', peer: after, previous: null, at } : { type: 'peerStateChanged', peer: after, previous: null, removed: false, at });
+  } else if (wasUp && !isUp) {
+    events.push({ type: 'peerDown', peer: after, previous: before, at });
+  } else if (!wasUp && isUp) {
+    events.push({ type: 'peerUp', peer: after, previous: before, at });
+  } else if (wasUp && isUp && flapped(before, after)) {
+    events.push({ type: 'peerDown', peer: { ...before, state: 'down', bgpState: 'Down' }, previous: before, at });
+    events.push({ type: 'peerUp', peer: after, previous: before, at });
+  } else if (before.state !== after.state || before.bgpState !== after.bgpState) {
+    events.push({ type: 'peerStateChanged', peer: after, previous: before, removed: false, at });
+  }
+}

@@ -1,0 +1,51 @@
+// One poll of BIRD: `show status` then `show protocols all` on the same connection, parsed into
+// what the monitor observes. A BIRD that cannot be reached (socket gone, refused, no answer) is an
+// observation, "daemon down", not an exception; a reply the parsers do not understand still throws.
+import type { BirdCommands } from '../birdc/client.ts';
+import { parseShowProtocolsAll } from '../birdc/parse-protocols.ts';
+import { parseShowStatus } from '../birdc/parse-status.ts';
+import { bgpPeers, type BgpPeer } from '../birdc/peers.ts';
+import { BirdctlError } from '../errors.ts';
+import type { DaemonState } from './types.ts';
+
+export interface Observation {
+  daemon: DaemonState;
+  /** empty while the daemon is down */
+  peers: BgpPeer[];
+}
+
+export function downDaemon(error: string): DaemonState {
+  return { up: false, version: null, routerId: null, serverTime: null, lastReboot: null, lastReconfiguration: null, gracefulRestart: false, error };
+}
+
+/** One poll that throws when BIRD cannot be reached (for one-shot callers that report the error). */
+export async function observeBird(bird: BirdCommands, nowMs: number): Promise<Observation> {
+  const status = parseShowStatus(await bird.command('show status'), Math.floor(nowMs / 1000));
+  // `since` printed as a bare time is placed on BIRD's own day, not ours.
+  const protocols = parseShowProtocolsAll(await bird.command('show protocols all'), status.serverTime);
+  return {
+    daemon: {
+      up: true,
+      version: status.version,
+      routerId: status.routerId,
+      serverTime: status.serverTime,
+      lastReboot: status.lastReboot,
+      lastReconfiguration: status.lastReconfiguration,
+      gracefulRestart: status.gracefulRestart,
+      error: null,
+    },
+    peers: bgpPeers(protocols),
+  };
+}
+
+/** One poll for the monitor: an unreachable BIRD is an observation, daemon down. */
+export async function pollBird(bird: BirdCommands, nowMs: number): Promise<Observation> {
+  try {
+    return await observeBird(bird, nowMs);
+  } catch (error) {
+    if (error instanceof BirdctlError && (error.code === 'BIRD_UNREACHABLE' || error.code === 'BIRD_TIMEOUT')) {
+      return { daemon: downDaemon(error.message), peers: [] };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { ReplyFramer } from '../../src/birdc/framing.ts';
+import type { Reply } from '../../src/birdc/reply.ts';
+import { fixtureBytes, fixtureNames, frame } from './fixture.ts';
+
+describe('ReplyFramer', () => {
+  it.each(fixtureNames())('frames %s identically when split at every byte offset', (name) => {
+    const bytes = fixtureBytes(name);
+    const whole = frame(bytes);
+    expect(whole.replies).toHaveLength(1);
+    for (let at = 0; at <= bytes.length; at += 1) {
+      expect(frame(bytes, [at])).toEqual(whole);
+    }
+  });
+
+  it.each(fixtureNames())('frames %s identically when fed one byte at a time and at every pair of offsets', (name) => {
+    const bytes = fixtureBytes(name);
+    const whole = frame(bytes);
+    expect(frame(bytes, Array.from({ length: bytes.length }, (_, i) => i))).toEqual(whole);
+    // Every pair (a, b) on a coarse grid keeps this quadratic check fast on the big fixtures.
+    const step = Math.max(1, Math.floor(bytes.length / 60));
+    for (let a = 0; a <= bytes.length; a += step) {
+      for (let b = a; b <= bytes.length; b += step) expect(frame(bytes, [a, b])).toEqual(whole);
+    }
+  });
+
+  it('frames a whole recorded connection (greeting, restrict, refusal, rows) the same at every offset', () => {
+    const bytes = fixtureBytes('sessions/restricted.txt');
+    const whole = frame(bytes);
+    expect(whole.replies.map((r) => [r.code, r.text])).toEqual([
+      [1, 'BIRD 1.6.8 ready.'],
+      [16, 'Access restricted'],
+      [8007, 'Access denied'],
+      [0, ''],
+    ]);
+    for (let at = 0; at <= bytes.length; at += 1) expect(frame(bytes, [at])).toEqual(whole);
+  });
+
+  it('groups lines into blocks: NNNN- opens, a leading space continues, NNNN ends', () => {
+    const { replies } = frame(fixtureBytes('r1-show-status.txt'));
+    expect(replies[0]).toEqual({
+      code: 13,
+      text: 'Daemon is up and running',
+      blocks: [
+        { code: 1000, lines: ['BIRD 1.6.8'] },
+        {
+          code: 1011,
+          lines: [
+            'Router ID is 10.255.0.1',
+            'Current server time is 2026-11-26 07:55:05',
+            'Last reboot on 2026-11-26 07:54:00',
+            'Last reconfiguration on 2026-11-26 07:54:40',
+          ],
+        },
+      ],
+    });
+  });
+
+  it('keeps consecutive replies apart (greeting, then a command reply)', () => {
+    const stream = `0001 BIRD 1.6.8 ready.\n${fixtureBytes('r2-show-protocols.txt').toString()}9001 syntax error\n`;
+    const { replies } = frame(stream);
+    expect(replies.map((r) => [r.code, r.text])).toEqual([
+      [1, 'BIRD 1.6.8 ready.'],
+      [0, ''],
+      [9001, 'syntax error'],
+    ]);
+    expect(replies[1]!.blocks.map((b) => [b.code, b.lines.length])).toEqual([
+      [2002, 1],
+      [1002, 5],
+    ]);
+  });
+
+  it('delivers + lines separately, even in the middle of a reply', () => {
+    const { replies, asyncLines } = frame('1000-BIRD 1.6.8\n+2026-11-26 07:55:05 <INFO> r2: state changed\n0013 Daemon is up and running\n+again\n');
+    expect(asyncLines).toEqual(['2026-11-26 07:55:05 <INFO> r2: state changed', 'again']);
+    expect(replies).toEqual([{ code: 13, text: 'Daemon is up and running', blocks: [{ code: 1000, lines: ['BIRD 1.6.8'] }] }]);
+  });
+
+  it('decodes a UTF-8 character split across chunks', () => {
+    const bytes = Buffer.from('1002-descr ü peer\n0000 \n');
+    const at = bytes.indexOf(0xc3) + 1;
+    expect(frame(bytes, [at]).replies[0]!.blocks[0]!.lines[0]).toBe('descr ü peer');
+  });
+
+  it('reports whether a reply is half received', () => {
+    const framer = new ReplyFramer({ reply: () => {}, async: () => {} });
+    expect(framer.midReply).toBe(false);
+    framer.push(Buffer.from('1000-BIRD 1.6.8\n00'));
+    expect(framer.midReply).toBe(true);
+    framer.push(Buffer.from('13 Daemon is up and running\n'));
+    expect(framer.midReply).toBe(false);
+  });
+
+  it.each([
+    ['a line without a code', 'hello\n', /not BIRD reply syntax/],
+    ['a continuation outside any block', ' orphan\n', /continuation line outside a block/],
+    ['a three-digit code', '013 Daemon\n', /not BIRD reply syntax/],
+  ])('rejects %s', (_what, stream, message) => {
+    const replies: Reply[] = [];
+    const framer = new ReplyFramer({ reply: (r) => replies.push(r), async: () => {} });
+    expect(() => framer.push(Buffer.from(stream))).toThrow(message);
+  });
+});

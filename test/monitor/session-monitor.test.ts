@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BirdCommands } from '../../src/birdc/client.ts';
+import type { Reply } from '../../src/birdc/reply.ts';
+import { BirdctlError } from '../../src/errors.ts';
+import { createBirdMonitor, createSessionMonitor } from '../../src/monitor/session-monitor.ts';
+import type { MonitorEvent, SessionMonitor } from '../../src/monitor/types.ts';
+import { FakeBird } from '../birdc/fake-bird.ts';
+import { fixtureBytes, fixtureReply, frame } from '../birdc/fixture.ts';
+
+/** BIRD as a table of replies the test can change between polls; counts the commands it answers. */
+class ScriptedBird implements BirdCommands {
+  replies = new Map<string, Reply | Error>([
+    ['show status', fixtureReply('r1-show-status.txt')],
+    ['show protocols all', fixtureReply('epoch-show-protocols-all.txt')],
+  ]);
+  calls = 0;
+  gate: Promise<void> | undefined;
+
+  async command(command: string): Promise<Reply> {
+    this.calls += 1;
+    await this.gate;
+    const reply = this.replies.get(command);
+    if (reply === undefined) throw new Error(`unscripted ${command}`);
+    if (reply instanceof Error) throw reply;
+    return reply;
+  }
+}
+
+const monitors: SessionMonitor[] = [];
+afterEach(async () => {
+  await Promise.all(monitors.splice(0).map((m) => m.stop()));
+});
+
+function monitor(bird: BirdCommands, options: { intervalMs?: number; onError?: (e: unknown) => void } = {}): SessionMonitor {
+  let clock = 1_795_686_760_000;
+  const m = createSessionMonitor({ bird, intervalMs: options.intervalMs ?? 60_000, now: () => (clock += 1000), onError: options.onError ?? ((e) => { throw e; }) });
+  monitors.push(m);
+  return m;
+}
+
+describe('createSessionMonitor', () => {
+  it('resolves start() with the first snapshot: daemon facts and BGP peers only', async () => {
+    const m = monitor(new ScriptedBird());
+    expect(m.current()).toBeUndefined();
+    const first = await m.start();
+    expect(m.current()).toBe(first);
+    expect(first.daemon).toMatchObject({ up: true, version: '1.6.8', routerId: '10.255.0.1', gracefulRestart: false, error: null });
+    expect(first.peers.map((p) => [p.name, p.bgpState])).toEqual([
+      ['Global_fd00_ec__fe', 'Down'],
+      ['Mesh_fd00_ec__2', 'Established'],
+      ['Mesh_fd00_ec__9', 'Connect'],
+      ['tor1', 'Connect'],
+    ]);
+  });
+
+  it('shares one poll between concurrent callers', async () => {
+    const bird = new ScriptedBird();
+    const m = monitor(bird);
+    let open!: () => void;
+    bird.gate = new Promise((resolve) => (open = resolve));
+    const polls = [m.start(), m.refresh(), m.refresh()];
+    open();
+    const [a, b, c] = await Promise.all(polls);
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    expect(bird.calls).toBe(2);
+  });
+
+  it('tells every subscriber about a change, survives a throwing one, and stops telling after unsubscribe', async () => {
+    const bird = new ScriptedBird();
+    const errors: unknown[] = [];
+    const m = monitor(bird, { onError: (e) => errors.push(e) });
+    await m.start();
+    const seen: MonitorEvent['type'][] = [];
+    const other: MonitorEvent['type'][] = [];
+    m.subscribe(() => {
+      throw new Error('broken consumer');
+    });
+    const unsubscribe = m.subscribe((event) => seen.push(event.type));
+    m.subscribe((event, snapshot) => {
+      other.push(event.type);
+      expect(snapshot).toBe(m.current());
+    });
+    bird.replies.set('show protocols all', fixtureReply('disabled-show-protocols-all.txt'));
+    await m.refresh();
+    expect(seen).toEqual(['peerDown', 'peerStateChanged', 'peerStateChanged', 'peerStateChanged']);
+    expect(other).toEqual(seen);
+    expect(errors).toHaveLength(4);
+    unsubscribe();
+    bird.replies.set('show protocols all', fixtureReply('epoch-show-protocols-all.txt'));
+    await m.refresh();
+    expect(seen).toHaveLength(4);
+    expect(other.slice(4)).toContain('peerUp');
+  });
+
+  it('reports an unreachable BIRD as a down daemon, not an exception', async () => {
+    const bird = new ScriptedBird();
+    const m = monitor(bird);
+    await m.start();
+    const events: MonitorEvent[] = [];
+    m.subscribe((e) => events.push(e));
+    bird.replies.set('show status', new BirdctlError('BIRD_UNREACHABLE', 'cannot talk to BIRD at /x: the control socket does not exist'));
+    const down = await m.refresh();
+    expect(down.daemon).toMatchObject({ up: false, error: 'cannot talk to BIRD at /x: the control socket does not exist' });
+    expect(down.peers).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['daemonDown']);
+    bird.replies.set('show status', new BirdctlError('BIRD_TIMEOUT', 'no answer'));
+    expect((await m.refresh()).daemon.error).toBe('no answer');
+  });
+
+  it('keeps the last snapshot and reports through onError when a reply cannot be parsed', async () => {
+    const bird = new ScriptedBird();
+    const errors: unknown[] = [];
+    const m = monitor(bird, { onError: (e) => errors.push(e) });
+    const first = await m.start();
+    bird.replies.set('show protocols all', frame('2002-name proto table state since info extra\n0000 \n').replies[0]!);
+    await expect(m.refresh()).rejects.toThrow(/heading/);
+    expect(m.current()).toBe(first);
+  });
+
+  it('polls on its own at the interval until stopped', async () => {
+    const bird = new ScriptedBird();
+    const m = monitor(bird, { intervalMs: 10 });
+    await m.start();
+    await new Promise((r) => setTimeout(r, 100));
+    await m.stop();
+    const after = bird.calls;
+    expect(after).toBeGreaterThanOrEqual(6);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bird.calls).toBe(after);
+  });
+});
+
+describe('createBirdMonitor on a control socket', () => {
+  const birds: FakeBird[] = [];
+  afterEach(async () => {
+    await Promise.all(birds.splice(0).map((b) => b.dispose()));
+  });
+
+  it('connects read-only, sees BIRD vanish (daemonDown) and come back (daemonUp)', async () => {
+    const bird = new FakeBird();
+    birds.push(bird);
+    bird.handler = (command, socket) => {
+      const replies: Record<string, Buffer | string> = {
+        restrict: '0016 Access restricted\n',
+        'show status': fixtureBytes('r2-show-status.txt'),
+        'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
+      };
+      socket.write(replies[command] ?? '9001 syntax error\n');
+    };
+    const m = createBirdMonitor({ socketPath: bird.path, intervalMs: 20, onError: (e) => { throw e; } });
+    monitors.push(m);
+    expect((await m.start()).daemon.up).toBe(false);
+    await bird.start();
+    const events: MonitorEvent['type'][] = [];
+    m.subscribe((e) => events.push(e.type));
+    await waitUntil(() => m.current()?.daemon.up === true);
+    expect(bird.commands[0]).toBe('restrict');
+    expect(m.current()!.peers.map((p) => [p.name, p.bgpState, p.peerType])).toEqual([['Mesh_fd00_ec__1', 'Passive', 'node-to-node mesh']]);
+    await bird.stop();
+    await waitUntil(() => m.current()?.daemon.up === false);
+    await bird.start();
+    await waitUntil(() => m.current()?.daemon.up === true);
+    expect(events).toEqual(['daemonUp', 'peerStateChanged', 'daemonDown', 'daemonUp', 'peerStateChanged']);
+  });
+});
+
+async function waitUntil(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
