@@ -57,6 +57,11 @@ export type StreamEvent = MonitorEvent | AgentEvent;
 
 export type StreamListener = (event: StreamEvent) => void;
 
+/**
+ * Contract: `state()` already reflects every event delivered to listeners so far (update the state,
+ * then emit), because a snapshot is stamped with the seq of the last event and a client that was
+ * resynced must not miss the change that event announced.
+ */
 export interface StreamSource {
   /** The current state; called on every connect and on every resync of a slow client. */
   state(): StreamState;
