@@ -26,7 +26,7 @@ interface Walked {
 // Net-SNMP reads config and writes state under these; keep the host's files out of the test.
 const netSnmpHome = mkdtempSync(join(tmpdir(), 'birdctl-snmp-'));
 
-function netSnmp(tool: 'snmpwalk' | 'snmpget', args: string[]): Promise<Walked> {
+function netSnmp(tool: 'snmpwalk' | 'snmpget' | 'snmpset', args: string[]): Promise<Walked> {
   return new Promise((resolve) => {
     execFile(
       tool,
@@ -63,7 +63,7 @@ function statesIn(walked: Walked, entry: string): Record<string, string> {
 
 const hex = (last: number) => `fd0000ec0000000000000000000000${last.toString(16).padStart(2, '0')}`;
 
-describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk', 'snmpget'] }, () => {
+describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk', 'snmpget', 'snmpset'] }, () => {
   const monitor = new FakeMonitor(
     snapshotOf([
       peerSnapshot({ name: 'Mesh_fd00_ec__2', peerAddress: 'fd00:ec::2', bgpState: 'Established' }),
@@ -142,6 +142,13 @@ describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk'
     );
     const walked = await v2c(udp6, `${PROJECT_PEER_ENTRY}.3`);
     expect(statesIn(walked, PROJECT_PEER_ENTRY)).toEqual({ [hex(2)]: 'INTEGER: 1', [hex(4)]: 'INTEGER: 6' });
+  });
+
+  it('refuses writes, even with the right community', async () => {
+    const set = await netSnmp('snmpset', ['-v2c', '-c', COMMUNITY, udp6, '1.3.6.1.2.1.15.2.0', 'i', '1']);
+    expect(set.exitCode).not.toBe(0);
+    const after = await netSnmp('snmpget', ['-v2c', '-c', COMMUNITY, udp6, '1.3.6.1.2.1.15.2.0']);
+    expect(after.values.get('1.3.6.1.2.1.15.2.0')).toBe('INTEGER: 23456');
   });
 
   it('gives a wrong community nothing', async () => {
