@@ -9,7 +9,7 @@
 //   0013 Daemon is up and running                                       ends the reply with code 13
 //   +text                                                               asynchronous, outside replies
 import { BirdctlError } from '../errors.ts';
-import type { AsyncLine, Reply } from './reply.ts';
+import type { AsyncLine, Reply, ReplyBlock } from './reply.ts';
 
 const NEWLINE = 0x0a;
 const PLUS = 0x2b;
@@ -20,6 +20,8 @@ const ZERO = 0x30;
 export interface FramerEvents {
   reply: (reply: Reply) => void;
   async: (line: AsyncLine) => void;
+  /** A block is complete once the next block opens or the reply ends; called before `reply`. */
+  block?: (block: ReplyBlock) => void;
 }
 
 export class ReplyFramer {
@@ -73,6 +75,8 @@ export class ReplyFramer {
     if (code < 0 || (separator !== SPACE && separator !== DASH)) throw protocolError('a line that is not BIRD reply syntax', line);
     const text = line.slice(5);
     const reply = (this.current ??= { code: 0, text: '', blocks: [] });
+    const open = reply.blocks.at(-1);
+    if (open !== undefined) this.events.block?.(open);
     if (separator === DASH) {
       reply.blocks.push({ code, lines: [text] });
       return;
