@@ -1,22 +1,28 @@
 // The composition root of `birdctl agent`: the only place that wires the loops together.
 //
-//   topology file --watch--> TopologySource --> ConfigWriter (bird6.conf, configure)
-//                                           \-> endpoint programmer (kernel)        [wired below]
-//   bird6 control socket --> monitor --> logs, stream, SNMP; daemonDown --> supervisor (--bird)
+//   topology file --watch--> TopologySource --+--> ConfigWriter (bird6.conf, configure)
+//                                             +--> EndpointLoop (kernel, dnsmasq) <-- resync timer, link events
+//   bird6 control socket --> monitor --> AgentState --> logs, WebSocket stream, SNMP
+//                                    \--> daemonDown --> BirdSupervisor (--bird)
 //
-// Work on the kernel and on bird6's config runs one step at a time (a serial queue), so a
-// topology edit never races the periodic resync. SIGTERM/SIGINT stop the loops and servers and
-// return; bird6 and the kernel routes stay in place, so a controller restart flaps nothing.
+// Work on the kernel and on bird6's config runs one step at a time (a serial queue), so a topology
+// edit never races the periodic resync. SIGTERM/SIGINT stop the loops and servers and return;
+// bird6 and the kernel routes stay in place, so a controller restart flaps nothing.
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
+import type { Dataplane } from '../endpoints/dataplane.ts';
+import { BirdctlError } from '../errors.ts';
+import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
-import type { Runner } from '../exec.ts';
-import { BirdctlError } from '../errors.ts';
-import { findNode, type Topology } from '../topology/index.ts';
+import { createSnmpAgent, type SnmpAgent, type SnmpAgentOptions } from '../snmp/agent.ts';
+import { createStreamServer, type StreamServer } from '../stream/server.ts';
+import { findNode, nodeAsNumber, type Topology } from '../topology/index.ts';
+import { AgentState } from './agent-state.ts';
 import { BirdSupervisor } from './bird-supervisor.ts';
 import { ConfigWriter } from './config-writer.ts';
+import { EndpointLoop, endpointStates } from './endpoint-loop.ts';
 import type { Logger } from './logger.ts';
 import { TopologySource } from './topology-source.ts';
 
@@ -32,6 +38,12 @@ export interface AgentOptions {
   debounceMs: number;
   /** between two polls of bird6's sessions */
   pollIntervalMs: number;
+  /** full endpoint resync, besides topology changes and link events */
+  resyncIntervalMs: number;
+  /** interface for proxy NDP entries; default the one carrying the node address */
+  uplink?: string;
+  ws?: { host: string; port: number; token: string | null };
+  snmp?: Omit<SnmpAgentOptions, 'monitor' | 'localAs' | 'log'>;
 }
 
 export interface AgentDeps {
@@ -40,9 +52,10 @@ export interface AgentDeps {
   now: () => Date;
   /** aborted on SIGTERM/SIGINT */
   signal: AbortSignal;
+  dataplane: Dataplane;
 }
 
-/** Runs `step`s one after another; a failing step is logged by its owner and does not stop the queue. */
+/** Runs steps one after another; a failing step is logged by its owner and does not stop the queue. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -63,7 +76,13 @@ export class Agent {
   readonly topology: TopologySource;
   readonly supervisor: BirdSupervisor | undefined;
   readonly monitor: SessionMonitor;
+  readonly state: AgentState;
+  readonly endpoints: EndpointLoop;
+  stream: StreamServer | undefined;
+  snmp: SnmpAgent | undefined;
   private readonly queue = new SerialQueue();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private linkTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: AgentOptions,
@@ -85,14 +104,14 @@ export class Agent {
       logger: logger.with({ component: 'topology' }),
       debounceMs: options.debounceMs,
       onTopology: (topology) => void this.queue.push(() => this.onTopology(topology)),
-      onInvalid: () => {},
+      onInvalid: (report) => this.state.notify({ type: 'topologyInvalid', at: now().getTime(), report }),
     });
     this.supervisor = options.superviseBird
       ? new BirdSupervisor({
           runner,
           configPath: options.configPath,
           socketPath: options.socketPath,
-          pidPath: `${dirname(options.configPath)}/bird6.pid`,
+          pidPath: join(dirname(options.configPath), 'bird6.pid'),
           logFile: options.birdLogFile,
           logger: logger.with({ component: 'bird6' }),
           isAnswering: () => this.isBirdAnswering(),
@@ -106,6 +125,15 @@ export class Agent {
       onError: (error) => monitorLog.warn('poll failed', { error }),
     });
     this.monitor.subscribe((event) => this.onMonitorEvent(event));
+    this.state = new AgentState(this.monitor);
+    this.endpoints = new EndpointLoop({
+      runner,
+      dataplane: deps.dataplane,
+      nodeName: options.nodeName,
+      uplink: options.uplink,
+      dnsmasqDir: join(dirname(options.configPath), 'dnsmasq'),
+      logger: logger.with({ component: 'endpoints' }),
+    });
   }
 
   private onMonitorEvent(event: MonitorEvent): void {
@@ -146,10 +174,56 @@ export class Agent {
   }
 
   private async onTopology(topology: Topology): Promise<void> {
-    await this.config.apply(topology);
+    const applied = await this.config.apply(topology);
+    this.state.setLastApply(
+      { at: applied.at, ok: applied.ok, summary: applied.summary, ...(applied.error === undefined ? {} : { error: applied.error }) },
+      { type: applied.ok ? 'configApplied' : 'configRejected', at: applied.at, outcome: applied.outcome, summary: applied.summary },
+    );
+    await this.reconcileEndpoints(topology);
   }
 
-  /** Runs until the signal fires. Throws only for a start that cannot work (invalid topology, unknown node). */
+  private async reconcileEndpoints(topology: Topology): Promise<void> {
+    const { summary, error } = await this.endpoints.run(topology);
+    const at = this.deps.now().getTime();
+    const states = endpointStates(topology, this.options.nodeName, summary, error);
+    this.state.setEndpoints(states, {
+      type: 'endpointsReconciled',
+      at,
+      ok: summary !== undefined && summary.failed.length === 0,
+      ...(summary === undefined
+        ? { error }
+        : { added: summary.added, replaced: summary.replaced, removed: summary.removed, pending: summary.pending.length, failed: summary.failed.length }),
+    });
+  }
+
+  /** Queues a resync with the last good topology (timer and link events). */
+  private resync(): void {
+    const topology = this.topology.current;
+    if (topology !== undefined) void this.queue.push(() => this.reconcileEndpoints(topology));
+  }
+
+  private async startServers(topology: Topology): Promise<void> {
+    const { ws, snmp } = this.options;
+    const { logger, now } = this.deps;
+    if (ws !== undefined) {
+      const streamLog = logger.with({ component: 'stream' });
+      this.stream = await createStreamServer({ host: ws.host, port: ws.port, token: ws.token, source: this.state, clock: () => now().getTime(), log: (level, message, context) => streamLog[level](message, context) });
+      streamLog.info('WebSocket stream listening', { address: this.stream.address() });
+    }
+    if (snmp !== undefined) {
+      const snmpLog = logger.with({ component: 'snmp' });
+      const node = findNode(topology, this.options.nodeName)!;
+      const result = await createSnmpAgent({ ...snmp, monitor: this.monitor, localAs: nodeAsNumber(topology, node), log: (level, message, context) => snmpLog[level](message, context) });
+      if (result.enabled) {
+        this.snmp = result.agent;
+        snmpLog.info('SNMP agent listening', { listen: result.agent.listening() });
+      } else {
+        snmpLog.info('SNMP stays off', { reason: result.reason });
+      }
+    }
+  }
+
+  /** Runs until the signal fires. Throws only for a start that cannot work (invalid topology, unknown node, bad listener). */
   async run(): Promise<void> {
     const { logger, signal } = this.deps;
     const { nodeName, topologyFile, configPath } = this.options;
@@ -162,23 +236,34 @@ export class Agent {
     }
     await mkdir(dirname(configPath), { recursive: true });
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
-    // bird6 must find its file before it starts.
+    try {
+      await this.startServers(topology);
+    } catch (error) {
+      this.topology.close();
+      await this.stream?.close();
+      throw error;
+    }
+    // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
     await this.monitor.start();
+    this.endpoints.watchLinks(() => {
+      // A burst of link events (a veth pair, a tap with its addresses) makes one resync.
+      clearTimeout(this.linkTimer);
+      this.linkTimer = setTimeout(() => this.resync(), 100);
+    });
+    this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs);
 
-    // Watchers and timers are unref'd; this handle is what keeps the process alive until a signal.
-    const keepAlive = setInterval(() => {}, 2 ** 30);
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    clearInterval(keepAlive);
     logger.info('agent stopping; bird6 and the kernel routes stay in place');
+    clearInterval(this.resyncTimer);
+    clearTimeout(this.linkTimer);
     this.topology.close();
     this.supervisor?.stop();
-    await this.monitor.stop();
     await this.queue.drain();
-    await this.control.close();
+    await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close(), this.control.close()]);
   }
 }

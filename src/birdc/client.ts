@@ -10,7 +10,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { BirdctlError } from '../errors.ts';
 import { ReplyFramer } from './framing.ts';
-import { BirdReplyError, isErrorReply, type AsyncLine, type Reply } from './reply.ts';
+import { BirdReplyError, isErrorReply, type AsyncLine, type Reply, type ReplyBlock } from './reply.ts';
 
 export interface BirdClientOptions {
   socketPath: string;
@@ -32,15 +32,26 @@ export interface BirdClientOptions {
 
 export type ClientState = 'idle' | 'connecting' | 'ready' | 'disconnected' | 'closed';
 
+export interface CommandOptions {
+  /**
+   * Each block of the reply as soon as it is complete, before the reply is: lets a caller parse a
+   * large reply while BIRD is still writing it. If it throws, the command rejects with that error
+   * once the reply has ended (the connection stays in step).
+   */
+  onBlock?: (block: ReplyBlock) => void;
+}
+
 interface Pending {
   command: string;
+  onBlock: ((block: ReplyBlock) => void) | undefined;
+  blockError?: unknown;
   resolve: (reply: Reply) => void;
-  reject: (error: BirdctlError) => void;
+  reject: (error: unknown) => void;
 }
 
 /** What a consumer of BIRD commands needs: the monitor takes this, so tests can script replies. */
 export interface BirdCommands {
-  command(command: string): Promise<Reply>;
+  command(command: string, options?: CommandOptions): Promise<Reply>;
 }
 
 /** The greeting BIRD sends on connect: `0001 BIRD 1.6.8 ready.` */
@@ -103,7 +114,7 @@ export class BirdClient implements BirdCommands {
    * Sends one command (a single line) and resolves with BIRD's reply; an 8xxx/9xxx reply rejects
    * with a BirdReplyError, a dead socket with BIRD_UNREACHABLE, no answer with BIRD_TIMEOUT.
    */
-  command(command: string): Promise<Reply> {
+  command(command: string, options: CommandOptions = {}): Promise<Reply> {
     if (/[\r\n\0]/.test(command) || command.trim() === '') {
       return Promise.reject(new BirdctlError('USAGE', `not a single BIRD command: ${JSON.stringify(command)}`));
     }
@@ -120,7 +131,7 @@ export class BirdClient implements BirdCommands {
         break;
     }
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
+      this.queue.push({ command, onBlock: options.onBlock, resolve, reject });
       this.pump();
     });
   }
@@ -213,6 +224,15 @@ export class BirdClient implements BirdCommands {
   private framerFor(socket: Socket): ReplyFramer {
     return new ReplyFramer({
       async: (line) => this.options.onAsync?.(line),
+      block: (block) => {
+        const pending = this.inFlight;
+        if (socket !== this.socket || this.handshake !== undefined || pending?.onBlock === undefined || pending.blockError !== undefined) return;
+        try {
+          pending.onBlock(block);
+        } catch (error) {
+          pending.blockError = error;
+        }
+      },
       reply: (reply) => {
         if (socket !== this.socket) return;
         if (this.handshake !== undefined) {
@@ -224,6 +244,7 @@ export class BirdClient implements BirdCommands {
         clearTimeout(this.timer);
         this.inFlight = undefined;
         if (isErrorReply(reply)) pending.reject(new BirdReplyError(pending.command, reply));
+        else if (pending.blockError !== undefined) pending.reject(pending.blockError);
         else pending.resolve(reply);
         this.pump();
       },

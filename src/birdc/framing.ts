@@ -9,14 +9,19 @@
 //   0013 Daemon is up and running                                       ends the reply with code 13
 //   +text                                                               asynchronous, outside replies
 import { BirdctlError } from '../errors.ts';
-import type { AsyncLine, Reply } from './reply.ts';
+import type { AsyncLine, Reply, ReplyBlock } from './reply.ts';
 
 const NEWLINE = 0x0a;
-const LINE = /^(\d{4})([ -])(.*)$/s;
+const PLUS = 0x2b;
+const SPACE = 0x20;
+const DASH = 0x2d;
+const ZERO = 0x30;
 
 export interface FramerEvents {
   reply: (reply: Reply) => void;
   async: (line: AsyncLine) => void;
+  /** A block is complete once the next block opens or the reply ends; called before `reply`. */
+  block?: (block: ReplyBlock) => void;
 }
 
 export class ReplyFramer {
@@ -30,15 +35,22 @@ export class ReplyFramer {
 
   /** Feeds bytes as they arrive; emits every reply and async line they complete, in order. */
   push(chunk: Buffer): void {
-    let start = 0;
-    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, start)) {
-      this.pending.push(chunk.subarray(start, i));
-      const line = Buffer.concat(this.pending).toString('utf8');
-      this.pending = [];
-      start = i + 1;
-      this.line(line);
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last < 0) {
+      this.pending.push(Buffer.from(chunk));
+      return;
     }
-    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
+    // A newline byte never occurs inside a UTF-8 sequence, so everything up to the last one can be
+    // decoded in one go (one decode per chunk, not per line: a 1,000-peer reply has 20,000 lines).
+    const whole = this.pending.length === 0 ? chunk.subarray(0, last) : Buffer.concat([...this.pending, chunk.subarray(0, last)]);
+    this.pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
+    const text = whole.toString('utf8');
+    for (let start = 0; ; ) {
+      const end = text.indexOf('\n', start);
+      this.line(end < 0 ? text.slice(start) : text.slice(start, end));
+      if (end < 0) return;
+      start = end + 1;
+    }
   }
 
   /** True when bytes or lines of an unfinished reply are buffered. */
@@ -47,22 +59,25 @@ export class ReplyFramer {
   }
 
   private line(line: string): void {
-    if (line.startsWith('+')) {
+    const first = line.charCodeAt(0);
+    if (first === PLUS) {
       this.events.async({ text: line.slice(1) });
       return;
     }
-    if (line.startsWith(' ')) {
+    if (first === SPACE) {
       const block = this.current?.blocks.at(-1);
       if (block === undefined) throw protocolError('a continuation line outside a block', line);
       block.lines.push(line.slice(1));
       return;
     }
-    const match = LINE.exec(line);
-    if (match === null) throw protocolError('a line that is not BIRD reply syntax', line);
-    const code = Number(match[1]);
-    const text = match[3]!;
+    const code = replyCode(line);
+    const separator = line.charCodeAt(4);
+    if (code < 0 || (separator !== SPACE && separator !== DASH)) throw protocolError('a line that is not BIRD reply syntax', line);
+    const text = line.slice(5);
     const reply = (this.current ??= { code: 0, text: '', blocks: [] });
-    if (match[2] === '-') {
+    const open = reply.blocks.at(-1);
+    if (open !== undefined) this.events.block?.(open);
+    if (separator === DASH) {
       reply.blocks.push({ code, lines: [text] });
       return;
     }
@@ -71,6 +86,17 @@ export class ReplyFramer {
     this.current = undefined;
     this.events.reply(reply);
   }
+}
+
+/** The four-digit code at the start of a line, or -1. */
+function replyCode(line: string): number {
+  let code = 0;
+  for (let i = 0; i < 4; i += 1) {
+    const digit = line.charCodeAt(i) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    code = code * 10 + digit;
+  }
+  return code;
 }
 
 function protocolError(what: string, line: string): BirdctlError {

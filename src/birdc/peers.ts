@@ -29,11 +29,25 @@ export interface BgpPeer {
   lastError: LastError | null;
 }
 
+// parseProtocolName parses and re-formats an IPv6 address (bigint arithmetic): for 1,000 peers that
+// was most of a poll. Names repeat from poll to poll, so remember them; the bound only guards
+// against a daemon whose protocol names keep changing.
+const NAMES_REMEMBERED = 20_000;
+const namedCache = new Map<string, ReturnType<typeof parseProtocolName>>();
+
+function peerOfName(name: string): ReturnType<typeof parseProtocolName> {
+  if (namedCache.has(name)) return namedCache.get(name);
+  if (namedCache.size >= NAMES_REMEMBERED) namedCache.clear();
+  const named = parseProtocolName(name);
+  namedCache.set(name, named);
+  return named;
+}
+
 export function bgpPeers(protocols: readonly ProtocolDetails[]): BgpPeer[] {
   const peers: BgpPeer[] = [];
   for (const p of protocols) {
     if (p.bgp === null) continue;
-    const named = parseProtocolName(p.name);
+    const named = peerOfName(p.name);
     peers.push({
       name: p.name,
       peerAddress: named?.peerAddress ?? canonicalIPv6(p.bgp.neighborAddress) ?? null,

@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { Agent } from '../agent/agent.ts';
+import { IpDataplane } from '../endpoints/ip-dataplane.ts';
+import { BirdctlError } from '../errors.ts';
+import { parseHostPort } from './listen-address.ts';
 import { createJsonLogger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
 import { EXIT } from '../errors.ts';
@@ -24,7 +28,23 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   --bird-log FILE     where a supervised bird6's output goes (default: discarded)
   --templates DIR     a site copy of bird-templates/ to render from
   --poll-interval MS  how often bird6's sessions are polled (default 500)
+  --resync-interval S full endpoint resync period in seconds (default 30); topology edits and
+                      links appearing or disappearing trigger one at once
+  --uplink IF         interface for proxy NDP entries (default: the one carrying the node address)
   --log-level LEVEL   debug, info (default), warn or error
+
+WebSocket stream (a snapshot on connect, then one message per event):
+  --ws HOST:PORT          listen there (IPv6 in brackets: [::1]:9180)
+  --ws-token-file PATH    clients must send 'Authorization: Bearer TOKEN' (the file's first line);
+                          or set BIRDCTL_WS_TOKEN. Required when HOST is not loopback.
+
+SNMP (read-only; off unless a community or a v3 user is configured):
+  --snmp HOST:PORT        listen there, udp4 or udp6 by the address; repeatable
+  --snmp-community NAME   SNMPv2c community (or BIRDCTL_SNMP_COMMUNITY)
+  --snmp-user NAME        SNMPv3 user, authPriv with SHA and AES; keys from BIRDCTL_SNMP_AUTH_KEY
+                          and BIRDCTL_SNMP_PRIV_KEY (at least 8 characters each)
+  --snmp-trap HOST:PORT   send bgpEstablished/bgpBackwardTransition traps there; repeatable
+  --snmp-cisco-oids       also serve the peer table at CISCO-BGP4-MIB's cbgpPeer2Entry
 
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent with exit 0 and leaves bird6 and
 the kernel routes in place, so restarting the controller flaps no route.
@@ -40,7 +60,23 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       templates: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'poll-interval': { type: 'string', default: '500' },
+      'resync-interval': { type: 'string', default: '30' },
+      uplink: { type: 'string' },
+      ws: { type: 'string' },
+      'ws-token-file': { type: 'string' },
+      snmp: { type: 'string', multiple: true },
+      'snmp-community': { type: 'string' },
+      'snmp-user': { type: 'string' },
+      'snmp-trap': { type: 'string', multiple: true },
+      'snmp-cisco-oids': { type: 'boolean', default: false },
     });
+    const resyncSeconds = Number(values['resync-interval']);
+    if (!Number.isInteger(resyncSeconds) || resyncSeconds < 1 || resyncSeconds > 86_400) {
+      throw usageError('agent', '--resync-interval must be a whole number of seconds between 1 and 86400');
+    }
+    if (values.uplink !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(values.uplink)) {
+      throw usageError('agent', `--uplink ${JSON.stringify(values.uplink)} is not an interface name`);
+    }
     const pollIntervalMs = Number(values['poll-interval']);
     if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50 || pollIntervalMs > 600_000) {
       throw usageError('agent', '--poll-interval must be a whole number of milliseconds between 50 and 600000');
@@ -50,6 +86,25 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     const level = values['log-level'] as LogLevel;
     if (!LEVELS.includes(level)) throw usageError('agent', `--log-level must be one of ${LEVELS.join(', ')}`);
 
+    const ws = values.ws === undefined ? undefined : { ...parseHostPort('--ws', values.ws), token: await wsToken(values['ws-token-file'], context.env) };
+    const community = values['snmp-community'] ?? context.env.BIRDCTL_SNMP_COMMUNITY;
+    const user = values['snmp-user'];
+    const snmp =
+      values.snmp === undefined
+        ? undefined
+        : {
+            listen: values.snmp.map((text) => {
+              const { host, port, family } = parseHostPort('--snmp', text);
+              return { family: family === 6 ? ('udp6' as const) : ('udp4' as const), address: host, port };
+            }),
+            community: community ?? null,
+            users: user === undefined ? [] : [{ name: user, authKey: context.env.BIRDCTL_SNMP_AUTH_KEY ?? '', privKey: context.env.BIRDCTL_SNMP_PRIV_KEY ?? '' }],
+            trapTargets: (values['snmp-trap'] ?? []).map((text) => {
+              const { host, port } = parseHostPort('--snmp-trap', text, { allowZeroPort: false });
+              return { host, port };
+            }),
+            ciscoOids: values['snmp-cisco-oids'],
+          };
     const logger = createJsonLogger({ write: (line) => process.stderr.write(line), now: context.now, level, context: { node: values.node } });
     const agent = new Agent(
       {
@@ -62,10 +117,28 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         birdLogFile: values['bird-log'],
         debounceMs: 100,
         pollIntervalMs,
+        resyncIntervalMs: resyncSeconds * 1000,
+        uplink: values.uplink,
+        ws,
+        snmp,
       },
-      { runner: context.runner, logger, now: context.now, signal: context.signal },
+      { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner }) },
     );
     await agent.run();
     return { output: '', exitCode: EXIT.ok };
   },
 };
+
+/** The stream's token: first line of --ws-token-file, else BIRDCTL_WS_TOKEN, else none. */
+async function wsToken(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string | null> {
+  if (file === undefined) return env.BIRDCTL_WS_TOKEN || null;
+  try {
+    const token = (await readFile(file, 'utf8')).split('\n')[0]!.trim();
+    if (token === '') throw new Error('the file is empty');
+    return token;
+  } catch (error) {
+    throw new BirdctlError('USAGE', `cannot read the WebSocket token from ${file}: ${(error as Error).message}`, {
+      hint: 'put the token on the first line of the file (readable by the agent only)',
+    });
+  }
+}

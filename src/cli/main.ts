@@ -34,7 +34,9 @@ export async function runCli(argv: string[], context: CommandContext): Promise<C
 
 export async function main(argv: string[]): Promise<never> {
   const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  // `on`, not `once`: execa's exit hook re-raises a signal when it is the last listener left, which
+  // would kill the agent before it has shut down cleanly.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort());
   const context: CommandContext = {
     runner: execaRunner,
     env: process.env,

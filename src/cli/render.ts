@@ -1,13 +1,23 @@
 import { join } from 'node:path';
 import { BirdctlError, EXIT } from '../errors.ts';
 import { writeFileAtomic } from '../render/atomic-write.ts';
+import { renderDnsmasq } from '../endpoints/dnsmasq.ts';
 import { render } from '../render/render.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
+/** Where a standalone dnsmasq (one not run by the agent) keeps its leases: Debian's default directory. */
+const LEASE_FILE = '/var/lib/misc/dnsmasq.bird6-controller.leases';
+
 /** Every file `--out` writes, rendered in memory first so a failure writes nothing at all. */
 function renderAll(topology: Topology): Array<{ path: string; content: string }> {
-  return topology.nodes.map((node) => ({ path: join(node.name, 'bird6.conf'), content: render(topology, node.name) }));
+  return topology.nodes.flatMap((node) => {
+    const dnsmasq = renderDnsmasq(topology, node.name, { leaseFile: LEASE_FILE });
+    return [
+      { path: join(node.name, 'bird6.conf'), content: render(topology, node.name) },
+      ...(dnsmasq === undefined ? [] : [{ path: join(node.name, 'dnsmasq.conf'), content: dnsmasq.config }]),
+    ];
+  });
 }
 
 export const renderCommand: Command = {
@@ -17,7 +27,8 @@ export const renderCommand: Command = {
        birdctl render FILE --out DIR
 
   --node NAME   print NAME's bird6.conf on stdout
-  --out DIR     write DIR/<node>/bird6.conf for every node of the topology
+  --out DIR     write DIR/<node>/bird6.conf for every node of the topology, and
+                DIR/<node>/dnsmasq.conf (RA + DHCPv6 for its VMs) where the node has VM endpoints
 
 The topology is validated first; when it is invalid nothing is printed or written. With --out,
 every file is rendered before the first is written, and each is replaced atomically (written

@@ -40,6 +40,7 @@ export class DnsmasqService {
   readonly hostsFile: string;
   readonly leaseFile: string;
   readonly logFile: string;
+  readonly pidFile: string;
 
   constructor(options: DnsmasqServiceOptions) {
     this.options = options;
@@ -47,6 +48,7 @@ export class DnsmasqService {
     this.hostsFile = join(options.dir, 'dnsmasq.hosts');
     this.leaseFile = join(options.dir, 'dnsmasq.leases');
     this.logFile = join(options.dir, 'dnsmasq.log');
+    this.pidFile = join(options.dir, 'dnsmasq.pid');
   }
 
   get pid(): number | undefined {
@@ -105,8 +107,9 @@ export class DnsmasqService {
   }
 
   private launch(): void {
-    // -k: stay in the foreground so the PID is the one we hold; --log-facility=- : log to stderr.
-    this.process = this.options.runner.start(this.options.binary ?? 'dnsmasq', ['-k', '-C', this.configFile, '--log-facility=-'], {
+    // -k: stay in the foreground so the PID is the one we hold; --log-facility=- : log to stderr;
+    // the pid file lets an operator (or `lab down` after a crash) stop exactly this dnsmasq.
+    this.process = this.options.runner.start(this.options.binary ?? 'dnsmasq', ['-k', '-C', this.configFile, '--log-facility=-', `--pid-file=${this.pidFile}`], {
       logFile: this.logFile,
       ...(this.options.netns === undefined ? {} : { netns: this.options.netns }),
     });

@@ -64,8 +64,23 @@ function daemonEvents(before: DaemonState, after: DaemonState, at: number, event
 function track(peer: BgpPeer, memory: PeerSnapshot | undefined, last: PeerSnapshot | undefined, daemon: DaemonState): PeerSnapshot {
   const entered = established(peer) && (!established(last) || flapped(last!, peer));
   const changed = memory !== undefined && memory.bgpState !== peer.bgpState;
+  // Listed field by field rather than spread: this runs for every peer on every poll.
   return {
-    ...peer,
+    name: peer.name,
+    peerAddress: peer.peerAddress,
+    peerType: peer.peerType,
+    state: peer.state,
+    bgpState: peer.bgpState,
+    since: peer.since,
+    info: peer.info,
+    neighborAs: peer.neighborAs,
+    neighborId: peer.neighborId,
+    localAs: peer.localAs,
+    sourceAddress: peer.sourceAddress,
+    routesImported: peer.routesImported,
+    routesExported: peer.routesExported,
+    importUpdates: peer.importUpdates,
+    lastError: peer.lastError,
     establishedTransitions: (memory?.establishedTransitions ?? 0) + (entered ? 1 : 0),
     timeInStateSeconds: daemon.serverTime === null ? null : Math.max(0, daemon.serverTime - peer.since),
     previousBgpState: changed ? memory.bgpState : (memory?.previousBgpState ?? null),

@@ -23,7 +23,7 @@ export function renderContext(topology: Topology, nodeName: string) {
     endpointRouteProtocol: ENDPOINT_ROUTE_PROTOCOL,
     bgp: topology.cluster.bgp,
     sessions,
-    hasExternalPeers: sessions.some((s) => s.peerType === 'global' || s.peerType === 'node specific'),
+    hasExternalPeers: sessions.some((s) => s.external),
   };
 }
 

@@ -1,7 +1,7 @@
 // Who peers with whom. From the topology and one node, the BGP sessions that node must run:
 // the node-to-node mesh, route-reflector sessions and explicit peers. Pure and independent of the
 // template, so the rules can be tested without reading configuration text.
-import { parseIPv6 } from '../topology/ipv6.ts';
+import { compareIPv6Groups, parseIPv6Groups } from '../topology/ipv6.ts';
 import { nodeAsNumber, type NodeSpec, type Topology } from '../topology/index.ts';
 import { protocolName, type PeerType } from '../birdc/protocol-names.ts';
 
@@ -9,8 +9,12 @@ export interface BgpSession {
   /** BIRD protocol name, from protocolName() so `birdctl status` can reverse it */
   protocol: string;
   peerType: PeerType;
-  /** the other end's name (node or peer), for the description */
+  /** the other end's name (node or peer) */
   peerName: string;
+  /** `node2 (node-to-node mesh)`: BIRD's description of the protocol */
+  description: string;
+  /** a router outside the cluster (an explicit peer), as opposed to another node */
+  external: boolean;
   neighborAddress: string;
   neighborAs: number;
   localAs: number;
@@ -39,7 +43,7 @@ function nodePairType(topology: Topology, self: NodeSpec, other: NodeSpec): Peer
 }
 
 function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
-  const selfValue = parseIPv6(self.address)!;
+  const selfGroups = parseIPv6Groups(self.address)!;
   const sessions: BgpSession[] = [];
   for (const other of topology.nodes) {
     if (other.name === self.name) continue;
@@ -49,11 +53,13 @@ function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
       protocol: protocolName(peerType, other.address),
       peerType,
       peerName: other.name,
+      description: `${other.name} (${peerType})`,
+      external: false,
       neighborAddress: other.address,
       neighborAs: nodeAsNumber(topology, other),
       localAs: nodeAsNumber(topology, self),
       // The numerically higher address waits, the lower one connects: no connection collisions.
-      passive: selfValue > parseIPv6(other.address)!,
+      passive: compareIPv6Groups(selfGroups, parseIPv6Groups(other.address)!) > 0,
       port: undefined,
       password: topology.cluster.bgp.password,
       multihop: undefined,
@@ -74,6 +80,8 @@ function explicitSessions(topology: Topology, self: NodeSpec): BgpSession[] {
         protocol: protocolName(peerType, peer.address),
         peerType,
         peerName: peer.name,
+        description: `${peer.name} (${peerType})`,
+        external: true,
         neighborAddress: peer.address,
         neighborAs: peer.asNumber,
         localAs: nodeAsNumber(topology, self),

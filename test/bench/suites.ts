@@ -1,11 +1,13 @@
 // Every benchmark suite `npm run bench` knows, one line each.
 import { endpointsApplySuite } from './endpoints-apply.ts';
 import { labSuite } from './lab.ts';
+import { monitorPollSuite } from './monitor-poll.ts';
 import { renderSuite } from './render.ts';
 import type { BenchSuite } from './suite.ts';
 
 export const SUITES: readonly BenchSuite[] = [
   renderSuite,
+  monitorPollSuite,
   endpointsApplySuite,
   labSuite,
 ];

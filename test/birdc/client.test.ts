@@ -76,6 +76,37 @@ describe('BirdClient', () => {
     expect(reply.blocks.filter((b) => b.code === 1002).map((b) => b.lines[0]!.split(/\s+/)[0])).toEqual(['device1', 'direct1', 'kernel1', 'r1', 'r3']);
   });
 
+  it('hands over blocks while the reply is still arriving, and a throwing onBlock fails only its command', async () => {
+    let release!: () => void;
+    const bytes = fixtureBytes('r2-show-protocols-all.txt');
+    const half = bytes.indexOf('1002-r1');
+    bird.handler = (command, socket) => {
+      if (command === 'show protocols all') {
+        socket.write(bytes.subarray(0, half));
+        release = () => socket.write(bytes.subarray(half));
+      } else socket.write('0014 0 of 0 routes for 0 networks\n');
+    };
+    const c = client();
+    const blocks: number[] = [];
+    const done = c.command('show protocols all', { onBlock: (b) => blocks.push(b.code) });
+    await until(() => blocks.length === 6);
+    expect(blocks).toEqual([2002, 1002, 1006, 1002, 1006, 1002]);
+    release();
+    expect((await done).blocks).toHaveLength(11);
+    expect(blocks).toHaveLength(11);
+
+    bird.handler = (_command, socket) => socket.write(bytes);
+    const failing = c.command('show protocols all', {
+      onBlock: (b) => {
+        if (b.code === 1006) throw new Error('cannot parse this');
+      },
+    });
+    await expect(failing).rejects.toThrow('cannot parse this');
+    bird.handler = (_command, socket) => socket.write('0014 0 of 0 routes for 0 networks\n');
+    expect((await c.command('show route count')).code).toBe(14);
+    expect(bird.connections).toBe(1);
+  });
+
   it('connects lazily on the first command', async () => {
     const c = client();
     expect(c.state).toBe('idle');

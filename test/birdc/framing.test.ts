@@ -56,6 +56,24 @@ describe('ReplyFramer', () => {
     });
   });
 
+  it('emits each block once complete, in order, before its reply', () => {
+    const seen: string[] = [];
+    const framer = new ReplyFramer({
+      block: (b) => seen.push(`block ${b.code} ${b.lines.length}`),
+      reply: (r) => seen.push(`reply ${r.code}`),
+      async: () => {},
+    });
+    const bytes = fixtureBytes('r1-show-protocols-all.txt');
+    // Split right after the first 1006 block's last line: the block is not complete until 1002 arrives.
+    const at = bytes.indexOf('1002-direct1');
+    framer.push(bytes.subarray(0, at));
+    expect(seen).toEqual(['block 2002 1', 'block 1002 1']);
+    framer.push(bytes.subarray(at));
+    expect(seen.slice(0, 5)).toEqual(['block 2002 1', 'block 1002 1', 'block 1006 10', 'block 1002 1', 'block 1006 10']);
+    expect(seen.filter((s) => s.startsWith('block'))).toHaveLength(11);
+    expect(seen.at(-1)).toBe('reply 0');
+  });
+
   it('keeps consecutive replies apart (greeting, then a command reply)', () => {
     const stream = `0001 BIRD 1.6.8 ready.\n${fixtureBytes('r2-show-protocols.txt').toString()}9001 syntax error\n`;
     const { replies } = frame(stream);

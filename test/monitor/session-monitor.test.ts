@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BirdCommands } from '../../src/birdc/client.ts';
+import type { BirdCommands, CommandOptions } from '../../src/birdc/client.ts';
 import type { Reply } from '../../src/birdc/reply.ts';
 import { BirdctlError } from '../../src/errors.ts';
 import { createBirdMonitor, createSessionMonitor } from '../../src/monitor/session-monitor.ts';
@@ -16,12 +16,13 @@ class ScriptedBird implements BirdCommands {
   calls = 0;
   gate: Promise<void> | undefined;
 
-  async command(command: string): Promise<Reply> {
+  async command(command: string, options: CommandOptions = {}): Promise<Reply> {
     this.calls += 1;
     await this.gate;
     const reply = this.replies.get(command);
     if (reply === undefined) throw new Error(`unscripted ${command}`);
     if (reply instanceof Error) throw reply;
+    for (const block of reply.blocks) options.onBlock?.(block);
     return reply;
   }
 }

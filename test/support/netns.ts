@@ -74,6 +74,19 @@ export class NetnsTestbed {
     return sw;
   }
 
+  /**
+   * Puts the test process itself (the root namespace) on a segment made by connect(), through a
+   * veth named `ifname`, so tests can reach servers listening on node addresses. The veth goes
+   * away with the segment's namespace in cleanup().
+   */
+  attachRoot(segment: string, ifname: string, cidr: string): void {
+    if (ifname.length > 15) throw new Error(`interface name ${ifname} is too long`);
+    this.run(segment, 'ip', ['link', 'add', `r-${ifname}`.slice(0, 15), 'type', 'veth', 'peer', 'name', ifname, 'netns', '1']);
+    this.run(segment, 'ip', ['link', 'set', `r-${ifname}`.slice(0, 15), 'master', 'br0', 'up']);
+    this.run(undefined, 'ip', ['-6', 'addr', 'add', cidr, 'dev', ifname, 'nodad']);
+    this.run(undefined, 'ip', ['link', 'set', ifname, 'up']);
+  }
+
   /** Starts a long-running process in a namespace; it is killed by PID in cleanup(). */
   start(netns: string | undefined, file: string, args: string[], logName?: string): ChildProcess {
     const argv = netns === undefined ? [file, ...args] : ['ip', 'netns', 'exec', netns, file, ...args];

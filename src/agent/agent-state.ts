@@ -1,0 +1,55 @@
+// What the agent knows, as the WebSocket stream reads it: the monitor's last snapshot, the
+// endpoints' programming state and the last config apply. It is the StreamSource: every change
+// updates the state first and then emits the event, as the stream's contract requires.
+import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
+import type { AgentEvent, ApplyResult, EndpointState, StreamEvent, StreamListener, StreamSource, StreamState } from '../stream/source.ts';
+
+const DOWN = {
+  up: false,
+  version: null,
+  routerId: null,
+  serverTime: null,
+  lastReboot: null,
+  lastReconfiguration: null,
+  gracefulRestart: false,
+  error: 'not polled yet',
+} as const;
+
+export class AgentState implements StreamSource {
+  private endpoints: EndpointState[] = [];
+  private lastApply: ApplyResult | null = null;
+  private readonly listeners = new Set<StreamListener>();
+
+  constructor(private readonly monitor: SessionMonitor) {
+    monitor.subscribe((event: MonitorEvent) => this.emit(event));
+  }
+
+  state(): StreamState {
+    const snapshot = this.monitor.current();
+    return { daemon: snapshot?.daemon ?? DOWN, peers: snapshot?.peers ?? [], endpoints: this.endpoints, lastApply: this.lastApply };
+  }
+
+  subscribe(listener: StreamListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  setEndpoints(endpoints: EndpointState[], event: AgentEvent): void {
+    this.endpoints = endpoints;
+    this.emit(event);
+  }
+
+  setLastApply(result: ApplyResult, event: AgentEvent): void {
+    this.lastApply = result;
+    this.emit(event);
+  }
+
+  /** An event that changes no state (an invalid topology edit). */
+  notify(event: AgentEvent): void {
+    this.emit(event);
+  }
+
+  private emit(event: StreamEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}

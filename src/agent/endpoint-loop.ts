@@ -1,0 +1,84 @@
+// The agent's endpoint programmer: one full reconcile of this node's endpoints (see
+// endpoints/reconcile) plus dnsmasq for its VMs, run on start, on every topology change, on a
+// periodic resync and whenever a link appears or disappears (a VM's tap coming up is what turns a
+// pending endpoint into a programmed one). Failures are logged and retried on the next trigger.
+import type { Dataplane } from '../endpoints/dataplane.ts';
+import { DnsmasqService } from '../endpoints/dnsmasq-process.ts';
+import { formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
+import type { Runner, RunningProcess } from '../exec.ts';
+import type { EndpointState } from '../stream/source.ts';
+import type { Topology } from '../topology/index.ts';
+import type { Logger } from './logger.ts';
+
+export interface EndpointLoopOptions {
+  runner: Runner;
+  dataplane: Dataplane;
+  nodeName: string;
+  uplink?: string;
+  dnsmasqDir: string;
+  logger: Logger;
+}
+
+/** Each endpoint of the node with how far programming got, for the stream. */
+export function endpointStates(topology: Topology, nodeName: string, summary: ReconcileSummary | undefined, error?: string): EndpointState[] {
+  return topology.endpoints
+    .filter((e) => e.node === nodeName)
+    .map((e) => {
+      const base = { name: e.name, node: e.node, kind: e.kind, addresses: e.addresses, interface: e.interface };
+      if (summary === undefined) return { ...base, state: 'failed' as const, reason: error ?? 'not reconciled yet' };
+      const failed = summary.failed.find((f) => f.endpoint === e.name);
+      if (failed) return { ...base, state: 'failed' as const, reason: failed.reasons.join('; ') };
+      const pending = summary.pending.find((p) => p.endpoint === e.name);
+      if (pending) return { ...base, state: 'pending' as const, reason: pending.reason };
+      return { ...base, state: 'programmed' as const };
+    });
+}
+
+export class EndpointLoop {
+  readonly dnsmasq: DnsmasqService;
+  private linkMonitor: RunningProcess | undefined;
+
+  constructor(private readonly options: EndpointLoopOptions) {
+    this.dnsmasq = new DnsmasqService({ runner: options.runner, dir: options.dnsmasqDir });
+  }
+
+  /** One pass; never throws (the next trigger retries). Returns the summary, or undefined when it failed. */
+  async run(topology: Topology): Promise<{ summary?: ReconcileSummary; error?: string }> {
+    const { dataplane, nodeName, uplink, logger } = this.options;
+    let summary: ReconcileSummary;
+    try {
+      summary = await reconcile({ dataplane, topology, nodeName, ...(uplink === undefined ? {} : { uplink }) });
+    } catch (error) {
+      logger.error('endpoint reconcile failed; retrying on the next trigger', { error });
+      return { error: (error as Error).message };
+    }
+    const log = summary.failed.length > 0 ? logger.warn : isNoop(summary) ? logger.debug : logger.info;
+    log('endpoints reconciled', {
+      added: summary.added,
+      replaced: summary.replaced,
+      removed: summary.removed,
+      unchanged: summary.unchanged,
+      pending: summary.pending.map((p) => p.endpoint),
+      failed: summary.failed,
+      summary: formatSummary(summary).trim(),
+    });
+    try {
+      const action = await this.dnsmasq.update(topology, nodeName);
+      if (action !== 'unchanged' && action !== 'not needed') logger.info(`dnsmasq ${action}`, { pid: this.dnsmasq.pid, config: this.dnsmasq.configFile });
+    } catch (error) {
+      logger.error('dnsmasq not updated', { error });
+    }
+    return { summary };
+  }
+
+  /** Calls `onChange` for every link added or removed (`ip -o monitor link`). */
+  watchLinks(onChange: () => void): void {
+    this.linkMonitor = this.options.runner.start('ip', ['-o', 'monitor', 'link'], { onLine: (line) => line.trim() && onChange() });
+  }
+
+  async stop(): Promise<void> {
+    this.linkMonitor?.kill('SIGTERM');
+    // VMs keep their leases; RAs and DHCP pause only while the agent restarts.
+    await this.dnsmasq.stop();
+  }
+}

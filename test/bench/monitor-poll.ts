@@ -1,0 +1,132 @@
+// Benchmark: one monitor poll of a bird6 with 1,000 BGP protocols, against the baseline of running
+// `birdc6 show protocols all` as a process and parsing its output, in the same run. The neighbours
+// never answer, so every session sits in Connect/Active, which is the larger `all` output per
+// protocol that a real outage would produce.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { BirdClient } from '../../src/birdc/client.ts';
+import { ReplyFramer } from '../../src/birdc/framing.ts';
+import { ProtocolsParser, parseShowProtocolsAll } from '../../src/birdc/parse-protocols.ts';
+import { protocolName } from '../../src/birdc/protocol-names.ts';
+import type { Reply } from '../../src/birdc/reply.ts';
+import { createBirdMonitor } from '../../src/monitor/session-monitor.ts';
+import { NetnsTestbed, waitFor } from '../support/netns.ts';
+import { percentiles, type BenchSuite } from './suite.ts';
+
+const PEERS = 1000;
+const RUNS = 40;
+const execFileAsync = promisify(execFile);
+
+function config(): string {
+  const lines = [
+    'router id 10.255.0.1;',
+    'timeformat protocol "%s";',
+    'protocol device { scan time 10; }',
+    'template bgp mesh { local as 64512; direct; gateway direct; import all; export none; connect retry time 30; }',
+  ];
+  for (let i = 0; i < PEERS; i += 1) {
+    const address = `fd00:ec::${(0x1000 + i).toString(16)}`;
+    lines.push(`protocol bgp ${protocolName('node-to-node mesh', address)} from mesh { source address fd00:ec::1; neighbor ${address} as 64512; }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * birdc6 -v prints BIRD's lines with their codes but indents continuations by five spaces and
+ * leaves out the final `0000` line; put both back and parse with the same parser.
+ */
+function parseBirdcOutput(stdout: string): Reply {
+  let reply: Reply | undefined;
+  const framer = new ReplyFramer({ reply: (r) => (reply = r), async: () => {} });
+  const wire = stdout
+    .split('\n')
+    .slice(1)
+    .filter((line) => line !== '')
+    .map((line) => (/^\d{4}[ -]/.test(line) ? line : ` ${line.slice(5)}`))
+    .join('\n');
+  framer.push(Buffer.from(`${wire}\n0000 \n`));
+  return reply!;
+}
+
+/**
+ * Runs the contenders in turn, round after round, after one warm-up each, so that load from
+ * other work on this shared machine falls on all of them alike. Returns wall times in ms.
+ */
+async function interleaved(contenders: (() => Promise<unknown>)[]): Promise<number[][]> {
+  for (const fn of contenders) await fn();
+  const times: number[][] = contenders.map(() => []);
+  for (let i = 0; i < RUNS; i += 1) {
+    for (const [k, fn] of contenders.entries()) {
+      const start = process.hrtime.bigint();
+      await fn();
+      times[k]!.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  return times;
+}
+
+export const monitorPollSuite: BenchSuite = {
+  name: 'monitor-poll',
+  title: `Monitor poll of ${PEERS.toLocaleString('en')} BGP peers vs birdc6 process`,
+  async run() {
+    const testbed = new NetnsTestbed('bbn');
+    const monitor = { current: undefined as ReturnType<typeof createBirdMonitor> | undefined };
+    let probe: BirdClient | undefined;
+    try {
+      const netns = testbed.addNamespace('r1');
+      testbed.connect([{ netns, ifname: 'eth0', cidr: 'fd00:ec::1/64' }]);
+      writeFileSync(testbed.path('r1.conf'), config());
+      const { socket } = testbed.startBird(netns, testbed.path('r1.conf'), 'r1');
+      const reference = () => Math.floor(Date.now() / 1000);
+      let bytes = 0;
+      // A fresh connection per attempt: the socket appears only once bird6 has read its config.
+      probe = await waitFor('bird6 with all protocols', async () => {
+        const client = new BirdClient({ socketPath: socket, restrict: true, reconnect: false, commandTimeoutMs: 10_000 });
+        const reply = await client.command('show protocols all').catch(() => undefined);
+        const bgp = reply === undefined ? [] : parseShowProtocolsAll(reply, reference()).filter((p) => p.bgp !== null);
+        if (reply === undefined || bgp.length !== PEERS) {
+          await client.close();
+          return undefined;
+        }
+        bytes = reply.blocks.reduce((n, b) => n + b.lines.reduce((m, l) => m + l.length + 6, 0), 0);
+        return client;
+      }, 30_000, 200);
+
+      monitor.current = createBirdMonitor({ socketPath: socket, intervalMs: 3_600_000 });
+      await monitor.current.start();
+      const socketOnly = async () => {
+        const parser = new ProtocolsParser(reference(), true);
+        parser.finish(await probe!.command('show protocols all', { onBlock: (block) => parser.block(block) }));
+      };
+      const birdc = async () => {
+        const { stdout } = await execFileAsync('birdc6', ['-v', '-s', socket, 'show protocols all'], { maxBuffer: 64 * 2 ** 20 });
+        const peers = parseShowProtocolsAll(parseBirdcOutput(stdout), reference()).filter((p) => p.bgp !== null);
+        if (peers.length !== PEERS) throw new Error(`birdc6 baseline parsed ${peers.length} peers`);
+      };
+      const [poll, socketParse, baseline] = await interleaved([() => monitor.current!.refresh(), socketOnly, birdc]);
+      const last = monitor.current.current()!;
+      if (last.peers.length !== PEERS) throw new Error(`monitor saw ${last.peers.length} peers`);
+
+      const row = (what: string, times: number[]) => {
+        const p = percentiles(times);
+        return `| ${what} | ${p.p50.toFixed(1)} | ${p.p95.toFixed(1)} | ${p.min.toFixed(1)} | ${(percentiles(baseline!).p50 / p.p50).toFixed(1)}x |`;
+      };
+      return [
+        `bird6 1.6.8 in a namespace with ${PEERS} BGP protocols whose neighbours never answer; \`show protocols all\` is about ${(bytes / 1024).toFixed(0)} KiB. ${RUNS} rounds, each running the three in turn after one warm-up each.`,
+        '',
+        '| what | p50 ms | p95 ms | min ms | baseline p50 / this p50 |',
+        '|---|---|---|---|---|',
+        row('monitor poll (socket `show status` + `show protocols all`, parse, diff)', poll!),
+        row('socket `show protocols all` + parse only', socketParse!),
+        row('baseline: `birdc6 -v show protocols all` process + same parser', baseline!),
+        '',
+        `Monitor poll / baseline: ${(percentiles(poll!).p50 / percentiles(baseline!).p50).toFixed(2)} (target: at most 0.5, and under 50 ms).`,
+      ].join('\n');
+    } finally {
+      await probe?.close();
+      await monitor.current?.stop();
+      await testbed.cleanup();
+    }
+  },
+};
