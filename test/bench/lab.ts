@@ -2,7 +2,7 @@
 // 3-node example and the 6-node route-reflector topology, and endpoint convergence on the running
 // RR lab: from the topology file's rename to the route in every other host's kernel, timestamped
 // by each kernel's own notifications (`ip -ts monitor route` in every node namespace).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaRunner, type RunningProcess } from '../../src/exec.ts';
@@ -122,6 +122,8 @@ export const labSuite: BenchSuite = {
   title: 'Lab bring-up and endpoint convergence (issue 6)',
   async run() {
     const work = mkdtempSync(join(tmpdir(), 'bench-lab-'));
+    // dnsmasq drops to nobody and must still read its hosts file below the state dir.
+    chmodSync(work, 0o755);
     const monitors: RunningProcess[] = [];
     try {
       const ups: Record<string, UpReport[]> = { 'example.yaml (3 nodes, mesh, 2 containers + 1 VM)': [], 'route-reflectors.yaml (6 nodes: 2 RR + 4 clients, 4 containers)': [] };

@@ -3,7 +3,7 @@
 // hold timers, and endpoints added to and removed from the topology file while everything runs.
 // Copies of topology/example.yaml and topology/route-reflectors.yaml, with this file's own
 // namespace prefixes and container netns names, so nothing collides with a running lab.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -36,6 +36,8 @@ const SCENARIOS: Scenario[] = [
 for (const scenario of SCENARIOS) {
   describeIntegration(`end to end: ${scenario.topology}`, { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'dnsmasq', 'dhclient', 'kill'] }, () => {
     const work = mkdtempSync(join(tmpdir(), `${scenario.prefix}-`));
+    // dnsmasq drops to nobody and must still read its hosts file below the state dir.
+    chmodSync(work, 0o755);
     const stateDir = join(work, 'state');
     const file = topologyCopy(scenario.topology, work, scenario.prefix);
     const down = () => labDown({ stateDir, prefix: scenario.prefix }, { runner: execaRunner, sleep });
