@@ -145,7 +145,7 @@ export const labSuite: BenchSuite = {
 
       const upRow = (name: string, reports: UpReport[]) => {
         const med = (pick: (r: UpReport) => number) => percentiles(reports.map(pick)).p50.toFixed(0);
-        return `| ${name} | ${med((r) => r.elapsedMs)} | ${med((r) => r.phases.built)} | ${med((r) => r.phases.sessions)} | ${med((r) => r.phases.routes)} | ${med((r) => r.phases.vms)} |`;
+        return `| ${name} | ${med((r) => r.elapsedMs)} | ${med((r) => r.phases.built)} | ${med((r) => r.phases.sessions)} | ${med((r) => r.phases.routes)} | ${reports[0]!.plan.vms.length > 0 ? med((r) => r.phases.vms) : 'no VMs'} |`;
       };
       return [
         `Bring-up: median of ${RUNS} runs of \`lab up\` (real agents, real bird6), ms from the start; the columns show when each part was first complete. Target for the example: < 5,000 ms.`,
