@@ -1,4 +1,5 @@
 // Every benchmark suite `npm run bench` knows, one line each.
+import { agentSuite } from './agent.ts';
 import { endpointsApplySuite } from './endpoints-apply.ts';
 import { monitorPollSuite } from './monitor-poll.ts';
 import { renderSuite } from './render.ts';
@@ -8,4 +9,5 @@ export const SUITES: readonly BenchSuite[] = [
   renderSuite,
   monitorPollSuite,
   endpointsApplySuite,
+  agentSuite,
 ];

@@ -4,7 +4,7 @@
 // The test process joins the nodes' segment through a veth (fd00:ec::ff) to reach the listeners.
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BGP_BACKWARD_TRANS_NOTIFICATION, PROJECT_PEER_ENTRY, SNMP_TRAP_OID } from '../../src/snmp/oids.ts';
 import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
 import { describeIntegration } from '../support/integration.ts';
-import { NetnsTestbed, waitFor } from '../support/netns.ts';
+import { killByPidFile, NetnsTestbed, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TOKEN = 'agv-secret-token';
@@ -71,13 +71,7 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
     trapReceiver?.close();
     for (const h of hosts) {
       h.agent?.kill('SIGTERM');
-      if (existsSync(join(h.dir, 'bird6.pid'))) {
-        try {
-          process.kill(birdPid(h), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killByPidFile(join(h.dir, 'bird6.pid'));
     }
     await bed.cleanup();
   });
