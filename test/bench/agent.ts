@@ -6,7 +6,7 @@
 //  3. the agent's resident memory with 1,000 configured peers against the same agent with 2.
 // The bench process joins the nodes' segment through a veth (fd00:ab::ff) to reach the listeners.
 import dgram from 'node:dgram';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,8 @@ import { BirdClient } from '../../src/birdc/client.ts';
 import { parseShowProtocols } from '../../src/birdc/parse-protocols.ts';
 import { BGP_BACKWARD_TRANS_NOTIFICATION, SNMP_TRAP_OID } from '../../src/snmp/oids.ts';
 import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
-import { NetnsTestbed, stop, waitFor } from '../support/netns.ts';
+import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
+import { prng } from '../support/random-topology.ts';
 import { percentiles, type BenchSuite } from './suite.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
@@ -119,7 +120,8 @@ export const agentSuite: BenchSuite = {
     const traps: Array<Received<DecodedTrap>> = [];
     let trapReceiver: dgram.Socket | undefined;
     const birdPidFile = (h: (typeof hosts)[number]) => join(h.dir, 'bird6.pid');
-    const birdPid = (h: (typeof hosts)[number]) => Number(readFileSync(birdPidFile(h), 'utf8').trim());
+    // Seeded, so a run's kill times can be replayed.
+    const random = prng(5);
 
     const startAgent = (h: (typeof hosts)[number], options: { file: string; pollMs: number; views: boolean; trapPort: number }) => {
       const views = options.views
@@ -216,12 +218,12 @@ export const agentSuite: BenchSuite = {
             a2 = startAgent(n2, { file, pollMs: 500, views: false, trapPort });
             await waitFor('n2 agent adopted bird6', () => a2.find('adopted the running bird6'), 15_000, 50);
           }
-          await sleep(1000 + Math.random() * pollMs);
+          await sleep(1000 + random() * pollMs);
           const seq = messages.at(-1)!.value.seq as number;
           const trapsBefore = traps.length;
           const wall = Date.now();
           const t0 = performance.now();
-          process.kill(birdPid(n2), 'SIGKILL');
+          if (!killByPidFile(birdPidFile(n2))) throw new Error("n2's bird6 was not running");
           const down = await waitFor('peerDown on the stream', () => messages.find((m) => m.value.seq > seq && m.value.type === 'peerDown' && m.value.peer.name === MESH_PEER), 5000, 2);
           const trapped = await waitFor('backward-transition trap', () =>
             traps.slice(trapsBefore).find((t) => t.value.varbinds.get(SNMP_TRAP_OID) === BGP_BACKWARD_TRANS_NOTIFICATION), 5000, 2);
@@ -299,14 +301,7 @@ after the config is applied, the mesh session is up and ${SETTLE_MS / 1000} s mo
       await Promise.all(clients.map((c) => c.close()));
       await Promise.all(agents.map((a) => a.stop()));
       // The agent leaves bird6 running by design: kill it by the PID in its pid file.
-      for (const h of hosts) {
-        if (!existsSync(birdPidFile(h))) continue;
-        try {
-          process.kill(birdPid(h), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      for (const h of hosts) killByPidFile(birdPidFile(h));
       await bed.cleanup();
     }
   },
