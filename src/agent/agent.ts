@@ -236,17 +236,20 @@ export class Agent {
     }
     await mkdir(dirname(configPath), { recursive: true });
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
-    try {
-      await this.startServers(topology);
-    } catch (error) {
-      this.topology.close();
-      await this.stream?.close();
-      throw error;
-    }
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
     await this.monitor.start();
+    // Only after the first poll: the monitor's baseline poll emits no events, so a client served a
+    // snapshot before it would not learn of sessions already up until something changed.
+    try {
+      await this.startServers(topology);
+    } catch (error) {
+      this.topology.close();
+      this.supervisor?.stop();
+      await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.control.close()]);
+      throw error;
+    }
     this.endpoints.watchLinks(() => {
       // A burst of link events (a veth pair, a tap with its addresses) makes one resync.
       clearTimeout(this.linkTimer);

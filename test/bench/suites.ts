@@ -1,4 +1,5 @@
 // Every benchmark suite `npm run bench` knows, one line each.
+import { agentSuite } from './agent.ts';
 import { endpointsApplySuite } from './endpoints-apply.ts';
 import { labSuite } from './lab.ts';
 import { monitorPollSuite } from './monitor-poll.ts';
@@ -9,5 +10,6 @@ export const SUITES: readonly BenchSuite[] = [
   renderSuite,
   monitorPollSuite,
   endpointsApplySuite,
+  agentSuite,
   labSuite,
 ];

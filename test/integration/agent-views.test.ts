@@ -1,10 +1,11 @@
 // The agent's outward views with real bird6: the WebSocket stream (token, snapshot, daemonDown and
 // daemonUp when bird6 dies and is restarted), SNMP read by Debian's snmpwalk and a trap when a
 // session goes down, and a container endpoint programmed by the agent and learnt by the other node.
-// The test process joins the nodes' segment through a veth (fd00:ec::ff) to reach the listeners.
+// The test process joins the nodes' segment through a veth (fd00:a6::ff) to reach the listeners;
+// the segment's prefix is this file's own, since the root namespace is shared with every other test.
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -14,11 +15,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BGP_BACKWARD_TRANS_NOTIFICATION, PROJECT_PEER_ENTRY, SNMP_TRAP_OID } from '../../src/snmp/oids.ts';
 import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
 import { describeIntegration } from '../support/integration.ts';
-import { NetnsTestbed, waitFor } from '../support/netns.ts';
+import { killByPidFile, NetnsTestbed, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TOKEN = 'agv-secret-token';
-const WS_URL = 'ws://[fd00:ec::1]:9180/';
+const WS_URL = 'ws://[fd00:a6::1]:9180/';
 
 describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: true, binaries: ['bird6', 'snmpwalk'] }, () => {
   const bed = new NetnsTestbed('agv');
@@ -38,24 +39,24 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
       h.netns = bed.addNamespace(h.name);
       bed.run(undefined, 'mkdir', ['-p', h.dir]);
     }
-    const sw = bed.connect(hosts.map((h, i) => ({ netns: h.netns, ifname: 'eth0', cidr: `fd00:ec::${i + 1}/64` })));
-    bed.attachRoot(sw, 'agv-root', 'fd00:ec::ff/64');
+    const sw = bed.connect(hosts.map((h, i) => ({ netns: h.netns, ifname: 'eth0', cidr: `fd00:a6::${i + 1}/64` })));
+    bed.attachRoot(sw, 'agv-root', 'fd00:a6::ff/64');
     container = bed.addNamespace('ct1'); // the orchestrator's part: the agent wires the veth into it
     trapReceiver = dgram.createSocket('udp6');
     trapReceiver.on('message', (message) => traps.push(decodeTrap(message)));
-    await new Promise<void>((resolve) => trapReceiver!.bind(0, 'fd00:ec::ff', () => resolve()));
+    await new Promise<void>((resolve) => trapReceiver!.bind(0, 'fd00:a6::ff', () => resolve()));
     trapPort = trapReceiver.address().port;
     writeFileSync(bed.path('token'), `${TOKEN}\n`);
     writeFileSync(file, stringify({
       apiVersion: 'bird6-controller/v1',
       cluster: { name: 'agv', asNumber: 64512, bgp: { holdTime: 3, keepaliveTime: 1 } },
       ipPools: [{ cidr: 'fd00:10::/48' }],
-      nodes: [{ name: 'n1', address: 'fd00:ec::1' }, { name: 'n2', address: 'fd00:ec::2' }],
+      nodes: [{ name: 'n1', address: 'fd00:a6::1' }, { name: 'n2', address: 'fd00:a6::2' }],
       endpoints: [{ name: 'ct1', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-ct1', netns: container }],
     }));
     for (const h of hosts) {
       const extra = h.name === 'n1'
-        ? ['--ws', '[fd00:ec::1]:9180', '--ws-token-file', bed.path('token'), '--snmp', '[fd00:ec::1]:9161', '--snmp-community', 'agv-ro', '--snmp-trap', `[fd00:ec::ff]:${trapPort}`]
+        ? ['--ws', '[fd00:a6::1]:9180', '--ws-token-file', bed.path('token'), '--snmp', '[fd00:a6::1]:9161', '--snmp-community', 'agv-ro', '--snmp-trap', `[fd00:a6::ff]:${trapPort}`]
         : [];
       const child = bed.start(h.netns, process.execPath, [
         BIRDCTL, 'agent', file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'), '--bird', '--poll-interval', '200', ...extra,
@@ -71,13 +72,7 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
     trapReceiver?.close();
     for (const h of hosts) {
       h.agent?.kill('SIGTERM');
-      if (existsSync(join(h.dir, 'bird6.pid'))) {
-        try {
-          process.kill(birdPid(h), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killByPidFile(join(h.dir, 'bird6.pid'));
     }
     await bed.cleanup();
   });
@@ -99,7 +94,7 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
     expect(messages[0]).toMatchObject({ type: 'snapshot', seq: expect.any(Number), daemon: { up: expect.any(Boolean) } });
     // The first snapshot may predate the session; events then bring it up.
     await waitFor('session up on the stream', () =>
-      messages.some((m) => (m.type === 'snapshot' && m.peers.some((p: any) => p.name === 'Mesh_fd00_ec__2' && p.bgpState === 'Established')) || (m.type === 'peerUp' && m.peer.name === 'Mesh_fd00_ec__2')) ? true : undefined,
+      messages.some((m) => (m.type === 'snapshot' && m.peers.some((p: any) => p.name === 'Mesh_fd00_a6__2' && p.bgpState === 'Established')) || (m.type === 'peerUp' && m.peer.name === 'Mesh_fd00_a6__2')) ? true : undefined,
     10_000, 50);
     await waitFor('endpoint programmed on the stream', () =>
       messages.some((m) => (m.type === 'snapshot' && m.endpoints.some((e: any) => e.name === 'ct1' && e.state === 'programmed')) || m.type === 'endpointsReconciled') ? true : undefined,
@@ -111,20 +106,20 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
   it('has programmed the container endpoint, and the other node learnt its route over BGP', async () => {
     expect(bed.run(hosts[0]!.netns, 'ip', ['-6', 'route', 'show', 'fd00:10::10/128'])).toMatch(/dev cali-ct1 proto 80/);
     expect(bed.run(container, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0'])).toMatch(/fd00:10::10\/128/);
-    await waitFor('route on n2', () => (bed.run(hosts[1]!.netns, 'ip', ['-6', 'route', 'show', 'fd00:10::10/128']).includes('via fd00:ec::1') ? true : undefined), 10_000, 100);
+    await waitFor('route on n2', () => (bed.run(hosts[1]!.netns, 'ip', ['-6', 'route', 'show', 'fd00:10::10/128']).includes('via fd00:a6::1') ? true : undefined), 10_000, 100);
   });
 
   it('serves every peer over SNMP to snmpwalk, and nothing to a wrong community', async () => {
     const walk = (community: string) =>
       new Promise<{ code: number; stdout: string }>((resolve) => {
-        execFile('snmpwalk', ['-v2c', '-c', community, '-On', '-t', '1', '-r', '0', 'udp6:[fd00:ec::1]:9161', PROJECT_PEER_ENTRY], (error, stdout) =>
+        execFile('snmpwalk', ['-v2c', '-c', community, '-On', '-t', '1', '-r', '0', 'udp6:[fd00:a6::1]:9161', PROJECT_PEER_ENTRY], (error, stdout) =>
           resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }));
       });
     const good = await waitFor('a peer row', async () => {
       const result = await walk('agv-ro');
       return /INTEGER: 6/.test(result.stdout) ? result : undefined;
     }, 10_000, 200);
-    expect(good.stdout).toContain(`${PROJECT_PEER_ENTRY}.3.2.16.253.0.0.236.0.0.0.0.0.0.0.0.0.0.0.2 = INTEGER: 6`);
+    expect(good.stdout).toContain(`${PROJECT_PEER_ENTRY}.3.2.16.253.0.0.166.0.0.0.0.0.0.0.0.0.0.0.2 = INTEGER: 6`);
     const bad = await walk('wrong');
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).not.toMatch(/INTEGER/);

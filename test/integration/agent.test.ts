@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BirdClient } from '../../src/birdc/client.ts';
 import { parseShowProtocols, type ProtocolRow } from '../../src/birdc/parse-protocols.ts';
 import { describeIntegration } from '../support/integration.ts';
-import { NetnsTestbed, waitFor } from '../support/netns.ts';
+import { killByPidFile, NetnsTestbed, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TEMPLATES = fileURLToPath(new URL('../../bird-templates/', import.meta.url));
@@ -92,13 +92,7 @@ describeIntegration('birdctl agent with real bird6', { netns: true, binaries: ['
     await Promise.all(clients.map((c) => c.close()));
     for (const h of hosts) {
       // The agent leaves bird6 running by design: kill it by the PID in its pid file.
-      if (existsSync(join(h.dir, 'bird6.pid'))) {
-        try {
-          process.kill(birdPid(h), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killByPidFile(join(h.dir, 'bird6.pid'));
     }
     await bed.cleanup();
   });

@@ -2,7 +2,7 @@
 // parallel files never collide; cleanup() kills the processes it started by PID and deletes the
 // namespaces it made, and is safe to call twice (use it in afterAll so it runs when assertions fail).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -117,6 +117,20 @@ export class NetnsTestbed {
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Kills the bird6 whose pid file is `pidFile` (an agent started it detached and leaves it running
+ * by design). Returns false when there was none.
+ */
+export function killByPidFile(pidFile: string, signal: NodeJS.Signals = 'SIGKILL'): boolean {
+  if (!existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), signal);
+    return true;
+  } catch {
+    return false; // already gone
   }
 }
 

@@ -6,19 +6,8 @@ import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { deriveInterfaceName, resolveRouterIds } from '../../src/topology/derive.ts';
 import { parseIPv4 } from '../../src/topology/ipv4.ts';
 import { formatIPv6 } from '../../src/topology/ipv6.ts';
+import { prng } from '../support/random-topology.ts';
 import { validDoc, type Entry } from './documents.ts';
-
-/** mulberry32: a tiny seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random cluster of 1..80 nodes with unique names and addresses outside the base pool. */
 function randomNodes(random: () => number): Entry[] {
