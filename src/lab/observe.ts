@@ -51,3 +51,9 @@ export async function globalAddresses(runner: Runner, netns: string, ifname: str
     links.flatMap((l) => l.addr_info).filter((a) => a.scope === 'global').map((a) => canonicalIPv6(a.local) ?? a.local),
   );
 }
+
+/** Whether a namespace has an IPv6 default route (a VM's comes from the node's Router Advertisements). */
+export async function hasDefaultRoute(runner: Runner, netns: string): Promise<boolean> {
+  const result = await runner.run('ip', ['-n', netns, '-json', '-6', 'route', 'show', 'default']);
+  return result.exitCode === 0 && (JSON.parse(result.stdout || '[]') as unknown[]).length > 0;
+}

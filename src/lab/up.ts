@@ -9,7 +9,7 @@ import type { Runner, RunningProcess } from '../exec.ts';
 import { sessionsOf } from '../render/sessions.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import { isAlive, must, pidsInNamespace, processName } from './host.ts';
-import { bgpSessions, globalAddresses, hostRoutes, isEstablished } from './observe.ts';
+import { bgpSessions, globalAddresses, hasDefaultRoute, hostRoutes, isEstablished } from './observe.ts';
 import { planLab, type LabOptions, type LabPlan, type NodePlan, type VmPlan } from './plan.ts';
 import { StateRecorder } from './state.ts';
 
@@ -271,6 +271,8 @@ async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addre
       if (!dhcpStarted.has(vm.name)) return void missing.push({ part: 'vms', text: `${vm.name}: waiting for dnsmasq and the tap on ${vm.node}` });
       const held = await globalAddresses(deps.runner, vm.netns, 'eth0');
       for (const address of vm.addresses) if (!held.has(address)) missing.push({ part: 'vms', text: `${vm.name}: DHCPv6 has not assigned ${address} yet` });
+      // Without it the VM's replies have no way back: the default route comes from the node's RAs.
+      if (!(await hasDefaultRoute(deps.runner, vm.netns))) missing.push({ part: 'vms', text: `${vm.name}: no default route from a Router Advertisement yet` });
     }),
   );
   return missing.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
