@@ -1,5 +1,6 @@
 // The only module that starts processes. Everything else receives a Runner, so tests can pass a
 // fake one and no caller can build a shell string: commands are always a file plus an argument array.
+import { closeSync, openSync } from 'node:fs';
 import { execa } from 'execa';
 import { BirdctlError } from './errors.ts';
 
@@ -69,7 +70,12 @@ export const execaRunner: Runner = {
 
   start(file, args, options = {}) {
     const [cmd, argv] = inNetns(options.netns, file, args);
-    const output = options.logFile === undefined ? 'ignore' : { file: options.logFile, append: true };
+    // The child writes its log through its own descriptor. execa's {file} target would pipe the
+    // output through this process, and a detached child (bird6, an agent started by the lab) would
+    // then die of EPIPE once its parent exits.
+    const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+    // execa's types name only descriptors 3 to 9, but any open descriptor is handed to spawn as is.
+    const output = (logFd ?? 'ignore') as 3 | 'ignore';
     const child = execa(cmd, argv, {
       reject: false,
       stdin: 'ignore',
@@ -80,6 +86,7 @@ export const execaRunner: Runner = {
       detached: options.detached ?? false,
       buffer: false,
     });
+    if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
     if (child.pid === undefined) {
       throw new BirdctlError('COMMAND_FAILED', `could not start ${cmd}`, { hint: `is ${cmd} installed and on PATH?` });
     }

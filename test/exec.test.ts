@@ -36,3 +36,29 @@ describe('execaRunner', () => {
     expect(await child.exited).toBeNull();
   });
 });
+
+describe('execaRunner.start with a log file, detached', () => {
+  it('keeps the child logging after its parent has exited (no pipe through the parent)', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { execFileSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'exec-detached-'));
+    try {
+      const log = join(dir, 'child.log');
+      const child = "let i = 0; const t = setInterval(() => { console.error('line ' + i); if (++i === 8) clearInterval(t); }, 100);";
+      const parent = join(dir, 'parent.mts');
+      writeFileSync(parent, [
+        `import { execaRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
+        `const p = execaRunner.start(process.execPath, ['-e', ${JSON.stringify(child)}], { detached: true, logFile: ${JSON.stringify(log)} });`,
+        'console.log(p.pid);',
+        'process.exit(0);',
+      ].join('\n'));
+      execFileSync(process.execPath, ['--import', 'tsx', parent], { cwd: new URL('..', import.meta.url).pathname });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(Array.from({ length: 8 }, (_, i) => `line ${i}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
