@@ -1,7 +1,7 @@
 // Runs the node's dnsmasq: start, reload, stop, always by the PID of the process it started
 // (never by name, so another dnsmasq on the host is never touched). The main configuration only
 // takes effect on a restart; reservations are in a hosts file dnsmasq re-reads on SIGHUP.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
@@ -72,6 +72,9 @@ export class DnsmasqService {
       return 'stopped';
     }
     await mkdir(this.options.dir, { recursive: true });
+    // dnsmasq drops to user nobody and re-reads the hosts file as nobody on SIGHUP: its own
+    // directory must be searchable by others (its parents are the operator's to keep so).
+    await chmod(this.options.dir, 0o755);
     const configChanged = (await readOrEmpty(this.configFile)) !== files.config;
     const hostsChanged = (await readOrEmpty(this.hostsFile)) !== files.hosts;
     if (configChanged) await this.check(files.config);
