@@ -47,6 +47,7 @@ export class ConfigWriter {
   async apply(topology: Topology): Promise<LastApply> {
     const { nodeName, configPath, runner, control, logger, now } = this.options;
     const at = now().getTime();
+    const started = performance.now();
     try {
       const content = render(topology, nodeName, { templateDir: this.options.templateDir });
       const result = await applyConfig(content, {
@@ -58,7 +59,7 @@ export class ConfigWriter {
       });
       this.last = { at, ok: true, outcome: result.outcome, summary: describe(result) };
       const log = result.outcome === 'unchanged' ? logger.debug : logger.info;
-      log('bird6 config ' + result.outcome, { config: configPath, detail: this.last.summary });
+      log('bird6 config ' + result.outcome, { config: configPath, detail: this.last.summary, durationMs: Math.round(performance.now() - started) });
     } catch (error) {
       const report = formatError(error).trim();
       this.last = { at, ok: false, outcome: 'failed', summary: 'config not applied; the previous one stays in service', error: report };

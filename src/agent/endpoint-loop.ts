@@ -46,6 +46,7 @@ export class EndpointLoop {
   async run(topology: Topology): Promise<{ summary?: ReconcileSummary; error?: string }> {
     const { dataplane, nodeName, uplink, logger } = this.options;
     let summary: ReconcileSummary;
+    const started = performance.now();
     try {
       summary = await reconcile({ dataplane, topology, nodeName, ...(uplink === undefined ? {} : { uplink }) });
     } catch (error) {
@@ -54,6 +55,7 @@ export class EndpointLoop {
     }
     const log = summary.failed.length > 0 ? logger.warn : isNoop(summary) ? logger.debug : logger.info;
     log('endpoints reconciled', {
+      durationMs: Math.round(performance.now() - started),
       added: summary.added,
       replaced: summary.replaced,
       removed: summary.removed,
