@@ -12,7 +12,7 @@ import { protocolName } from '../../src/birdc/protocol-names.ts';
 import type { Reply } from '../../src/birdc/reply.ts';
 import { createBirdMonitor } from '../../src/monitor/session-monitor.ts';
 import { NetnsTestbed, waitFor } from '../support/netns.ts';
-import { percentiles, type BenchSuite } from './suite.ts';
+import { interleaved, percentiles, type BenchSuite } from './suite.ts';
 
 const PEERS = 1000;
 const RUNS = 40;
@@ -49,22 +49,6 @@ function parseBirdcOutput(stdout: string): Reply {
   return reply!;
 }
 
-/**
- * Runs the contenders in turn, round after round, after one warm-up each, so that load from
- * other work on this shared machine falls on all of them alike. Returns wall times in ms.
- */
-async function interleaved(contenders: (() => Promise<unknown>)[]): Promise<number[][]> {
-  for (const fn of contenders) await fn();
-  const times: number[][] = contenders.map(() => []);
-  for (let i = 0; i < RUNS; i += 1) {
-    for (const [k, fn] of contenders.entries()) {
-      const start = process.hrtime.bigint();
-      await fn();
-      times[k]!.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-  }
-  return times;
-}
 
 export const monitorPollSuite: BenchSuite = {
   name: 'monitor-poll',
@@ -104,7 +88,7 @@ export const monitorPollSuite: BenchSuite = {
         const peers = parseShowProtocolsAll(parseBirdcOutput(stdout), reference()).filter((p) => p.bgp !== null);
         if (peers.length !== PEERS) throw new Error(`birdc6 baseline parsed ${peers.length} peers`);
       };
-      const [poll, socketParse, baseline] = await interleaved([() => monitor.current!.refresh(), socketOnly, birdc]);
+      const [poll, socketParse, baseline] = await interleaved(RUNS, [() => monitor.current!.refresh(), socketOnly, birdc]);
       const last = monitor.current.current()!;
       if (last.peers.length !== PEERS) throw new Error(`monitor saw ${last.peers.length} peers`);
 

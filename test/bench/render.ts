@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { render } from '../../src/render/render.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { formatIPv6 } from '../../src/topology/ipv6.ts';
-import { medianMs, type BenchSuite } from './suite.ts';
+import { interleaved, medianMs, percentiles, type BenchSuite } from './suite.ts';
 
 const NODE_BASE = 0xfd00_00ec_0000_0000_0000_0000_0000_0000n;
 
@@ -33,21 +33,20 @@ export const renderSuite: BenchSuite = {
       const mesh = cluster(1000, 0);
       const meshFile = join(dir, 'mesh-node0.conf');
       writeFileSync(meshFile, render(mesh, 'node0'));
-      const renderMesh = await medianMs(15, () => render(mesh, 'node0'));
-      const parseMesh = await medianMs(15, () => execFileSync('bird6', ['-p', '-c', meshFile]));
+      const median = (times: number[]) => percentiles(times).p50;
+      const [renderMesh, parseMesh] = (await interleaved(31, [() => render(mesh, 'node0'), () => execFileSync('bird6', ['-p', '-c', meshFile])])).map(median) as [number, number];
 
       const rr = cluster(1000, 2);
       const rrFile = join(dir, 'rr-node0.conf');
       writeFileSync(rrFile, render(rr, 'node0'));
-      const renderReflector = await medianMs(15, () => render(rr, 'node0'));
-      const parseReflector = await medianMs(15, () => execFileSync('bird6', ['-p', '-c', rrFile]));
+      const [renderReflector, parseReflector] = (await interleaved(31, [() => render(rr, 'node0'), () => execFileSync('bird6', ['-p', '-c', rrFile])])).map(median) as [number, number];
       const renderAll = await medianMs(5, () => rr.nodes.forEach((n) => render(rr, n.name)));
       const loadRr = await medianMs(5, () => cluster(1000, 2));
 
       const row = (what: string, ours: number, birds: number) =>
         `| ${what} | ${ours.toFixed(1)} | ${birds.toFixed(1)} | ${(ours / birds).toFixed(2)} |`;
       return [
-        'Median of 15 runs after a warm-up; `bird6 -p` includes process start, as the agent pays it too.',
+        'Median of 31 rounds, render and `bird6 -p` taking turns (after warm-ups), so load on this shared machine falls on both alike; `bird6 -p` includes process start, as the agent pays it too.',
         '',
         '| config (999 BGP protocols) | render ms | `bird6 -p` ms | ratio (target <= 1.0) |',
         '|---|---|---|---|',

@@ -24,3 +24,20 @@ export async function medianMs(runs: number, fn: () => unknown): Promise<number>
   }
   return percentiles(times).p50;
 }
+
+/**
+ * Runs the contenders in turn, round after round, after one warm-up each, so that load from other
+ * work on this shared machine falls on all of them alike. Returns each one's wall times in ms.
+ */
+export async function interleaved(rounds: number, contenders: ReadonlyArray<() => unknown>): Promise<number[][]> {
+  for (const fn of contenders) for (let i = 0; i < 3; i += 1) await fn();
+  const times: number[][] = contenders.map(() => []);
+  for (let i = 0; i < rounds; i += 1) {
+    for (const [k, fn] of contenders.entries()) {
+      const start = process.hrtime.bigint();
+      await fn();
+      times[k]!.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  return times;
+}
