@@ -281,7 +281,7 @@ async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addre
 export function formatUpSummary(report: UpReport): string {
   const { plan, topology } = report;
   const lines = [
-    `lab ${topology.cluster.name} is up in ${(report.elapsedMs / 1000).toFixed(1)} s (state in ${plan.stateDir})`,
+    `cluster ${topology.cluster.name}: lab up in ${(report.elapsedMs / 1000).toFixed(1)} s (state in ${plan.stateDir})`,
     `nodes (${plan.nodes.length}), on a bridge in namespace ${plan.switchNetns}, subnet ${plan.subnet}:`,
     ...plan.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.address.padEnd(24)} netns ${n.netns}`),
     `sessions: ${report.sessions} Established`,

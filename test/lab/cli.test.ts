@@ -48,7 +48,7 @@ describe('birdctl lab', () => {
     const topology = await loadTopology(EXAMPLE_TOPOLOGIES.find((f) => f.endsWith('/example.yaml'))!);
     const plan = planLab(topology, { prefix: 'b6lab', stateDir: '/run/birdctl-lab' });
     const text = formatUpSummary({ plan, topology, elapsedMs: 2345, sessions: 6, phases: { built: 300, sessions: 900, routes: 1100, vms: 2300 } });
-    expect(text).toContain('lab lab is up in 2.3 s (state in /run/birdctl-lab)');
+    expect(text).toContain('cluster lab: lab up in 2.3 s (state in /run/birdctl-lab)');
     expect(text).toMatch(/node2\s+fd00:ec::2\s+netns b6lab-node2/);
     expect(text).toContain('sessions: 6 Established');
     expect(text).toContain('timeline: hosts built 0.30 s, sessions 0.90 s, routes everywhere 1.10 s, VMs addressed 2.30 s');
