@@ -97,7 +97,7 @@ describeIntegration('lab plumbing', { root: true, netns: true, binaries: ['ip', 
       expect(node).toMatchObject({ exitCode: 0, output: expect.stringContaining('fd00:ec::2/64') });
       const vm = await runCli(['lab', 'exec', 'vm-1', '--state-dir', stateDir, '--', 'ip', '-o', 'link', 'show', 'dev', 'eth0'], ctx);
       expect(vm.output).toContain('02:00:00:00:00:30');
-      expect(await runCli(['lab', 'exec', 'web-1', '--state-dir', stateDir, '--', 'sh', '-c', 'exit 7'], ctx)).toMatchObject({ exitCode: 7 });
+      expect(await runCli(['lab', 'exec', 'web-1', '--state-dir', stateDir, '--', process.execPath, '-e', 'process.exit(7)'], ctx)).toMatchObject({ exitCode: 7 });
       await expect(runCli(['lab', 'exec', 'nosuch', '--state-dir', stateDir, '--', 'true'], ctx)).rejects.toMatchObject({ code: 'LAB_NOT_RUNNING', hint: expect.stringContaining('node1') });
     });
 
