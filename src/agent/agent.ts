@@ -182,8 +182,11 @@ export class Agent {
     await this.reconcileEndpoints(topology);
   }
 
-  private async reconcileEndpoints(topology: Topology): Promise<void> {
-    const { summary, error } = await this.endpoints.run(topology);
+  /** `full`: the resync timer and link events; a topology change may skip an unchanged node. */
+  private async reconcileEndpoints(topology: Topology, full = false): Promise<void> {
+    const result = full ? await this.endpoints.run(topology) : await this.endpoints.onTopology(topology);
+    if ('skipped' in result) return;
+    const { summary, error } = result;
     const at = this.deps.now().getTime();
     const states = endpointStates(topology, this.options.nodeName, summary, error);
     this.state.setEndpoints(states, {
@@ -199,7 +202,7 @@ export class Agent {
   /** Queues a resync with the last good topology (timer and link events). */
   private resync(): void {
     const topology = this.topology.current;
-    if (topology !== undefined) void this.queue.push(() => this.reconcileEndpoints(topology));
+    if (topology !== undefined) void this.queue.push(() => this.reconcileEndpoints(topology, true));
   }
 
   private async startServers(topology: Topology): Promise<void> {

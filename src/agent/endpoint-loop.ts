@@ -34,24 +34,49 @@ export function endpointStates(topology: Topology, nodeName: string, summary: Re
     });
 }
 
+/** What this node's endpoint programming depends on in the topology. */
+function nodeEndpointsKey(topology: Topology, nodeName: string): string {
+  return JSON.stringify({
+    pools: topology.ipPools,
+    node: topology.nodes.find((n) => n.name === nodeName),
+    endpoints: topology.endpoints.filter((e) => e.node === nodeName),
+  });
+}
+
 export class EndpointLoop {
   readonly dnsmasq: DnsmasqService;
   private linkMonitor: RunningProcess | undefined;
+  /** The key of the last pass that left nothing pending or failed; undefined forces a pass. */
+  private settledKey: string | undefined;
+  private lastResult: { summary?: ReconcileSummary; error?: string } = {};
 
   constructor(private readonly options: EndpointLoopOptions) {
     this.dnsmasq = new DnsmasqService({ runner: options.runner, dir: options.dnsmasqDir });
   }
 
-  /** One pass; never throws (the next trigger retries). Returns the summary, or undefined when it failed. */
+  /**
+   * A pass for a topology change. Skipped when nothing this node programs changed and the last pass
+   * settled everything: every agent of the cluster sees every edit, and on a small host a dozen
+   * agents re-reading their kernels at once would delay the one node that has work. The periodic
+   * resync and link events still run full passes (resync()), so drift is repaired regardless.
+   */
+  async onTopology(topology: Topology): Promise<{ summary?: ReconcileSummary; error?: string; skipped?: true }> {
+    if (nodeEndpointsKey(topology, this.options.nodeName) === this.settledKey) return { ...this.lastResult, skipped: true };
+    return this.run(topology);
+  }
+
+  /** One full pass; never throws (the next trigger retries). Returns the summary, or the error. */
   async run(topology: Topology): Promise<{ summary?: ReconcileSummary; error?: string }> {
     const { dataplane, nodeName, uplink, logger } = this.options;
+    this.settledKey = undefined;
     let summary: ReconcileSummary;
     const started = performance.now();
     try {
       summary = await reconcile({ dataplane, topology, nodeName, ...(uplink === undefined ? {} : { uplink }) });
     } catch (error) {
       logger.error('endpoint reconcile failed; retrying on the next trigger', { error });
-      return { error: (error as Error).message };
+      this.lastResult = { error: (error as Error).message };
+      return this.lastResult;
     }
     const log = summary.failed.length > 0 ? logger.warn : isNoop(summary) ? logger.debug : logger.info;
     log('endpoints reconciled', {
@@ -64,13 +89,17 @@ export class EndpointLoop {
       failed: summary.failed,
       summary: formatSummary(summary).trim(),
     });
+    let dnsmasqOk = true;
     try {
       const action = await this.dnsmasq.update(topology, nodeName);
       if (action !== 'unchanged' && action !== 'not needed') logger.info(`dnsmasq ${action}`, { pid: this.dnsmasq.pid, config: this.dnsmasq.configFile });
     } catch (error) {
+      dnsmasqOk = false;
       logger.error('dnsmasq not updated', { error });
     }
-    return { summary };
+    if (dnsmasqOk && summary.failed.length === 0 && summary.pending.length === 0) this.settledKey = nodeEndpointsKey(topology, nodeName);
+    this.lastResult = { summary };
+    return this.lastResult;
   }
 
   /** Calls `onChange` for every link added or removed (`ip -o monitor link`). */
