@@ -23,6 +23,7 @@ import { AgentState } from './agent-state.ts';
 import { BirdSupervisor } from './bird-supervisor.ts';
 import { ConfigWriter } from './config-writer.ts';
 import { EndpointLoop, endpointStates } from './endpoint-loop.ts';
+import type { LinkEvent } from './link-events.ts';
 import type { Logger } from './logger.ts';
 import { TopologySource } from './topology-source.ts';
 
@@ -199,6 +200,16 @@ export class Agent {
     });
   }
 
+  /**
+   * A link event needs a pass when it concerns an endpoint not yet programmed (a VM's tap
+   * appearing) or removes an endpoint's interface. The links the agent itself creates while
+   * programming raise events too; reacting to those would queue a full pass behind every change.
+   */
+  private linkMatters(event: LinkEvent): boolean {
+    const endpoint = this.state.state().endpoints.find((e) => e.interface === event.ifname);
+    return endpoint !== undefined && (event.deleted || endpoint.state !== 'programmed');
+  }
+
   /** Queues a resync with the last good topology (timer and link events). */
   private resync(): void {
     const topology = this.topology.current;
@@ -253,7 +264,8 @@ export class Agent {
       await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.control.close()]);
       throw error;
     }
-    this.endpoints.watchLinks(() => {
+    this.endpoints.watchLinks((event) => {
+      if (!this.linkMatters(event)) return;
       // A burst of link events (a veth pair, a tap with its addresses) makes one resync.
       clearTimeout(this.linkTimer);
       this.linkTimer = setTimeout(() => this.resync(), 100);

@@ -8,6 +8,7 @@ import { formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endp
 import type { Runner, RunningProcess } from '../exec.ts';
 import type { EndpointState } from '../stream/source.ts';
 import type { Topology } from '../topology/index.ts';
+import { parseLinkEvent, type LinkEvent } from './link-events.ts';
 import type { Logger } from './logger.ts';
 
 export interface EndpointLoopOptions {
@@ -102,9 +103,14 @@ export class EndpointLoop {
     return this.lastResult;
   }
 
-  /** Calls `onChange` for every link added or removed (`ip -o monitor link`). */
-  watchLinks(onChange: () => void): void {
-    this.linkMonitor = this.options.runner.start('ip', ['-o', 'monitor', 'link'], { onLine: (line) => line.trim() && onChange() });
+  /** Calls `onEvent` for every link notification (`ip -o monitor link`). */
+  watchLinks(onEvent: (event: LinkEvent) => void): void {
+    this.linkMonitor = this.options.runner.start('ip', ['-o', 'monitor', 'link'], {
+      onLine: (line) => {
+        const event = parseLinkEvent(line);
+        if (event !== undefined) onEvent(event);
+      },
+    });
   }
 
   async stop(): Promise<void> {

@@ -52,7 +52,11 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
       cluster: { name: 'agv', asNumber: 64512, bgp: { holdTime: 3, keepaliveTime: 1 } },
       ipPools: [{ cidr: 'fd00:10::/48' }],
       nodes: [{ name: 'n1', address: 'fd00:a6::1' }, { name: 'n2', address: 'fd00:a6::2' }],
-      endpoints: [{ name: 'ct1', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-ct1', netns: container }],
+      endpoints: [
+        { name: 'ct1', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-ct1', netns: container },
+        // The hypervisor has not made this VM's tap yet: pending until the link appears.
+        { name: 'vm1', node: 'n1', kind: 'vm', addresses: ['fd00:10::31'], interface: 'tap-vm1', mac: '02:00:00:00:00:31' },
+      ],
     }));
     for (const h of hosts) {
       const extra = h.name === 'n1'
@@ -107,6 +111,19 @@ describeIntegration('agent views: WebSocket stream, SNMP, endpoints', { netns: t
     expect(bed.run(hosts[0]!.netns, 'ip', ['-6', 'route', 'show', 'fd00:10::10/128'])).toMatch(/dev cali-ct1 proto 80/);
     expect(bed.run(container, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0'])).toMatch(/fd00:10::10\/128/);
     await waitFor('route on n2', () => (bed.run(hosts[1]!.netns, 'ip', ['-6', 'route', 'show', 'fd00:10::10/128']).includes('via fd00:a6::1') ? true : undefined), 10_000, 100);
+  });
+
+  it('programs a pending VM as soon as its tap appears (a link event, not the 30 s resync)', async () => {
+    const states = () => messages.flatMap((m) => (m.type === 'snapshot' ? m.endpoints : [])).filter((e: any) => e.name === 'vm1');
+    expect(states().every((e: any) => e.state === 'pending')).toBe(true);
+    expect(bed.run(hosts[0]!.netns, 'ip', ['-6', 'route', 'show', 'exact', 'fd00:10::31/128'])).toBe('');
+    // A veth stands in for the hypervisor's tap.
+    bed.run(hosts[0]!.netns, 'ip', ['link', 'add', 'tap-vm1', 'type', 'veth', 'peer', 'name', 'vm1-guest']);
+    bed.run(hosts[0]!.netns, 'ip', ['link', 'set', 'tap-vm1', 'up']);
+    const appeared = Date.now();
+    await waitFor('VM route', () => (bed.run(hosts[0]!.netns, 'ip', ['-6', 'route', 'show', 'exact', 'fd00:10::31/128']).includes('dev tap-vm1 proto 80') ? true : undefined), 5000, 50);
+    expect(Date.now() - appeared).toBeLessThan(5000);
+    await waitFor('endpointsReconciled with nothing pending', () => messages.find((m) => m.type === 'endpointsReconciled' && m.pending === 0), 5000, 50);
   });
 
   it('serves every peer over SNMP to snmpwalk, and nothing to a wrong community', async () => {
