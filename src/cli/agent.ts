@@ -115,7 +115,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         templateDir: values.templates,
         superviseBird: values.bird,
         birdLogFile: values['bird-log'],
-        debounceMs: 100,
+        debounceMs: 50,
         pollIntervalMs,
         resyncIntervalMs: resyncSeconds * 1000,
         uplink: values.uplink,

@@ -115,22 +115,24 @@ export class IpDataplane implements Dataplane {
     };
     const live = (list: readonly Change[]) => list.filter((c) => !failedOwners.has(c.owner));
 
-    // 1. DAD off inside container namespaces before their links are made.
-    for (const change of changes) {
-      if (change.operation.op !== 'prepare-container') continue;
-      const keys = ['all', 'default'].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
-      const result = await this.runner.run('sysctl', ['-qw', ...keys], { timeoutMs: this.timeoutMs, netns: change.operation.netns });
-      if (result.exitCode !== 0) fail(change, result.stderr.trim() || `sysctl exit ${result.exitCode}`);
-    }
+    // 1. DAD off inside container namespaces before their links are made (namespaces are
+    //    independent, so their processes run side by side).
+    const keys = ['all', 'default'].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
+    await Promise.all(
+      changes.map(async (change) => {
+        if (change.operation.op !== 'prepare-container') return;
+        const result = await this.runner.run('sysctl', ['-qw', ...keys], { timeoutMs: this.timeoutMs, netns: change.operation.netns });
+        if (result.exitCode !== 0) fail(change, result.stderr.trim() || `sysctl exit ${result.exitCode}`);
+      }),
+    );
 
     // 2. Everything ip does in the host namespace, in one batch.
     const host = live(changes).flatMap((c) => (hostLines(c.operation) ?? []).map((line) => ({ change: c, line })));
     if (host.length > 0) await this.batch(['-6', '-batch', '-', '-force'], host, fail);
 
-    // 3. Sysctls, now that the interfaces they name exist.
-    await this.writeSysctls(live(changes).filter((c) => c.operation.op === 'set-sysctl'), fail);
-
-    // 4. Inside each container namespace: addresses after the move, then the link, then the route.
+    // 3. Sysctls, now that the interfaces they name exist, and 4. inside each container
+    //    namespace: addresses after the move, then the link, then the route. Neither depends on
+    //    the other, and the namespaces not on each other: their processes run side by side.
     const byNetns = new Map<string, Array<{ change: Change; line: string }>>();
     for (const change of live(changes)) {
       const inside = containerLines(change.operation);
@@ -139,7 +141,10 @@ export class IpDataplane implements Dataplane {
       lines.push(...inside.lines.map((line) => ({ change, line })));
       byNetns.set(inside.netns, lines);
     }
-    for (const [netns, lines] of byNetns) await this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines, fail);
+    await Promise.all([
+      this.writeSysctls(live(changes).filter((c) => c.operation.op === 'set-sysctl'), fail),
+      ...[...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines, fail)),
+    ]);
     return failures;
   }
 
