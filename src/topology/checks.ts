@@ -129,6 +129,19 @@ function unknownNodeHint(node: string, names: string[]): string {
   return names.length > 10 ? `use one of the names under nodes, such as ${shown}` : `use one of: ${shown}`;
 }
 
+/**
+ * Host interfaces an endpoint must never claim: the programmer would put endpoint routes on them,
+ * and (for containers with a netns) move them into the container.
+ */
+const HOST_INTERFACES = new Set(['lo', 'eth0']);
+
+const noHostInterfaces: Rule = (t) =>
+  t.endpoints.flatMap((e, i) =>
+    HOST_INTERFACES.has(e.interface)
+      ? [{ path: `endpoints[${i}].interface`, message: `interface ${q(e.interface)} of endpoint ${q(e.name)} is a host interface`, hint: 'name the endpoint\'s own veth or tap (cali-..., tap-...), or remove interface to have one derived' }]
+      : [],
+  );
+
 const uniqueInterfacesPerNode: Rule = (t) =>
   duplicates(
     t.endpoints,
@@ -201,6 +214,7 @@ const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
   { rule: nodesOutsidePools },
   { rule: knownNodeReferences, searches: ['nodes'] },
   { rule: uniqueInterfacesPerNode },
+  { rule: noHostInterfaces },
   { rule: vmMacs },
   { rule: netnsOnlyForContainers },
   { rule: routeReflectorRoles, searches: ['nodes'] },

@@ -239,3 +239,14 @@ describe('all rules run', () => {
     expect(parseTopology(validDoc()).nodes).toHaveLength(3);
   });
 });
+
+describe('host interfaces', () => {
+  it.each(['lo', 'eth0'])('refuses an endpoint that names the host interface %s', (name) => {
+    expectOneProblem(
+      docWith((d) => (d.endpoints[0]!.interface = name)),
+      'endpoints[0].interface',
+      `interface "${name}" of endpoint "web-1" is a host interface`,
+      'remove interface to have one derived',
+    );
+  });
+});
