@@ -12,13 +12,12 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
 import type { Dataplane } from '../endpoints/dataplane.ts';
-import { BirdctlError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
 import { createSnmpAgent, type SnmpAgent, type SnmpAgentOptions } from '../snmp/agent.ts';
 import { createStreamServer, type StreamServer } from '../stream/server.ts';
-import { findNode, nodeAsNumber, type Topology } from '../topology/index.ts';
+import { requireNode, nodeAsNumber, type Topology } from '../topology/index.ts';
 import { AgentState } from './agent-state.ts';
 import { BirdSupervisor } from './bird-supervisor.ts';
 import { ConfigWriter } from './config-writer.ts';
@@ -226,7 +225,7 @@ export class Agent {
     }
     if (snmp !== undefined) {
       const snmpLog = logger.with({ component: 'snmp' });
-      const node = findNode(topology, this.options.nodeName)!;
+      const node = requireNode(topology, this.options.nodeName);
       const result = await createSnmpAgent({ ...snmp, monitor: this.monitor, localAs: nodeAsNumber(topology, node), log: (level, message, context) => snmpLog[level](message, context) });
       if (result.enabled) {
         this.snmp = result.agent;
@@ -242,11 +241,11 @@ export class Agent {
     const { logger, signal } = this.deps;
     const { nodeName, topologyFile, configPath } = this.options;
     const topology = await this.topology.start();
-    if (findNode(topology, nodeName) === undefined) {
+    try {
+      requireNode(topology, nodeName);
+    } catch (error) {
       this.topology.close();
-      throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topologyFile}`, {
-        hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
-      });
+      throw error;
     }
     await mkdir(dirname(configPath), { recursive: true });
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });

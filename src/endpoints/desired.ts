@@ -1,7 +1,6 @@
 // Desired state: a pure function of the topology, the node's name and the node's uplink. It lists
 // every kernel object the node must carry for its endpoints (DESIGN.md §1 item 3) and nothing else.
-import { BirdctlError } from '../errors.ts';
-import { findNode, type Endpoint, type Topology } from '../topology/index.ts';
+import { requireNode, type Endpoint, type Topology } from '../topology/index.ts';
 import { formatIPv6, parseIPv6, prefixMask } from '../topology/ipv6.ts';
 import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
 
@@ -71,11 +70,7 @@ export interface DesiredOptions {
 }
 
 export function desiredState(topology: Topology, nodeName: string, options: DesiredOptions = {}): DesiredState {
-  if (findNode(topology, nodeName) === undefined) {
-    throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topology.source}`, {
-      hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
-    });
-  }
+  requireNode(topology, nodeName);
   const sysctls: Sysctl[] = [{ key: FORWARDING_KEY, value: '1' }];
   if (options.uplink !== undefined) sysctls.push({ key: interfaceSysctlKey(options.uplink, 'proxy_ndp'), value: '1' });
   return {

@@ -3,8 +3,7 @@
 // route to the host's link-local address on its tap, and stateful DHCPv6 that hands each VM
 // exactly its topology addresses, reserved by MAC. Every value comes from validated topology
 // fields (interface names, canonical addresses, MACs), none of which can hold a newline or comma.
-import { findNode, type Endpoint, type Topology } from '../topology/index.ts';
-import { BirdctlError } from '../errors.ts';
+import { requireNode, type Endpoint, type Topology } from '../topology/index.ts';
 import { subnetRouterAddresses } from './desired.ts';
 
 export interface DnsmasqFiles {
@@ -31,11 +30,7 @@ function reservation(e: Endpoint): string {
 
 /** The VM endpoints of a node; a node without any needs no dnsmasq. */
 export function vmEndpoints(topology: Topology, nodeName: string): Endpoint[] {
-  if (findNode(topology, nodeName) === undefined) {
-    throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topology.source}`, {
-      hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
-    });
-  }
+  requireNode(topology, nodeName);
   return topology.endpoints.filter((e) => e.node === nodeName && e.kind === 'vm');
 }
 

@@ -1,8 +1,7 @@
 // One reconcile pass: find the uplink, build the desired state, read the actual state, diff,
 // apply, and summarise. Every pass is a full resync (nothing is remembered between passes), so a
 // pass after a failure or after someone changed the kernel by hand repairs whatever is off.
-import { BirdctlError } from '../errors.ts';
-import { findNode, type Topology } from '../topology/index.ts';
+import { requireNode, type Topology } from '../topology/index.ts';
 import type { ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
 import { diff, type EndpointNote } from './diff.ts';
@@ -34,12 +33,7 @@ export interface ReconcileSummary {
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
   const { dataplane, topology, nodeName } = options;
-  const node = findNode(topology, nodeName);
-  if (node === undefined) {
-    throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topology.source}`, {
-      hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
-    });
-  }
+  const node = requireNode(topology, nodeName);
   const uplink = options.uplink ?? (await dataplane.interfaceWithAddress(node.address));
   const desired = desiredState(topology, nodeName, uplink === undefined ? {} : { uplink });
   const actual = await dataplane.read(readScope(desired));

@@ -1,6 +1,5 @@
 // render(topology, nodeName): the node's complete bird6.conf, a pure function of its input.
-import { BirdctlError } from '../errors.ts';
-import { ENDPOINT_ROUTE_PROTOCOL, findNode, type Topology } from '../topology/index.ts';
+import { ENDPOINT_ROUTE_PROTOCOL, requireNode, type Topology } from '../topology/index.ts';
 import { createEnvironment, TEMPLATE_DIR } from './environment.ts';
 import { sessionsOf } from './sessions.ts';
 
@@ -9,12 +8,7 @@ const environments = new Map<string, ReturnType<typeof createEnvironment>>();
 
 /** The template context: everything the templates print, already decided. */
 export function renderContext(topology: Topology, nodeName: string) {
-  const node = findNode(topology, nodeName);
-  if (node === undefined) {
-    throw new BirdctlError('NODE_UNKNOWN', `node ${JSON.stringify(nodeName)} is not in ${topology.source}`, {
-      hint: `use one of: ${topology.nodes.map((n) => n.name).join(', ')}`,
-    });
-  }
+  const node = requireNode(topology, nodeName);
   const sessions = sessionsOf(topology, node);
   return {
     cluster: topology.cluster,

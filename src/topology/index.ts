@@ -1,6 +1,6 @@
 // The topology package's public surface.
 export { loadTopology, parseTopology, parseTopologyText } from './load.ts';
 export type { Topology, NodeSpec, Peer, Endpoint, IpPool, ClusterConfig } from './model.ts';
-export { findNode, nodeAsNumber } from './model.ts';
+export { findNode, nodeAsNumber, requireNode } from './model.ts';
 export { API_VERSION } from './schema.ts';
 export { ENDPOINT_ROUTE_PROTOCOL } from './conventions.ts';
