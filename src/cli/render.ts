@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BirdctlError, EXIT } from '../errors.ts';
-import { writeFileAtomic } from '../render/atomic-write.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { renderDnsmasq } from '../endpoints/dnsmasq.ts';
 import { render } from '../render/render.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';

@@ -1,8 +1,9 @@
 // Runs the node's dnsmasq: start, reload, stop, always by the PID of the process it started
 // (never by name, so another dnsmasq on the host is never touched). The main configuration only
 // takes effect on a restart; reservations are in a hosts file dnsmasq re-reads on SIGHUP.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import type { Topology } from '../topology/index.ts';
@@ -26,11 +27,6 @@ async function readOrEmpty(file: string): Promise<string> {
   } catch {
     return '';
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.tmp`, text);
-  await rename(`${file}.tmp`, file);
 }
 
 export class DnsmasqService {
@@ -78,15 +74,15 @@ export class DnsmasqService {
     const configChanged = (await readOrEmpty(this.configFile)) !== files.config;
     const hostsChanged = (await readOrEmpty(this.hostsFile)) !== files.hosts;
     if (configChanged) await this.check(files.config);
-    await writeAtomically(this.hostsFile, files.hosts);
+    await writeFileAtomic(this.hostsFile, files.hosts);
     if (this.process === undefined) {
-      await writeAtomically(this.configFile, files.config);
+      await writeFileAtomic(this.configFile, files.config);
       this.launch();
       return 'started';
     }
     if (configChanged) {
       await this.stop();
-      await writeAtomically(this.configFile, files.config);
+      await writeFileAtomic(this.configFile, files.config);
       this.launch();
       return 'restarted';
     }

@@ -6,7 +6,7 @@
 import { copyFile, readFile, rename, rm } from 'node:fs/promises';
 import { BirdctlError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
-import { writeStaged } from './atomic-write.ts';
+import { writeStaged } from '../atomic-write.ts';
 
 /** What `configure` over the control socket answered; codes as BIRD 1.6 prints them. */
 export interface ConfigureReply {
