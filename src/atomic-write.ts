@@ -1,5 +1,6 @@
-// Files are replaced atomically (bird6.conf, rendered configs, dnsmasq's files): written beside the target, flushed, then renamed over it, so a
-// reader (bird6, dnsmasq, an operator) sees the old file or the new one, never half of one.
+// Files are replaced atomically (bird6.conf, rendered configs, dnsmasq's files): written beside
+// the target, flushed, then renamed over it, so a reader (bird6, dnsmasq, an operator) sees the
+// old file or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
