@@ -1,19 +1,12 @@
 // What the agent knows, as the WebSocket stream reads it: the monitor's last snapshot, the
 // endpoints' programming state and the last config apply. It is the StreamSource: every change
 // updates the state first and then emits the event, as the stream's contract requires.
+import { downDaemon } from '../monitor/poll.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
 import type { AgentEvent, ApplyResult, EndpointState, StreamEvent, StreamListener, StreamSource, StreamState } from '../stream/source.ts';
 
-const DOWN = {
-  up: false,
-  version: null,
-  routerId: null,
-  serverTime: null,
-  lastReboot: null,
-  lastReconfiguration: null,
-  gracefulRestart: false,
-  error: 'not polled yet',
-} as const;
+/** Before the monitor's first poll nothing is known of the daemon. */
+const NOT_POLLED = downDaemon('not polled yet');
 
 export class AgentState implements StreamSource {
   private endpoints: EndpointState[] = [];
@@ -26,7 +19,7 @@ export class AgentState implements StreamSource {
 
   state(): StreamState {
     const snapshot = this.monitor.current();
-    return { daemon: snapshot?.daemon ?? DOWN, peers: snapshot?.peers ?? [], endpoints: this.endpoints, lastApply: this.lastApply };
+    return { daemon: snapshot?.daemon ?? NOT_POLLED, peers: snapshot?.peers ?? [], endpoints: this.endpoints, lastApply: this.lastApply };
   }
 
   subscribe(listener: StreamListener): () => void {
