@@ -5,8 +5,8 @@
 // Two clocks appear here and are kept apart by name and comment: times BIRD reports (`since`,
 // `serverTime`, `lastReboot`, `lastReconfiguration`) are epoch SECONDS, BIRD's own resolution;
 // times the monitor stamps (`takenAt`, `at`) are epoch MILLISECONDS from the injected clock.
-import type { PeerType } from '../birdc/protocol-names.ts';
-import type { BgpState, LastError, ProtocolState } from '../birdc/protocol-states.ts';
+import type { BgpPeer } from '../birdc/peers.ts';
+import type { BgpState } from '../birdc/protocol-states.ts';
 
 // The state vocabularies live with the parsers that read them; consumers import them from here.
 export type { PeerType } from '../birdc/protocol-names.ts';
@@ -30,29 +30,8 @@ export interface DaemonState {
   error: string | null;
 }
 
-export interface PeerSnapshot {
-  /** BIRD protocol name, e.g. `Mesh_fd00_ec__2` */
-  name: string;
-  /** canonical IPv6: from the protocol name, or the BGP neighbour address for foreign names; null if neither is known */
-  peerAddress: string | null;
-  /** from the protocol name; null for a protocol that does not follow the naming scheme */
-  peerType: PeerType | null;
-  state: ProtocolState;
-  bgpState: BgpState;
-  /** epoch seconds of the last protocol state change (midnight of the day when BIRD printed only a date) */
-  since: number;
-  /** BIRD's info column, trimmed: `Established`, `Active        Socket: Connection refused` */
-  info: string;
-  neighborAs: number | null;
-  /** the neighbour's BGP router id, known only while the session is up */
-  neighborId: string | null;
-  localAs: number | null;
-  sourceAddress: string | null;
-  routesImported: number;
-  routesExported: number;
-  /** accepted import updates since the protocol started (BIRD's `Import updates ... accepted`) */
-  importUpdates: number;
-  lastError: LastError | null;
+/** A BGP peer as BIRD reports it (birdc/peers.ts), plus what only a watcher over time knows. */
+export interface PeerSnapshot extends BgpPeer {
   /** transitions into Established seen by this monitor (including one found Established at first sight) */
   establishedTransitions: number;
   /** seconds since `since`, measured against BIRD's server time of the same poll */
