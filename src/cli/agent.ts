@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from '../agent/agent.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError } from '../errors.ts';
+import { INTERFACE_RE } from '../topology/index.ts';
 import { parseHostPort } from './listen-address.ts';
 import { createJsonLogger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
@@ -74,7 +75,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     if (!Number.isInteger(resyncSeconds) || resyncSeconds < 1 || resyncSeconds > 86_400) {
       throw usageError('agent', '--resync-interval must be a whole number of seconds between 1 and 86400');
     }
-    if (values.uplink !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(values.uplink)) {
+    if (values.uplink !== undefined && !INTERFACE_RE.test(values.uplink)) {
       throw usageError('agent', `--uplink ${JSON.stringify(values.uplink)} is not an interface name`);
     }
     const pollIntervalMs = Number(values['poll-interval']);

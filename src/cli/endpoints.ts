@@ -4,11 +4,9 @@ import { EXIT } from '../errors.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { evaluatePreflight, formatFindings, gatherPreflightFacts } from '../endpoints/preflight.ts';
 import { formatSummary, reconcile } from '../endpoints/reconcile.ts';
-import { loadTopology } from '../topology/index.ts';
+import { INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
-const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
-const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const OPTIONS = {
   node: { type: 'string' },

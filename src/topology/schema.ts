@@ -10,8 +10,8 @@ export const API_VERSION = 'bird6-controller/v1';
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no slash, no whitespace. */
-const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
-const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+export const NETNS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /**
  * TCP-MD5 keys are at most 80 bytes. A double quote or backslash would end or escape BIRD's
