@@ -43,7 +43,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /** `bird6 -p -c FILE`: exit 1 and `bird: FILE:LINE:COL message` on stderr for a bad file. */
-export async function checkConfig(runner: Runner, file: string, birdBinary = 'bird6'): Promise<void> {
+async function checkConfig(runner: Runner, file: string, birdBinary = 'bird6'): Promise<void> {
   const result = await runner.run(birdBinary, ['-p', '-c', file], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
     const message = result.stderr.trim().replace(/^bird: /, '') || `exit code ${result.exitCode}`;
