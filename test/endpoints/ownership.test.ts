@@ -84,13 +84,17 @@ describe('ownership: foreign objects survive a pass and an endpoint removal', ()
   });
 
   it('refuses a VM endpoint whose interface carries the node address, and touches nothing there', async () => {
-    const summary = await run([{ name: 'vm-x', kind: 'vm', addresses: ['fd00:10::40'], interface: 'eth0', mac: '02:00:00:00:00:40' }]);
+    // The topology refuses names like eth0; the uplink of a real host may be called anything.
+    fake.deleteLink('eth0');
+    fake.addLink('enp1s0', { addresses: ['fd00:ec::1/64'] });
+    const summary = await run([{ name: 'vm-x', kind: 'vm', addresses: ['fd00:10::40'], interface: 'enp1s0', mac: '02:00:00:00:00:40' }]);
     expect(summary.failed).toEqual([
-      { owner: { kind: 'endpoint', name: 'vm-x' }, reasons: [expect.stringMatching(/eth0 carries the node address fd00:ec::1/)] },
+      { owner: { kind: 'endpoint', name: 'vm-x' }, reasons: [expect.stringMatching(/enp1s0 carries the node address fd00:ec::1/)] },
     ]);
-    expect(fake.sysctls.get('net.ipv6.conf.eth0.accept_ra')).toBe('1');
-    expect(fake.links.get('eth0')!.addresses).toEqual(['fd00:ec::1/64']);
+    expect(fake.sysctls.get('net.ipv6.conf.enp1s0.accept_ra')).toBe('1');
+    expect(fake.links.get('enp1s0')!.addresses).toEqual(['fd00:ec::1/64']);
     expect(fake.routes).toEqual([]);
+    expect(fake.neighbours).toEqual([]);
   });
 
   it("restores a VM tap's sysctls and removes its /64 when the VM leaves, and only what it changed", async () => {
