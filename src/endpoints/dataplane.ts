@@ -127,7 +127,7 @@ export function describeOperation(o: Operation): string {
       return `address ${o.address} on ${o.name}`;
     case 'replace-route':
     case 'delete-route':
-      return `route ${o.route.dst}/128 dev ${o.route.dev}`;
+      return `route ${o.route.dst.includes('/') ? o.route.dst : `${o.route.dst}/128`} dev ${o.route.dev}`;
     case 'replace-neighbour':
     case 'delete-neighbour':
       return `neighbour ${o.neighbour.dst} lladdr ${o.neighbour.lladdr} dev ${o.neighbour.dev}`;

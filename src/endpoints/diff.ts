@@ -1,8 +1,9 @@
 // The diff: desired state against actual state and the programmer's record (ledger.ts) gives the
 // changes to make, the number of objects already right, and the endpoints that cannot be
 // programmed yet (pending) or at all (blocked). Every table goes through one keyed diff
-// (delta.ts) with one ownership policy: the programmer deletes, restores or takes over only what
-// it can prove it made.
+// (delta.ts) with one ownership policy: an object under the key of a desired one (an endpoint's
+// address on its own interface, a sysctl it needs) is written as desired and claimed; any other
+// object is deleted, or a sysctl restored, only when the programmer can prove it made it:
 //   routes             its protocol number (the only ones read) and a destination inside a pool;
 //   links              its alias naming the endpoint, and a claim in the record with that alias;
 //   neighbour, proxy, addresses (host end, container eth0), sysctls: a claim in the record,
