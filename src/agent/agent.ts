@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
 import type { Dataplane } from '../endpoints/dataplane.ts';
+import { FileLedgerStore } from '../endpoints/ledger.ts';
 import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
@@ -129,6 +130,7 @@ export class Agent {
     this.endpoints = new EndpointLoop({
       runner,
       dataplane: deps.dataplane,
+      ledger: new FileLedgerStore(join(dirname(options.configPath), 'endpoints-owned.json')),
       nodeName: options.nodeName,
       uplink: options.uplink,
       dnsmasqDir: join(dirname(options.configPath), 'dnsmasq'),

@@ -4,7 +4,9 @@
 // pending endpoint into a programmed one). Failures are logged and retried on the next trigger.
 import type { Dataplane } from '../endpoints/dataplane.ts';
 import { DnsmasqService } from '../endpoints/dnsmasq-process.ts';
-import { formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
+import type { LedgerStore } from '../endpoints/ledger.ts';
+import { ownerLabel } from '../endpoints/owner.ts';
+import { endpointFailure, formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import type { EndpointState } from '../stream/source.ts';
 import type { Topology } from '../topology/index.ts';
@@ -14,6 +16,8 @@ import type { Logger } from './logger.ts';
 export interface EndpointLoopOptions {
   runner: Runner;
   dataplane: Dataplane;
+  /** The programmer's record of what it made (endpoints/ledger.ts). */
+  ledger: LedgerStore;
   nodeName: string;
   uplink?: string;
   dnsmasqDir: string;
@@ -27,7 +31,7 @@ export function endpointStates(topology: Topology, nodeName: string, summary: Re
     .map((e) => {
       const base = { name: e.name, node: e.node, kind: e.kind, addresses: e.addresses, interface: e.interface };
       if (summary === undefined) return { ...base, state: 'failed' as const, reason: error ?? 'not reconciled yet' };
-      const failed = summary.failed.find((f) => f.endpoint === e.name);
+      const failed = endpointFailure(summary, e.name);
       if (failed) return { ...base, state: 'failed' as const, reason: failed.reasons.join('; ') };
       const pending = summary.pending.find((p) => p.endpoint === e.name);
       if (pending) return { ...base, state: 'pending' as const, reason: pending.reason };
@@ -68,12 +72,12 @@ export class EndpointLoop {
 
   /** One full pass; never throws (the next trigger retries). Returns the summary, or the error. */
   async run(topology: Topology): Promise<{ summary?: ReconcileSummary; error?: string }> {
-    const { dataplane, nodeName, uplink, logger } = this.options;
+    const { dataplane, ledger, nodeName, uplink, logger } = this.options;
     this.settledKey = undefined;
     let summary: ReconcileSummary;
     const started = performance.now();
     try {
-      summary = await reconcile({ dataplane, topology, nodeName, ...(uplink === undefined ? {} : { uplink }) });
+      summary = await reconcile({ dataplane, ledger, topology, nodeName, ...(uplink === undefined ? {} : { uplink }) });
     } catch (error) {
       logger.error('endpoint reconcile failed; retrying on the next trigger', { error });
       this.lastResult = { error: (error as Error).message };
@@ -87,7 +91,7 @@ export class EndpointLoop {
       removed: summary.removed,
       unchanged: summary.unchanged,
       pending: summary.pending.map((p) => p.endpoint),
-      failed: summary.failed,
+      failed: summary.failed.map((f) => ({ owner: ownerLabel(f.owner), reasons: f.reasons })),
       summary: formatSummary(summary).trim(),
     });
     let dnsmasqOk = true;

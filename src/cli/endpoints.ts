@@ -2,9 +2,10 @@
 // changed. `birdctl endpoints preflight`: report what would break IPv6 for endpoints on this host.
 import { EXIT } from '../errors.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
+import { FileLedgerStore } from '../endpoints/ledger.ts';
 import { evaluatePreflight, formatFindings, gatherPreflightFacts } from '../endpoints/preflight.ts';
 import { formatSummary, reconcile } from '../endpoints/reconcile.ts';
-import { INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
+import { ENDPOINT_ROUTE_PROTOCOL, INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 
@@ -12,7 +13,30 @@ const OPTIONS = {
   node: { type: 'string' },
   uplink: { type: 'string' },
   netns: { type: 'string' },
+  record: { type: 'string' },
+  'route-protocol': { type: 'string' },
 } as const;
+
+/** Where `apply` keeps its record of the objects it made, unless --record says otherwise. */
+export const DEFAULT_RECORD = '/var/lib/bird6-controller/endpoints-owned.json';
+
+/**
+ * A route protocol number for --route-protocol: 0-4 are the kernel's own (unspec, redirect,
+ * kernel, boot, static) and 255 the largest a route can carry.
+ */
+function routeProtocol(value: string | undefined): number {
+  if (value === undefined) return ENDPOINT_ROUTE_PROTOCOL;
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 5 && n <= 255)) throw usageError('endpoints', `--route-protocol ${JSON.stringify(value.slice(0, 20))} is not a number from 5 to 255`);
+  return n;
+}
+
+/** An absolute path without control characters, bounded. */
+function recordPath(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_RECORD;
+  if (!/^\/[^\0-\x1f\x7f]{0,4095}$/.test(value)) throw usageError('endpoints', `--record must be an absolute path (got ${JSON.stringify(value.slice(0, 80))})`);
+  return value;
+}
 
 function checked(value: string | undefined, pattern: RegExp, what: string): string | undefined {
   if (value !== undefined && !pattern.test(value)) throw usageError('endpoints', `${JSON.stringify(value)} is not a valid ${what}`);
@@ -22,19 +46,24 @@ function checked(value: string | undefined, pattern: RegExp, what: string): stri
 export const endpointsCommand: Command = {
   name: 'endpoints',
   summary: "program this node's container and VM endpoints into the kernel",
-  help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS]
+  help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS] [--record FILE] [--route-protocol N]
        birdctl endpoints preflight [--netns NS]
 
 apply reconciles NAME's endpoints once: a /128 route (proto 80) per endpoint address through the
 endpoint's interface, permanent neighbour entries where the MAC is known, proxy NDP entries on the
 uplink, IPv6 forwarding and per-interface sysctls; for containers with a netns it creates the veth
 (host end = interface, container end eth0), assigns the addresses inside the namespace and sets the
-default route via fe80::1 on the host end. Objects of endpoints no longer in FILE are removed;
-routes of other protocols are never touched. Endpoints whose tap or namespace does not exist yet
-are reported pending and programmed on a later run.
+default route via fe80::1 on the host end. Objects of endpoints no longer in FILE are removed,
+and sysctls it changed are put back, but only what it made: routes with its protocol number
+inside the pools, and whatever else its record lists. Foreign objects are never touched. An
+endpoint whose interface carries the node address is refused. Endpoints whose tap or namespace
+does not exist yet are reported pending and programmed on a later run.
 
-  --uplink IF  interface for proxy NDP entries (default: the one carrying the node's address)
-  --netns NS   act on network namespace NS as the host (labs and tests)
+  --uplink IF          interface for proxy NDP entries (default: the one carrying the node's address)
+  --netns NS           act on network namespace NS as the host (labs and tests)
+  --record FILE        the record of what it made (default ${DEFAULT_RECORD})
+  --route-protocol N   protocol number of its routes (default ${ENDPOINT_ROUTE_PROTOCOL}; bird6's kernel
+                       protocol imports this number only)
 
 preflight reports what would break IPv6 on this host: forwarding off, an uplink taking its default
 route from RAs without accept_ra=2, no default route, ip, bird6 or dnsmasq missing.
@@ -46,7 +75,9 @@ preflight: 0 nothing found, 3 findings.`,
     const { values, positionals } = parseCommandArgs('endpoints', rest, OPTIONS);
     const netns = checked(values.netns, NETNS_RE, 'network namespace name');
     if (sub === 'preflight') {
-      if (positionals.length > 0 || values.node !== undefined || values.uplink !== undefined) throw usageError('endpoints', 'preflight takes only --netns');
+      if (positionals.length > 0 || values.node !== undefined || values.uplink !== undefined || values.record !== undefined || values['route-protocol'] !== undefined) {
+        throw usageError('endpoints', 'preflight takes only --netns');
+      }
       const findings = evaluatePreflight(await gatherPreflightFacts(context.runner, netns));
       return { output: formatFindings(findings), exitCode: findings.length === 0 ? EXIT.ok : EXIT.degraded };
     }
@@ -54,9 +85,12 @@ preflight: 0 nothing found, 3 findings.`,
     if (positionals.length !== 1) throw usageError('endpoints', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('endpoints', '--node NAME is required');
     const uplink = checked(values.uplink, INTERFACE_RE, 'interface name');
+    const protocol = routeProtocol(values['route-protocol']);
+    const ledger = new FileLedgerStore(recordPath(values.record));
     const topology = await loadTopology(positionals[0]!);
     const summary = await reconcile({
-      dataplane: new IpDataplane({ runner: context.runner, ...(netns === undefined ? {} : { netns }) }),
+      dataplane: new IpDataplane({ runner: context.runner, routeProtocol: protocol, ...(netns === undefined ? {} : { netns }) }),
+      ledger,
       topology,
       nodeName: values.node,
       ...(uplink === undefined ? {} : { uplink }),

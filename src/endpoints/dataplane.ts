@@ -1,7 +1,9 @@
 // The Dataplane interface in front of the kernel: read the actual state, apply a list of changes.
 // The real implementation speaks `ip -json` and `ip -batch` (ip-dataplane.ts); an in-memory fake
 // (fake-dataplane.ts) stands in for unit tests and can be told to fail.
+import type { Claim } from './ledger.ts';
 import type { ActualState, Neighbour, Proxy, ReadScope, Route, Sysctl } from './model.ts';
+import { ownerKey, type Owner } from './owner.ts';
 
 /** One kernel operation. Container operations act inside the endpoint's network namespace. */
 export type Operation =
@@ -9,6 +11,7 @@ export type Operation =
   | { op: 'delete-link'; name: string }
   | { op: 'set-link-up'; name: string }
   | { op: 'add-link-address'; name: string; address: string }
+  | { op: 'delete-link-address'; name: string; address: string }
   | { op: 'replace-route'; route: Route }
   | { op: 'delete-route'; route: Route }
   | { op: 'replace-neighbour'; neighbour: Neighbour }
@@ -29,14 +32,74 @@ export type ChangeKind = 'add' | 'replace' | 'delete';
 
 export interface Change {
   kind: ChangeKind;
-  /** The endpoint the change belongs to; for a stale object, the endpoint it was left by, if known. */
-  owner: string;
+  owner: Owner;
   operation: Operation;
+  /**
+   * The ownership claim the change makes (add, replace) or gives up (delete) in the programmer's
+   * record (ledger.ts); absent for objects proven otherwise (routes, container link state).
+   */
+  claim?: Claim;
 }
 
 export interface ChangeFailure {
   change: Change;
   reason: string;
+}
+
+export interface ApplyOutcome {
+  failures: ChangeFailure[];
+  /** Changes not attempted because their owner failed in an earlier phase. */
+  skipped: Change[];
+}
+
+/**
+ * The phases of an apply, in order: DAD off inside container namespaces before their links are
+ * made; everything in the host namespace (links, addresses, routes, neighbour and proxy entries);
+ * then what needs the host's links: sysctls of their interfaces and the container side of veths.
+ */
+export const PHASES = ['prepare', 'host', 'links-ready'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export function phaseOf(o: Operation): Phase {
+  switch (o.op) {
+    case 'prepare-container':
+      return 'prepare';
+    case 'set-sysctl':
+    case 'container-add-address':
+    case 'container-delete-address':
+    case 'container-link-up':
+    case 'container-default-route':
+      return 'links-ready';
+    default:
+      return 'host';
+  }
+}
+
+/**
+ * The failure contract every Dataplane implements, by running its phases through this function:
+ * phases run in order; within a phase every change of every owner still standing is attempted
+ * (ip -force goes on after a failing line, so a real batch cannot stop half way through an owner);
+ * an owner with a failed change is skipped in every later phase; other owners never are.
+ * `run` attempts the changes of one phase and returns those that failed.
+ */
+export async function applyInPhases(changes: readonly Change[], run: (phase: Phase, changes: Change[]) => Promise<ChangeFailure[]>): Promise<ApplyOutcome> {
+  const failures: ChangeFailure[] = [];
+  const skipped: Change[] = [];
+  const failedOwners = new Set<string>();
+  for (const phase of PHASES) {
+    const attempt: Change[] = [];
+    for (const change of changes) {
+      if (phaseOf(change.operation) !== phase) continue;
+      if (failedOwners.has(ownerKey(change.owner))) skipped.push(change);
+      else attempt.push(change);
+    }
+    if (attempt.length === 0) continue;
+    for (const failure of await run(phase, attempt)) {
+      failures.push({ change: failure.change, reason: `${describeOperation(failure.change.operation)}: ${failure.reason}` });
+      failedOwners.add(ownerKey(failure.change.owner));
+    }
+  }
+  return { failures, skipped };
 }
 
 export interface Dataplane {
@@ -46,12 +109,8 @@ export interface Dataplane {
    */
   interfaceWithAddress(address: string): Promise<string | undefined>;
   read(scope: ReadScope): Promise<ActualState>;
-  /**
-   * Applies the changes in the order given. A failing change fails its owner: the owner's later
-   * changes may be skipped (the fake skips them all; the ip dataplane skips the owner's later
-   * phases), while every other owner's changes are still applied. Returns the failures.
-   */
-  apply(changes: readonly Change[]): Promise<ChangeFailure[]>;
+  /** Applies the changes in the order given, under the contract of applyInPhases. */
+  apply(changes: readonly Change[]): Promise<ApplyOutcome>;
 }
 
 /** A short human description of an operation, for summaries and error reasons. */
@@ -64,10 +123,11 @@ export function describeOperation(o: Operation): string {
     case 'set-link-up':
       return `set ${o.name} up`;
     case 'add-link-address':
+    case 'delete-link-address':
       return `address ${o.address} on ${o.name}`;
     case 'replace-route':
     case 'delete-route':
-      return `route ${o.route.dst}/128 dev ${o.route.dev}`;
+      return `route ${o.route.dst.includes('/') ? o.route.dst : `${o.route.dst}/128`} dev ${o.route.dev}`;
     case 'replace-neighbour':
     case 'delete-neighbour':
       return `neighbour ${o.neighbour.dst} lladdr ${o.neighbour.lladdr} dev ${o.neighbour.dev}`;

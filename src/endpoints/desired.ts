@@ -2,6 +2,7 @@
 // every kernel object the node must carry for its endpoints (DESIGN.md §1 item 3) and nothing else.
 import { requireNode, type Endpoint, type Topology } from '../topology/index.ts';
 import { formatIPv6, parseIPv6, prefixMask } from '../topology/ipv6.ts';
+import type { Ledger } from './ledger.ts';
 import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
 
 /**
@@ -65,26 +66,35 @@ function desiredEndpoint(e: Endpoint, uplink: string | undefined): DesiredEndpoi
 }
 
 export interface DesiredOptions {
-  /** The interface carrying the node's address; proxy NDP entries go there. Undefined: none. */
+  /** The interface for proxy NDP entries. Undefined: none. */
   uplink?: string;
+  /** The interface carrying the node's address, if any. */
+  nodeInterface?: string;
 }
 
 export function desiredState(topology: Topology, nodeName: string, options: DesiredOptions = {}): DesiredState {
-  requireNode(topology, nodeName);
+  const node = requireNode(topology, nodeName);
   const sysctls: Sysctl[] = [{ key: FORWARDING_KEY, value: '1' }];
   if (options.uplink !== undefined) sysctls.push({ key: interfaceSysctlKey(options.uplink, 'proxy_ndp'), value: '1' });
   return {
     node: nodeName,
+    nodeAddress: node.address,
+    ...(options.nodeInterface === undefined ? {} : { nodeInterface: options.nodeInterface }),
+    ...(options.uplink === undefined ? {} : { uplink: options.uplink }),
     pools: topology.ipPools.map((p) => p.cidr),
     sysctls,
     endpoints: topology.endpoints.filter((e) => e.node === nodeName).map((e) => desiredEndpoint(e, options.uplink)),
   };
 }
 
-/** What the dataplane must read to compare against this desired state. */
-export function readScope(desired: DesiredState): ReadScope {
+/**
+ * What the dataplane must read to compare against this desired state: its sysctls and container
+ * namespaces, and those the ledger holds claims in (to undo or prune them).
+ */
+export function readScope(desired: DesiredState, ledger: Ledger): ReadScope {
+  const claimedNamespaces = ledger.keys('container-address').map((k) => k.split(' ')[0]!);
   return {
-    sysctlKeys: [...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key),
-    containerNamespaces: desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])),
+    sysctlKeys: [...new Set([...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key).concat(ledger.keys('sysctl')))],
+    containerNamespaces: [...new Set([...desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])), ...claimedNamespaces])],
   };
 }

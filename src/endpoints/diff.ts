@@ -1,20 +1,21 @@
-// The pure diff: desired state against actual state gives the changes to make, the number of
-// objects already right, and the endpoints that cannot be programmed yet (pending) or at all
-// (blocked). It only ever plans to delete what the programmer owns: routes with its protocol
-// number (the only ones read), permanent neighbour and proxy entries for pool addresses or for
-// addresses of its own routes, and links carrying its alias. Foreign objects are invisible to it.
+// The diff: desired state against actual state and the programmer's record (ledger.ts) gives the
+// changes to make, the number of objects already right, and the endpoints that cannot be
+// programmed yet (pending) or at all (blocked). Every table goes through one keyed diff
+// (delta.ts) with one ownership policy: an object under the key of a desired one (an endpoint's
+// address on its own interface, a sysctl it needs) is written as desired and claimed; any other
+// object is deleted, or a sysctl restored, only when the programmer can prove it made it:
+//   routes             its protocol number (the only ones read) and a destination inside a pool;
+//   links              its alias naming the endpoint, and a claim in the record with that alias;
+//   neighbour, proxy, addresses (host end, container eth0), sysctls: a claim in the record,
+//                      written before the change that made the object. A sysctl is restored to
+//                      the value it had before, and only while it still has the value set.
+// Objects without such proof are foreign and never touched, whatever they look like.
 import { parseIPv6, parsePrefix, prefixContains, type Prefix } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Operation } from './dataplane.ts';
-import {
-  CONTAINER_INTERFACE,
-  OWNED_LINK_ALIAS_PREFIX,
-  type ActualState,
-  type DesiredEndpoint,
-  type DesiredState,
-  type Neighbour,
-  type Proxy,
-  type Sysctl,
-} from './model.ts';
+import { PlanBuilder, planTable, type TableSpec, type Wanted } from './delta.ts';
+import type { Ledger, LedgerTable } from './ledger.ts';
+import { OWNED_LINK_ALIAS_PREFIX, type ActualLink, type ActualNeighbour, type ActualState, type DesiredEndpoint, type DesiredState, type Proxy, type Route, type Sysctl } from './model.ts';
+import { endpointOwner, leftoverOwner, NODE_OWNER, type Owner } from './owner.ts';
 
 export interface EndpointNote {
   endpoint: string;
@@ -23,6 +24,8 @@ export interface EndpointNote {
 
 export interface Plan {
   changes: Change[];
+  /** Claims to drop from the record without a change (their object is gone). */
+  releases: Array<{ table: LedgerTable; key: string }>;
   /** Objects already as desired. */
   unchanged: number;
   /** Endpoints waiting for something outside the controller (a tap, a namespace); retried next run. */
@@ -35,9 +38,15 @@ export function ownerAlias(endpoint: string): string {
   return `${OWNED_LINK_ALIAS_PREFIX}${endpoint}`;
 }
 
-/** The endpoint named in a link alias of ours, or undefined for a link we did not create. */
+/** The endpoint named in a link alias of ours, or undefined for an alias without our prefix. */
 export function aliasOwner(alias: string | undefined): string | undefined {
   return alias?.startsWith(OWNED_LINK_ALIAS_PREFIX) ? alias.slice(OWNED_LINK_ALIAS_PREFIX.length) : undefined;
+}
+
+/** The endpoint a link was created for, when the link is provably ours; otherwise undefined. */
+function linkOwner(link: ActualLink | undefined, ledger: Ledger): string | undefined {
+  if (link?.alias === undefined || ledger.note('link', link.name) !== link.alias) return undefined;
+  return aliasOwner(link.alias);
 }
 
 /** Why an endpoint cannot be programmed yet, or undefined when it can. */
@@ -53,188 +62,279 @@ function pendingReason(e: DesiredEndpoint, actual: ActualState): string | undefi
   return undefined;
 }
 
-class PlanBuilder {
-  readonly changes: Change[] = [];
-  unchanged = 0;
+function inPools(pools: readonly Prefix[], dst: string): boolean {
+  const prefix = dst.includes('/') ? parsePrefix(dst) : undefined;
+  const value = prefix?.network ?? parseIPv6(dst);
+  const length = prefix?.length ?? 128;
+  return value !== undefined && pools.some((p) => length >= p.length && prefixContains(p, value));
+}
 
-  add(kind: ChangeKind, owner: string, operation: Operation): void {
-    this.changes.push({ kind, owner, operation });
+const ROUTES = (pools: readonly Prefix[]): TableSpec<Route> => ({
+  key: (r) => r.dst,
+  satisfies: (a, d) => a.dev === d.dev,
+  put: (route) => ({ op: 'replace-route', route }),
+  remove: (route) => ({ op: 'delete-route', route }),
+  owned: (r) => inPools(pools, r.dst),
+});
+
+const NEIGHBOURS: TableSpec<ActualNeighbour> = {
+  ledgerTable: 'neighbour',
+  key: (n) => `${n.dst} ${n.dev}`,
+  satisfies: (a, d) => a.permanent && a.lladdr === d.lladdr,
+  put: ({ dst, dev, lladdr }) => ({ op: 'replace-neighbour', neighbour: { dst, dev, lladdr } }),
+  remove: ({ dst, dev, lladdr }) => ({ op: 'delete-neighbour', neighbour: { dst, dev, lladdr } }),
+  // An entry that is no longer permanent was replaced by someone else (or learnt anew).
+  owned: (n) => n.permanent,
+};
+
+const PROXIES: TableSpec<Proxy> = {
+  ledgerTable: 'proxy',
+  key: (p) => `${p.dst} ${p.dev}`,
+  satisfies: () => true,
+  put: (proxy) => ({ op: 'replace-proxy', proxy }),
+  remove: (proxy) => ({ op: 'delete-proxy', proxy }),
+};
+
+interface LinkAddress {
+  name: string;
+  address: string;
+}
+
+const LINK_ADDRESSES: TableSpec<LinkAddress> = {
+  ledgerTable: 'link-address',
+  key: (a) => `${a.name} ${a.address}`,
+  satisfies: () => true,
+  put: (a) => ({ op: 'add-link-address', ...a }),
+  remove: (a) => ({ op: 'delete-link-address', ...a }),
+};
+
+interface ContainerAddress {
+  netns: string;
+  address: string;
+}
+
+const CONTAINER_ADDRESSES: TableSpec<ContainerAddress> = {
+  ledgerTable: 'container-address',
+  key: (a) => `${a.netns} ${a.address}`,
+  satisfies: () => true,
+  put: (a) => ({ op: 'container-add-address', ...a }),
+  remove: (a) => ({ op: 'container-delete-address', ...a }),
+};
+
+/** A sysctl claim's note: the value before the programmer's first write, and the value it wrote. */
+function sysctlNote(before: string | undefined, set: string): string {
+  return JSON.stringify([before ?? '', set]);
+}
+
+function parseSysctlNote(note: string | undefined): [string, string] | undefined {
+  try {
+    const value: unknown = JSON.parse(note ?? '');
+    return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string') ? (value as [string, string]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-function sysctlChanges(plan: PlanBuilder, owner: string, sysctls: readonly Sysctl[], actual: ActualState): void {
-  for (const s of sysctls) {
-    const current = actual.sysctls.get(s.key);
-    if (current === s.value) plan.unchanged += 1;
-    else plan.add(current === undefined ? 'add' : 'replace', owner, { op: 'set-sysctl', sysctl: s });
-  }
-}
+const SYSCTLS: TableSpec<Sysctl> = {
+  ledgerTable: 'sysctl',
+  key: (s) => s.key,
+  satisfies: (a, d) => a.value === d.value,
+  put: (sysctl) => ({ op: 'set-sysctl', sysctl }),
+  // Put back what was there, unless someone has set another value since: then it is theirs.
+  remove: (actual, note) => {
+    const [before, set] = parseSysctlNote(note) ?? [];
+    return before === undefined || before === '' || actual.value !== set || before === actual.value ? undefined : { op: 'set-sysctl', sysctl: { key: actual.key, value: before } };
+  },
+  note: (desired, actual, previous) => sysctlNote(parseSysctlNote(previous)?.[0] ?? actual?.value, desired.value),
+};
 
-/**
- * The veth and the container side of a container endpoint with a network namespace. Returns true
- * when it deletes the existing host end, taking the routes through it along.
- */
-function containerChanges(plan: PlanBuilder, e: DesiredEndpoint, actual: ActualState, recreate: boolean): boolean {
-  const c = e.container!;
-  const link = recreate ? undefined : actual.links.get(e.interface);
-  const inside = recreate ? undefined : actual.containers.get(c.netns)?.link;
-  const fresh = link === undefined || inside === undefined;
-  if (link !== undefined && inside === undefined) {
-    // The veth is ours but its peer is not eth0 in the namespace (the namespace was recreated,
-    // or the peer was renamed): start over rather than repair a pair we cannot see both ends of.
-    plan.add('delete', e.name, { op: 'delete-link', name: e.interface });
-  }
-  const kind: ChangeKind = fresh && link !== undefined ? 'replace' : 'add';
-  if (fresh) {
-    plan.add(kind, e.name, { op: 'prepare-container', netns: c.netns });
-    plan.add(kind, e.name, { op: 'create-veth', name: e.interface, netns: c.netns, alias: ownerAlias(e.name) });
-  }
-  const check = (ok: boolean | undefined, operation: Operation) => (ok ? (plan.unchanged += 1) : plan.add(kind, e.name, operation));
-  check(!fresh && link!.up, { op: 'set-link-up', name: e.interface });
-  for (const address of e.hostAddresses) check(!fresh && link!.addresses.includes(address), { op: 'add-link-address', name: e.interface, address });
-  const wanted = new Set(c.addresses.map((a) => `${a}/128`));
-  for (const address of inside?.addresses ?? []) {
-    if (!wanted.has(address) && !fresh) {
-      plan.add('delete', e.name, { op: 'container-delete-address', netns: c.netns, address });
-    }
-  }
-  for (const address of wanted) {
-    check(!fresh && inside!.addresses.includes(address), { op: 'container-add-address', netns: c.netns, address });
-  }
-  check(!fresh && inside!.up, { op: 'container-link-up', netns: c.netns });
-  check(!fresh && actual.containers.get(c.netns)?.defaultGateway === c.gateway, {
-    op: 'container-default-route',
-    netns: c.netns,
-    gateway: c.gateway,
-  });
-  return link !== undefined && inside === undefined;
-}
+/** Everything the diff needs while planning one pass. */
+class Planner {
+  readonly plan: PlanBuilder;
+  readonly pending: EndpointNote[] = [];
+  readonly blocked: EndpointNote[] = [];
+  readonly ready: DesiredEndpoint[] = [];
+  /** Endpoints whose veth is a leftover of ours to be deleted and made again. */
+  readonly recreate = new Set<string>();
+  /** `table key` of objects of pending or blocked endpoints: left exactly as they are. */
+  readonly protectedKeys = new Set<string>();
+  readonly deletedLinks = new Set<string>();
+  /** The endpoint owning each address, for charging deletions. */
+  private readonly addressOwner: Map<string, string>;
 
-function inPools(pools: readonly Prefix[], address: string): boolean {
-  const value = parseIPv6(address);
-  return value !== undefined && pools.some((p) => prefixContains(p, value));
-}
+  constructor(
+    readonly desired: DesiredState,
+    readonly actual: ActualState,
+    readonly ledger: Ledger,
+  ) {
+    this.plan = new PlanBuilder(ledger);
+    this.addressOwner = new Map(desired.endpoints.flatMap((e) => e.addresses.map((a) => [a, e.name] as const)));
+  }
 
-export function diff(desired: DesiredState, actual: ActualState): Plan {
-  const plan = new PlanBuilder();
-  const pending: EndpointNote[] = [];
-  const blocked: EndpointNote[] = [];
-  const desiredNames = new Set(desired.endpoints.map((e) => e.name));
-  const ready: DesiredEndpoint[] = [];
-  const recreate = new Set<string>();
-  /** Keys of objects that belong to pending or blocked endpoints: left exactly as they are. */
-  const protectedKeys = new Set<string>();
-  const protect = (e: DesiredEndpoint) => {
-    for (const r of e.routes) protectedKeys.add(`route ${r.dst}`);
-    for (const n of e.neighbours) protectedKeys.add(`neigh ${n.dst} ${n.dev}`);
-    for (const p of e.proxies) protectedKeys.add(`proxy ${p.dst} ${p.dev}`);
-    protectedKeys.add(`link ${e.interface}`);
-  };
+  ownerOfAddress(address: string): Owner {
+    const name = this.addressOwner.get(address);
+    return name === undefined ? leftoverOwner(undefined) : endpointOwner(name);
+  }
 
-  for (const e of desired.endpoints) {
-    const reason = pendingReason(e, actual);
-    if (reason !== undefined) {
-      pending.push({ endpoint: e.name, reason });
-      protect(e);
-      continue;
-    }
-    const link = actual.links.get(e.interface);
-    const owner = aliasOwner(link?.alias);
-    if (e.container !== undefined && link !== undefined && owner !== e.name) {
-      if (owner === undefined || desiredNames.has(owner)) {
-        blocked.push({
-          endpoint: e.name,
-          reason: `interface ${e.interface} exists but was not created for this endpoint${owner ? ` (it belongs to ${owner})` : ''}; remove it or set another interface name`,
-        });
-        protect(e);
+  protect(e: DesiredEndpoint): void {
+    for (const r of e.routes) this.protectedKeys.add(`route ${r.dst}`);
+    for (const n of e.neighbours) this.protectedKeys.add(`neighbour ${n.dst} ${n.dev}`);
+    for (const p of e.proxies) this.protectedKeys.add(`proxy ${p.dst} ${p.dev}`);
+    this.protectedKeys.add(`link ${e.interface}`);
+  }
+
+  /** Sorts the endpoints into ready, pending and blocked. */
+  classify(): void {
+    const desiredNames = new Set(this.desired.endpoints.map((e) => e.name));
+    const uplinks = new Set([this.desired.nodeInterface, this.desired.uplink].filter((i) => i !== undefined));
+    for (const e of this.desired.endpoints) {
+      if (uplinks.has(e.interface)) {
+        // Programming an endpoint there would turn off RAs and add routes and addresses on the
+        // node's own link (Calico's CNI refuses host interfaces the same way).
+        const why = e.interface === this.desired.nodeInterface ? `carries the node address ${this.desired.nodeAddress}` : 'is the uplink for proxy NDP';
+        this.blocked.push({ endpoint: e.name, reason: `interface ${e.interface} ${why}: it is the node's own interface, not an endpoint's; set the endpoint's interface to its tap or veth` });
         continue;
       }
-      // A veth of ours left by an endpoint that is gone (renamed): it is deleted as stale below
-      // and this endpoint gets a fresh one.
-      recreate.add(e.name);
-    }
-    ready.push(e);
-  }
-
-  // Stale links first. Deleting a link takes the routes and neighbour entries through it along,
-  // so those are not planned separately (the delete would fail on an entry already gone).
-  const deletedLinks = new Set<string>();
-  for (const link of actual.links.values()) {
-    const owner = aliasOwner(link.alias);
-    if (owner === undefined || protectedKeys.has(`link ${link.name}`)) continue;
-    const wanted = ready.find((e) => e.interface === link.name && e.container !== undefined);
-    if (wanted === undefined || recreate.has(wanted.name)) {
-      plan.add('delete', owner, { op: 'delete-link', name: link.name });
-      deletedLinks.add(link.name);
-    }
-  }
-
-  for (const e of ready) {
-    if (e.container !== undefined) {
-      if (containerChanges(plan, e, actual, recreate.has(e.name))) deletedLinks.add(e.interface);
-      continue;
-    }
-    const link = actual.links.get(e.interface)!;
-    for (const address of e.hostAddresses) {
-      if (link.addresses.includes(address)) plan.unchanged += 1;
-      else plan.add('add', e.name, { op: 'add-link-address', name: e.interface, address });
+      const reason = pendingReason(e, this.actual);
+      if (reason !== undefined) {
+        this.pending.push({ endpoint: e.name, reason });
+        this.protect(e);
+        continue;
+      }
+      const link = this.actual.links.get(e.interface);
+      const owner = linkOwner(link, this.ledger);
+      if (e.container !== undefined && link !== undefined && owner !== e.name) {
+        if (owner === undefined || desiredNames.has(owner)) {
+          this.blocked.push({
+            endpoint: e.name,
+            reason: `interface ${e.interface} exists but was not created for this endpoint${owner ? ` (it belongs to ${owner})` : ''}; remove it or set another interface name`,
+          });
+          this.protect(e);
+          continue;
+        }
+        // A veth of ours left by an endpoint that is gone (renamed): it is deleted as a leftover
+        // below and this endpoint gets a fresh one.
+        this.recreate.add(e.name);
+      }
+      this.ready.push(e);
     }
   }
 
-  // Routes: keyed by destination; a route of ours through another interface is replaced.
-  const desiredRoutes = new Map(ready.flatMap((e) => e.routes.map((r) => [r.dst, { route: r, owner: e.name }] as const)));
-  const routeOwner = new Map(desired.endpoints.flatMap((e) => e.addresses.map((a) => [a, e.name] as const)));
-  const seenRoutes = new Set<string>();
-  for (const r of actual.routes) {
-    if (protectedKeys.has(`route ${r.dst}`) || deletedLinks.has(r.dev)) continue;
-    const want = desiredRoutes.get(r.dst);
-    if (want === undefined || seenRoutes.has(r.dst)) {
-      plan.add('delete', routeOwner.get(r.dst) ?? 'stale', { op: 'delete-route', route: r });
-    } else {
-      seenRoutes.add(r.dst);
-      if (r.dev === want.route.dev) plan.unchanged += 1;
-      else plan.add('replace', want.owner, { op: 'replace-route', route: want.route });
+  /** Leftover links first: deleting a link takes the routes, entries and addresses on it along. */
+  leftoverLinks(): void {
+    for (const link of this.actual.links.values()) {
+      const owner = linkOwner(link, this.ledger);
+      if (owner === undefined || this.protectedKeys.has(`link ${link.name}`)) continue;
+      const wanted = this.ready.find((e) => e.interface === link.name && e.container !== undefined);
+      if (wanted === undefined || this.recreate.has(wanted.name)) {
+        this.plan.add('delete', leftoverOwner(owner), { op: 'delete-link', name: link.name }, { table: 'link', key: link.name, note: link.alias! });
+        this.deletedLinks.add(link.name);
+      }
     }
   }
-  for (const [dst, want] of desiredRoutes) if (!seenRoutes.has(dst)) plan.add('add', want.owner, { op: 'replace-route', route: want.route });
 
-  // Neighbour and proxy entries carry no owner mark: ours are those for pool addresses or for
-  // addresses our own routes point at.
-  const pools = desired.pools.map((p) => parsePrefix(p)!);
-  const routeDsts = new Set(actual.routes.map((r) => r.dst));
-  const owned = (address: string) => routeDsts.has(address) || inPools(pools, address);
-
-  const desiredNeighbours = new Map<string, { n: Neighbour; owner: string }>(ready.flatMap((e) => e.neighbours.map((n) => [`neigh ${n.dst} ${n.dev}`, { n, owner: e.name }] as const)));
-  const seenNeighbours = new Set<string>();
-  for (const n of actual.neighbours) {
-    if (deletedLinks.has(n.dev)) continue;
-    const key = `neigh ${n.dst} ${n.dev}`;
-    const want = desiredNeighbours.get(key);
-    if (want !== undefined) {
-      seenNeighbours.add(key);
-      if (n.permanent && n.lladdr === want.n.lladdr) plan.unchanged += 1;
-      else plan.add('replace', want.owner, { op: 'replace-neighbour', neighbour: want.n });
-    } else if (n.permanent && owned(n.dst) && !protectedKeys.has(key)) {
-      plan.add('delete', routeOwner.get(n.dst) ?? 'stale', { op: 'delete-neighbour', neighbour: { dst: n.dst, dev: n.dev, lladdr: n.lladdr } });
+  /** The veth and the container side of a container endpoint with a network namespace. */
+  container(e: DesiredEndpoint): void {
+    const c = e.container!;
+    const owner = endpointOwner(e.name);
+    const link = this.recreate.has(e.name) ? undefined : this.actual.links.get(e.interface);
+    const inside = link === undefined ? undefined : this.actual.containers.get(c.netns)?.link;
+    const fresh = link === undefined || inside === undefined;
+    if (link !== undefined && inside === undefined) {
+      // The veth is ours but its peer is not eth0 in the namespace (the namespace was recreated,
+      // or the peer was renamed): start over rather than repair a pair we cannot see both ends of.
+      this.plan.add('delete', owner, { op: 'delete-link', name: e.interface }, { table: 'link', key: e.interface, note: link.alias! });
+      this.deletedLinks.add(e.interface);
     }
-  }
-  for (const [key, want] of desiredNeighbours) if (!seenNeighbours.has(key)) plan.add('add', want.owner, { op: 'replace-neighbour', neighbour: want.n });
-
-  const desiredProxies = new Map<string, { p: Proxy; owner: string }>(ready.flatMap((e) => e.proxies.map((p) => [`proxy ${p.dst} ${p.dev}`, { p, owner: e.name }] as const)));
-  const seenProxies = new Set<string>();
-  for (const p of actual.proxies) {
-    const key = `proxy ${p.dst} ${p.dev}`;
-    if (desiredProxies.has(key)) {
-      seenProxies.add(key);
-      plan.unchanged += 1;
-    } else if (owned(p.dst) && !protectedKeys.has(key)) {
-      plan.add('delete', routeOwner.get(p.dst) ?? 'stale', { op: 'delete-proxy', proxy: p });
+    const kind: ChangeKind = fresh && link !== undefined ? 'replace' : 'add';
+    if (fresh) {
+      this.plan.add(kind, owner, { op: 'prepare-container', netns: c.netns });
+      const alias = ownerAlias(e.name);
+      this.plan.add(kind, owner, { op: 'create-veth', name: e.interface, netns: c.netns, alias }, { table: 'link', key: e.interface, note: alias });
     }
+    const check = (ok: boolean | undefined, operation: Operation) => (ok ? (this.plan.unchanged += 1) : this.plan.add(kind, owner, operation));
+    check(!fresh && link!.up, { op: 'set-link-up', name: e.interface });
+    this.linkAddresses(e, fresh ? [] : link!.addresses);
+    // A new veth's eth0 starts empty; whatever the namespace showed before belongs to someone else.
+    const wanted = c.addresses.map((a) => ({ value: { netns: c.netns, address: `${a}/128` }, owner }));
+    const present = fresh ? [] : inside!.addresses.map((address) => ({ netns: c.netns, address }));
+    planTable(this.plan, CONTAINER_ADDRESSES, wanted, present, { keep: () => false, ownerOf: () => owner });
+    check(!fresh && inside!.up, { op: 'container-link-up', netns: c.netns });
+    check(!fresh && this.actual.containers.get(c.netns)?.defaultGateway === c.gateway, { op: 'container-default-route', netns: c.netns, gateway: c.gateway });
   }
-  for (const [key, want] of desiredProxies) if (!seenProxies.has(key)) plan.add('add', want.owner, { op: 'replace-proxy', proxy: want.p });
 
-  sysctlChanges(plan, 'host', desired.sysctls, actual);
-  for (const e of ready) sysctlChanges(plan, e.name, e.sysctls, actual);
+  /** The host end's addresses of one endpoint (a VM's /64, a veth's gateway address). */
+  linkAddresses(e: DesiredEndpoint, present: readonly string[]): void {
+    const owner = endpointOwner(e.name);
+    const wanted = e.hostAddresses.map((address) => ({ value: { name: e.interface, address }, owner }));
+    planTable(this.plan, LINK_ADDRESSES, wanted, present.map((address) => ({ name: e.interface, address })), { keep: () => false, ownerOf: () => owner });
+  }
 
-  return { changes: plan.changes, unchanged: plan.unchanged, pending, blocked };
+  /** Addresses of ours on links no ready endpoint uses any more (a VM tap left behind). */
+  leftoverLinkAddresses(): void {
+    const inUse = new Set(this.ready.map((e) => e.interface));
+    const present = [...this.actual.links.values()]
+      .filter((l) => !inUse.has(l.name) && !this.deletedLinks.has(l.name) && !this.protectedKeys.has(`link ${l.name}`))
+      .flatMap((l) => l.addresses.map((address) => ({ name: l.name, address })));
+    planTable(this.plan, LINK_ADDRESSES, [], present, { keep: () => false, ownerOf: (a) => leftoverOwner(aliasOwner(this.actual.links.get(a.name)?.alias)) });
+  }
+
+  tables(): void {
+    const onDeletedLink = (dev: string) => this.deletedLinks.has(dev);
+    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> => this.ready.flatMap((e) => pick(e).map((value) => ({ value, owner: endpointOwner(e.name) })));
+    const pools = this.desired.pools.map((p) => parsePrefix(p)!);
+    planTable(this.plan, ROUTES(pools), wantedOf((e) => e.routes), this.actual.routes, {
+      keep: (key, r) => this.protectedKeys.has(`route ${key}`) || onDeletedLink(r.dev),
+      ownerOf: (r) => this.ownerOfAddress(r.dst),
+    });
+    const neighbours = wantedOf((e) => e.neighbours).map((w) => ({ ...w, value: { ...w.value, permanent: true } }));
+    planTable(this.plan, NEIGHBOURS, neighbours, this.actual.neighbours, {
+      keep: (key, n) => this.protectedKeys.has(`neighbour ${key}`) || onDeletedLink(n.dev),
+      ownerOf: (n) => this.ownerOfAddress(n.dst),
+    });
+    planTable(this.plan, PROXIES, wantedOf((e) => e.proxies), this.actual.proxies, {
+      keep: (key, p) => this.protectedKeys.has(`proxy ${key}`) || onDeletedLink(p.dev),
+      ownerOf: (p) => this.ownerOfAddress(p.dst),
+    });
+    const sysctls: Array<Wanted<Sysctl>> = [...this.desired.sysctls.map((value) => ({ value, owner: NODE_OWNER })), ...wantedOf((e) => e.sysctls)];
+    const protectedInterfaces = [...this.protectedKeys].filter((k) => k.startsWith('link ')).map((k) => k.slice(5));
+    planTable(this.plan, SYSCTLS, sysctls, [...this.actual.sysctls].map(([key, value]) => ({ key, value })), {
+      // A pending endpoint's interface keeps its settings; a deleted link's go with it.
+      keep: (key) => [...this.deletedLinks, ...protectedInterfaces].some((i) => key.startsWith(`net.ipv6.conf.${i.replaceAll('.', '/')}.`)),
+      ownerOf: () => leftoverOwner(undefined),
+    });
+  }
+
+  /** Claims whose object no longer exists and that no change renews: dropped from the record. */
+  deadClaims(): Array<{ table: LedgerTable; key: string }> {
+    const present: Record<LedgerTable, Set<string>> = {
+      link: new Set([...this.actual.links.values()].filter((l) => l.alias !== undefined && this.ledger.note('link', l.name) === l.alias).map((l) => l.name)),
+      neighbour: new Set(this.actual.neighbours.filter((n) => n.permanent).map((n) => NEIGHBOURS.key(n))),
+      proxy: new Set(this.actual.proxies.map((p) => PROXIES.key(p))),
+      'link-address': new Set([...this.actual.links.values()].flatMap((l) => l.addresses.map((a) => `${l.name} ${a}`))),
+      'container-address': new Set([...this.actual.containers].flatMap(([ns, c]) => (c.link?.addresses ?? []).map((a) => `${ns} ${a}`))),
+      sysctl: new Set(this.actual.sysctls.keys()),
+    };
+    const renewed = new Set(this.plan.changes.flatMap((c) => (c.claim === undefined || c.kind === 'delete' ? [] : [`${c.claim.table} ${c.claim.key}`])));
+    return (Object.keys(present) as LedgerTable[]).flatMap((table) =>
+      this.ledger
+        .keys(table)
+        .filter((key) => !present[table].has(key) && !renewed.has(`${table} ${key}`))
+        .map((key) => ({ table, key })),
+    );
+  }
 }
+
+export function diff(desired: DesiredState, actual: ActualState, ledger: Ledger): Plan {
+  const p = new Planner(desired, actual, ledger);
+  p.classify();
+  p.leftoverLinks();
+  for (const e of p.ready) {
+    if (e.container !== undefined) p.container(e);
+    else p.linkAddresses(e, actual.links.get(e.interface)!.addresses);
+  }
+  p.leftoverLinkAddresses();
+  p.tables();
+  return { changes: p.plan.changes, releases: [...p.plan.releases, ...p.deadClaims()], unchanged: p.plan.unchanged, pending: p.pending, blocked: p.blocked };
+}
+

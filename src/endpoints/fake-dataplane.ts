@@ -1,10 +1,11 @@
 // An in-memory kernel for unit tests. It keeps the same tables the real dataplane reads, enforces
 // the kernel rules the reconciler depends on (no route through a missing or down link, deleting a
 // link takes its routes and entries with it, a veth needs its namespace), and can be told to fail
-// chosen operations. Tests assert on its final state, not on the calls made.
+// chosen operations. Tests assert on its final state, not on the calls made. It applies under the
+// same failure contract as the real dataplane (applyInPhases in dataplane.ts).
 import { ENDPOINT_ROUTE_PROTOCOL } from '../topology/index.ts';
 import { interfaceSysctlKey } from './desired.ts';
-import { describeOperation, type Change, type ChangeFailure, type Dataplane, type Operation } from './dataplane.ts';
+import { applyInPhases, type ApplyOutcome, type Change, type Dataplane, type Operation } from './dataplane.ts';
 import { CONTAINER_INTERFACE, type ActualContainer, type ActualLink, type ActualNeighbour, type ActualState, type Proxy, type ReadScope } from './model.ts';
 
 export interface FakeRoute {
@@ -35,6 +36,12 @@ export class FakeDataplane implements Dataplane {
   /** Every operation attempted, in order, for tests that count work done. */
   readonly applied: Operation[] = [];
   private readonly failures: InjectedFailure[] = [];
+  /** The protocol number of the programmer's routes, as IpDataplaneOptions.routeProtocol. */
+  readonly routeProtocol: number;
+
+  constructor(options: { routeProtocol?: number } = {}) {
+    this.routeProtocol = options.routeProtocol ?? ENDPOINT_ROUTE_PROTOCOL;
+  }
 
   /** Makes the next `times` operations matching `matches` fail with `reason`. */
   failWhen(matches: (operation: Operation) => boolean, reason = 'injected failure', times = Number.POSITIVE_INFINITY): void {
@@ -74,7 +81,7 @@ export class FakeDataplane implements Dataplane {
     const copy = <T>(value: T): T => structuredClone(value);
     return {
       links: new Map([...this.links].map(([name, l]) => [name, { name, up: l.up, addresses: [...l.addresses], ...(l.alias ? { alias: l.alias } : {}) }])),
-      routes: this.routes.filter((r) => r.protocol === ENDPOINT_ROUTE_PROTOCOL).map((r) => ({ dst: r.dst, dev: r.dev })),
+      routes: this.routes.filter((r) => r.protocol === this.routeProtocol).map((r) => ({ dst: r.dst, dev: r.dev })),
       neighbours: copy(this.neighbours),
       proxies: copy(this.proxies),
       sysctls: new Map(scope.sysctlKeys.flatMap((k) => (this.sysctls.has(k) ? [[k, this.sysctls.get(k)!] as const] : []))),
@@ -88,19 +95,14 @@ export class FakeDataplane implements Dataplane {
     };
   }
 
-  async apply(changes: readonly Change[]): Promise<ChangeFailure[]> {
-    const failed = new Set<string>();
-    const result: ChangeFailure[] = [];
-    for (const change of changes) {
-      if (failed.has(change.owner)) continue;
-      this.applied.push(change.operation);
-      const reason = this.injected(change.operation) ?? this.execute(change.operation);
-      if (reason !== undefined) {
-        failed.add(change.owner);
-        result.push({ change, reason: `${describeOperation(change.operation)}: ${reason}` });
-      }
-    }
-    return result;
+  apply(changes: readonly Change[]): Promise<ApplyOutcome> {
+    return applyInPhases(changes, async (_phase, attempt) =>
+      attempt.flatMap((change) => {
+        this.applied.push(change.operation);
+        const reason = this.injected(change.operation) ?? this.execute(change.operation);
+        return reason === undefined ? [] : [{ change, reason }];
+      }),
+    );
   }
 
   private injected(operation: Operation): string | undefined {
@@ -138,16 +140,23 @@ export class FakeDataplane implements Dataplane {
         link.addresses.push(o.address);
         return undefined;
       }
+      case 'delete-link-address': {
+        const link = this.links.get(o.name);
+        if (link === undefined) return `Cannot find device "${o.name}"`;
+        if (!link.addresses.includes(o.address)) return 'RTNETLINK answers: Cannot assign requested address';
+        link.addresses = link.addresses.filter((a) => a !== o.address);
+        return undefined;
+      }
       case 'replace-route': {
         const problem = usable(o.route.dev);
         if (problem) return problem;
         this.routes = this.routes.filter((r) => r.dst !== o.route.dst);
-        this.routes.push({ ...o.route, protocol: ENDPOINT_ROUTE_PROTOCOL });
+        this.routes.push({ ...o.route, protocol: this.routeProtocol });
         return undefined;
       }
       case 'delete-route': {
         const before = this.routes.length;
-        this.routes = this.routes.filter((r) => !(r.dst === o.route.dst && r.dev === o.route.dev && r.protocol === ENDPOINT_ROUTE_PROTOCOL));
+        this.routes = this.routes.filter((r) => !(r.dst === o.route.dst && r.dev === o.route.dev && r.protocol === this.routeProtocol));
         return this.routes.length === before ? 'RTNETLINK answers: No such process' : undefined;
       }
       case 'replace-neighbour': {

@@ -1,12 +1,12 @@
 // The real dataplane: reads the kernel with `ip -json` and writes it with `ip -6 -batch - -force`,
 // all through the Runner. A whole apply costs one ip process for the host namespace, one per
-// container namespace that changes, and one `sysctl` process; a read costs one ip process, one
-// `sysctl`, and one ip process per container namespace.
+// container namespace that changes, and one `sysctl` process per command line's worth of keys; a
+// read costs one ip process, the same `sysctl` processes, and one ip process per container namespace.
 import { BirdctlError } from '../errors.ts';
 import type { RunOptions, Runner } from '../exec.ts';
 import { ENDPOINT_ROUTE_PROTOCOL } from '../topology/index.ts';
-import { describeOperation, type Change, type ChangeFailure, type Dataplane } from './dataplane.ts';
-import { containerLines, hostLines, parseBatchErrors } from './ip-batch.ts';
+import { applyInPhases, type ApplyOutcome, type Change, type ChangeFailure, type Dataplane, type Phase } from './dataplane.ts';
+import { CHECKPOINT_LINE, containerLines, hostLines, parseBatchErrors } from './ip-batch.ts';
 import {
   parseAddresses,
   parseContainer,
@@ -19,15 +19,60 @@ import {
   parseSysctls,
 } from './ip-json.ts';
 import { CONTAINER_INTERFACE, type ActualState, type ReadScope, type Sysctl } from './model.ts';
+import { ownerKey } from './owner.ts';
 
 export interface IpDataplaneOptions {
   runner: Runner;
   /** The namespace acting as the host (tests, the lab, benchmarks); default: the caller's own. */
   netns?: string;
   timeoutMs?: number;
+  /**
+   * The kernel route protocol number of the programmer's routes: the only routes it reads,
+   * replaces or deletes. Default ENDPOINT_ROUTE_PROTOCOL, the number bird6's kernel protocol
+   * imports (src/render); another number needs the same in the rendered filter.
+   */
+  routeProtocol?: number;
 }
 
-const HOST_READ = ['link show', 'addr show', `route show proto ${ENDPOINT_ROUTE_PROTOCOL}`, 'neigh show', 'neigh show proxy'];
+/**
+ * Bytes of arguments per sysctl process. Linux refuses an exec whose arguments and environment
+ * exceed ARG_MAX (2 MiB by default) with E2BIG; 13,000 endpoints' sysctls do. 128 KiB leaves the
+ * environment ample room and still sets about 2,500 keys per process.
+ */
+const SYSCTL_ARGV_BYTES = 128 * 1024;
+
+/** Splits arguments into runs whose total size (with their NUL terminators) stays within `budget`. */
+function chunkArguments(args: readonly string[], budget: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const arg of args) {
+    const bytes = Buffer.byteLength(arg) + 1;
+    if (current.length > 0 && size + bytes > budget) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(arg);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The last thing ip printed, bounded: the reason it stopped. */
+function lastWords(stderr: string, exitCode: number): string {
+  const lines = stderr.split('\n').map((l) => l.trim());
+  const last = lines.findLastIndex((l) => /^Command failed /.test(l));
+  const words = lines.slice(last + 1).filter((l) => l !== '').join(' ');
+  return words === '' ? `ip exit ${exitCode}` : words.length > 300 ? `${words.slice(0, 300)}...` : words;
+}
+
+interface BatchLine {
+  change: Change;
+  line: string;
+}
+
 const CONTAINER_READ = ['link show', 'addr show', 'route show default'];
 
 /** `/proc/sys` path of a dotted sysctl key (a slash in a key stands for a dot in an interface name). */
@@ -42,11 +87,15 @@ export class IpDataplane implements Dataplane {
   private readonly runner: Runner;
   private readonly netns: string | undefined;
   private readonly timeoutMs: number;
+  private readonly routeProtocol: number;
+  private readonly hostRead: string[];
 
   constructor(options: IpDataplaneOptions) {
     this.runner = options.runner;
     this.netns = options.netns;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.routeProtocol = options.routeProtocol ?? ENDPOINT_ROUTE_PROTOCOL;
+    this.hostRead = ['link show', 'addr show', `route show proto ${this.routeProtocol}`, 'neigh show', 'neigh show proxy'];
   }
 
   private options(extra: RunOptions = {}): RunOptions {
@@ -71,11 +120,11 @@ export class IpDataplane implements Dataplane {
 
   async read(scope: ReadScope): Promise<ActualState> {
     const [host, namespaces, sysctls] = await Promise.all([
-      this.ip(['-6', '-json', '-batch', '-'], `${HOST_READ.join('\n')}\n`),
+      this.ip(['-6', '-json', '-batch', '-'], `${this.hostRead.join('\n')}\n`),
       scope.containerNamespaces.length === 0 ? Promise.resolve('') : this.ip(['-json', 'netns', 'list']),
       this.readSysctls(scope.sysctlKeys),
     ]);
-    const [links, addrs, routes, neighbours, proxies] = HOST_READ.map((what, i) => parseJsonLine(what, host.split('\n')[i]));
+    const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, host.split('\n')[i]));
     const existing = parseNamespaces(parseJsonLine('netns list', namespaces));
     const containers = new Map(
       await Promise.all(
@@ -100,91 +149,125 @@ export class IpDataplane implements Dataplane {
   }
 
   private async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
-    if (keys.length === 0) return new Map();
-    // Exit 1 when a key is missing (an interface not there yet); the others are still printed.
-    const result = await this.runner.run('sysctl', ['-e', ...keys], this.options());
-    return parseSysctls(result.stdout);
+    const values = new Map<string, string>();
+    for (const chunk of chunkArguments(keys, SYSCTL_ARGV_BYTES)) {
+      // Exit 1 when a key is missing (an interface not there yet); the others are still printed.
+      const result = await this.runner.run('sysctl', ['-e', ...chunk], this.options());
+      for (const [key, value] of parseSysctls(result.stdout)) values.set(key, value);
+    }
+    return values;
   }
 
-  async apply(changes: readonly Change[]): Promise<ChangeFailure[]> {
-    const failures: ChangeFailure[] = [];
-    const failedOwners = new Set<string>();
-    const fail = (change: Change, reason: string) => {
-      failures.push({ change, reason: `${describeOperation(change.operation)}: ${reason}` });
-      failedOwners.add(change.owner);
-    };
-    const live = (list: readonly Change[]) => list.filter((c) => !failedOwners.has(c.owner));
+  apply(changes: readonly Change[]): Promise<ApplyOutcome> {
+    return applyInPhases(changes, (phase, attempt) => this.applyPhase(phase, attempt));
+  }
 
-    // 1. DAD off inside container namespaces before their links are made (namespaces are
-    //    independent, so their processes run side by side).
-    const keys = ['all', 'default'].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
-    await Promise.all(
-      changes.map(async (change) => {
-        if (change.operation.op !== 'prepare-container') return;
-        const result = await this.runner.run('sysctl', ['-qw', ...keys], { timeoutMs: this.timeoutMs, netns: change.operation.netns });
-        if (result.exitCode !== 0) fail(change, result.stderr.trim() || `sysctl exit ${result.exitCode}`);
-      }),
-    );
-
-    // 2. Everything ip does in the host namespace, in one batch.
-    const host = live(changes).flatMap((c) => (hostLines(c.operation) ?? []).map((line) => ({ change: c, line })));
-    if (host.length > 0) await this.batch(['-6', '-batch', '-', '-force'], host, fail);
-
-    // 3. Sysctls, now that the interfaces they name exist, and 4. inside each container
-    //    namespace: addresses after the move, then the link, then the route. Neither depends on
-    //    the other, and the namespaces not on each other: their processes run side by side.
-    const byNetns = new Map<string, Array<{ change: Change; line: string }>>();
-    for (const change of live(changes)) {
-      const inside = containerLines(change.operation);
-      if (inside === undefined) continue;
-      const lines = byNetns.get(inside.netns) ?? [];
-      lines.push(...inside.lines.map((line) => ({ change, line })));
-      byNetns.set(inside.netns, lines);
+  private async applyPhase(phase: Phase, changes: Change[]): Promise<ChangeFailure[]> {
+    switch (phase) {
+      case 'prepare':
+        // Namespaces are independent, so their processes run side by side.
+        return (await Promise.all(changes.map((c) => this.prepareContainer(c)))).flat();
+      case 'host': {
+        const lines = changes.flatMap((c) => (hostLines(c.operation, this.routeProtocol) ?? []).map((line) => ({ change: c, line })));
+        return this.batch(['-6', '-batch', '-', '-force'], lines);
+      }
+      case 'links-ready': {
+        // Sysctls and each container namespace (addresses after the move, then the link, then
+        // the route) depend on the host's links only, not on each other: run side by side.
+        const byNetns = new Map<string, BatchLine[]>();
+        for (const change of changes) {
+          const inside = containerLines(change.operation);
+          if (inside === undefined) continue;
+          const lines = byNetns.get(inside.netns) ?? [];
+          lines.push(...inside.lines.map((line) => ({ change, line })));
+          byNetns.set(inside.netns, lines);
+        }
+        const results = await Promise.all([
+          this.writeSysctls(changes.filter((c) => c.operation.op === 'set-sysctl')),
+          ...[...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines)),
+        ]);
+        return results.flat();
+      }
     }
-    await Promise.all([
-      this.writeSysctls(live(changes).filter((c) => c.operation.op === 'set-sysctl'), fail),
-      ...[...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines, fail)),
-    ]);
+  }
+
+  /** DAD off inside a container namespace before its link is made. */
+  private async prepareContainer(change: Change): Promise<ChangeFailure[]> {
+    if (change.operation.op !== 'prepare-container') return [];
+    const keys = ['all', 'default'].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
+    const result = await this.runner.run('sysctl', ['-qw', ...keys], { timeoutMs: this.timeoutMs, netns: change.operation.netns });
+    return result.exitCode === 0 ? [] : [{ change, reason: result.stderr.trim().slice(0, 300) || `sysctl exit ${result.exitCode}` }];
+  }
+
+  /**
+   * Runs batch lines and charges each failed line to the change it came from. ip -force goes on
+   * after a failing line, but some errors (usage, an argument it cannot parse) end ip at once and
+   * the lines after never run. So the lines go grouped by owner, each group followed by a
+   * checkpoint line (CHECKPOINT_LINE): when ip dies, the first group without its checkpoint is the
+   * one it died in; that owner fails, and the groups after it go again in a new batch.
+   */
+  private async batch(args: string[], entries: readonly BatchLine[]): Promise<ChangeFailure[]> {
+    const groups = new Map<string, BatchLine[]>();
+    for (const entry of entries) {
+      const key = ownerKey(entry.change.owner);
+      groups.set(key, [...(groups.get(key) ?? []), entry]);
+    }
+    let remaining = [...groups.values()];
+    const failures: ChangeFailure[] = [];
+    const charged = new Set<Change>();
+    const fail = (change: Change, reason: string) => {
+      if (charged.has(change)) return;
+      charged.add(change);
+      failures.push({ change, reason });
+    };
+    let runsWithoutALine = 0;
+    while (remaining.length > 0) {
+      const lines: Array<BatchLine | undefined> = [];
+      const checkpoints: number[] = [];
+      for (const group of remaining) {
+        lines.push(...group, undefined);
+        checkpoints.push(lines.length);
+      }
+      const input = `${lines.map((l) => l?.line ?? CHECKPOINT_LINE).join('\n')}\n`;
+      const result = await this.runner.run('ip', args, this.options({ input }));
+      if (result.exitCode === 0) break;
+      const errors = parseBatchErrors(result.stderr);
+      for (const [lineNumber, message] of errors) {
+        const entry = lines[lineNumber - 1];
+        if (entry !== undefined) fail(entry.change, message);
+      }
+      const stoppedIn = checkpoints.findIndex((n) => !errors.has(n));
+      if (stoppedIn === -1) break;
+      const reason = `ip stopped in this endpoint's lines: ${lastWords(result.stderr, result.exitCode)}`;
+      // ip that runs no line twice (it cannot start: no such namespace, out of memory) will not
+      // run one a third time: everything left fails rather than one ip process per owner.
+      runsWithoutALine = errors.size === 0 ? runsWithoutALine + 1 : 0;
+      const casualties = runsWithoutALine >= 2 ? remaining.slice(stoppedIn) : [remaining[stoppedIn]!];
+      for (const group of casualties) for (const entry of group) fail(entry.change, reason);
+      remaining = runsWithoutALine >= 2 ? [] : remaining.slice(stoppedIn + 1);
+    }
     return failures;
   }
 
-  /** Runs one batch and charges each failed line to the change it came from. */
-  private async batch(args: string[], lines: Array<{ change: Change; line: string }>, fail: (c: Change, reason: string) => void): Promise<void> {
-    const result = await this.runner.run('ip', args, this.options({ input: `${lines.map((l) => l.line).join('\n')}\n` }));
-    if (result.exitCode === 0) return;
-    const errors = parseBatchErrors(result.stderr);
-    if (errors.size === 0) {
-      // ip failed without naming a line (it could not start the batch at all): nothing applied.
-      for (const change of new Set(lines.map((l) => l.change))) fail(change, result.stderr.trim() || `ip exit ${result.exitCode}`);
-      return;
-    }
-    const charged = new Set<Change>();
-    for (const [lineNumber, message] of errors) {
-      const entry = lines[lineNumber - 1];
-      if (entry !== undefined && !charged.has(entry.change)) {
-        charged.add(entry.change);
-        fail(entry.change, message);
-      }
-    }
-  }
-
-  private async writeSysctls(changes: readonly Change[], fail: (c: Change, reason: string) => void): Promise<void> {
-    if (changes.length === 0) return;
+  private async writeSysctls(changes: readonly Change[]): Promise<ChangeFailure[]> {
     const sysctlOf = (c: Change) => (c.operation as { sysctl: Sysctl }).sysctl;
-    const result = await this.runner.run('sysctl', ['-qw', ...changes.map((c) => `${sysctlOf(c).key}=${sysctlOf(c).value}`)], this.options());
-    if (result.exitCode === 0) return;
-    // sysctl goes on after a key it cannot set and names it on stderr, by path or by key.
-    const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
-    let charged = 0;
-    for (const change of changes) {
-      const { key } = sysctlOf(change);
-      const line = lines.find((l) => l.includes(`/proc/sys/${sysctlPath(key)}:`) || l.includes(`"${key}"`));
-      if (line !== undefined) {
-        fail(change, line.replace(/^sysctl: /, ''));
-        charged += 1;
+    const byArgument = new Map<string, Change>(changes.map((c) => [`${sysctlOf(c).key}=${sysctlOf(c).value}`, c]));
+    const failures: ChangeFailure[] = [];
+    for (const chunk of chunkArguments([...byArgument.keys()], SYSCTL_ARGV_BYTES)) {
+      const result = await this.runner.run('sysctl', ['-qw', ...chunk], this.options());
+      if (result.exitCode === 0) continue;
+      // sysctl goes on after a key it cannot set and names it on stderr, by path or by key.
+      const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+      const before = failures.length;
+      for (const argument of chunk) {
+        const change = byArgument.get(argument)!;
+        const { key } = sysctlOf(change);
+        const line = lines.find((l) => l.includes(`/proc/sys/${sysctlPath(key)}:`) || l.includes(`"${key}"`));
+        if (line !== undefined) failures.push({ change, reason: line.replace(/^sysctl: /, '') });
       }
+      // A failure that names no key (sysctl itself broken): none of the chunk can be trusted set.
+      if (failures.length === before) for (const argument of chunk) failures.push({ change: byArgument.get(argument)!, reason: result.stderr.trim().slice(0, 300) || `sysctl exit ${result.exitCode}` });
     }
-    // A failure that names no key (sysctl itself broken): none can be trusted to have been set.
-    if (charged === 0) for (const change of changes) fail(change, result.stderr.trim() || `sysctl exit ${result.exitCode}`);
+    return failures;
   }
 }

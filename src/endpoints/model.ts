@@ -15,9 +15,9 @@ export const CONTAINER_INTERFACE = 'eth0';
 export const GATEWAY_LINK_LOCAL = 'fe80::1';
 
 /**
- * Link alias (`ip link set IF alias ...`) marking a veth as created by the programmer. The alias
- * survives restarts of the controller, so a veth whose endpoint has left the topology is still
- * recognised as ours and removed, while interfaces made by anyone else are never touched.
+ * Link alias (`ip link set IF alias ...`) marking a veth as created by the programmer for one
+ * endpoint. Anyone can set an alias, so it is only half the proof: a link is ours when the
+ * programmer's record (ledger.ts) also lists it with that very alias.
  */
 export const OWNED_LINK_ALIAS_PREFIX = 'bird6-controller:';
 
@@ -71,7 +71,12 @@ export interface DesiredEndpoint {
 
 export interface DesiredState {
   node: string;
-  /** The IP pools (canonical CIDRs): neighbour and proxy entries for their addresses are the programmer's. */
+  /** The node's own address, and the interface carrying it: never an endpoint's interface. */
+  nodeAddress: string;
+  nodeInterface?: string;
+  /** Where proxy NDP entries go (the node interface unless told otherwise). */
+  uplink?: string;
+  /** The IP pools (canonical CIDRs): the programmer's routes are only ever inside them. */
   pools: string[];
   /** Host-wide sysctls, owned by no endpoint. */
   sysctls: Sysctl[];

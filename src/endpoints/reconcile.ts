@@ -1,21 +1,26 @@
-// One reconcile pass: find the uplink, build the desired state, read the actual state, diff,
-// apply, and summarise. Every pass is a full resync (nothing is remembered between passes), so a
-// pass after a failure or after someone changed the kernel by hand repairs whatever is off.
+// One reconcile pass: find the uplink, build the desired state, read the actual state and the
+// programmer's record of what it made, diff, apply, and summarise. Every pass is a full resync of
+// the kernel (only ownership is remembered between passes), so a pass after a failure or after
+// someone changed the kernel by hand repairs whatever is off.
 import { requireNode, type Topology } from '../topology/index.ts';
-import type { ChangeKind, Dataplane } from './dataplane.ts';
+import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
 import { diff, type EndpointNote } from './diff.ts';
+import type { Ledger, LedgerStore } from './ledger.ts';
+import { ownerKey, ownerLabel, type Owner } from './owner.ts';
 
 export interface ReconcileOptions {
   dataplane: Dataplane;
   topology: Topology;
   nodeName: string;
+  /** The programmer's record of the objects it made: its only proof of owning most of them. */
+  ledger: LedgerStore;
   /** The interface for proxy NDP entries; default: the one carrying the node's address. */
   uplink?: string;
 }
 
-export interface EndpointFailure {
-  endpoint: string;
+export interface OwnerFailure {
+  owner: Owner;
   reasons: string[];
 }
 
@@ -28,23 +33,59 @@ export interface ReconcileSummary {
   removed: number;
   unchanged: number;
   pending: EndpointNote[];
-  failed: EndpointFailure[];
+  /** Blocked endpoints and owners with failed changes. */
+  failed: OwnerFailure[];
+}
+
+/**
+ * Writes the claims of a plan's creations before they are applied (so a crash cannot leave an
+ * object of ours unclaimed), and returns a function that settles the record after the apply:
+ * a failed or skipped creation gets its claim back as it was, a done deletion loses it.
+ */
+function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: ReadonlySet<Change>) => void {
+  const before = ledger.clone();
+  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') ledger.claim(c.claim);
+  return (notDone) => {
+    for (const c of changes) {
+      if (c.claim === undefined) continue;
+      const { table, key } = c.claim;
+      if (c.kind === 'delete') {
+        if (!notDone.has(c)) ledger.release(table, key);
+      } else if (notDone.has(c)) {
+        const note = before.note(table, key);
+        if (note === undefined) ledger.release(table, key);
+        else ledger.claim({ table, key, note });
+      }
+    }
+  };
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
   const { dataplane, topology, nodeName } = options;
   const node = requireNode(topology, nodeName);
-  const uplink = options.uplink ?? (await dataplane.interfaceWithAddress(node.address));
-  const desired = desiredState(topology, nodeName, uplink === undefined ? {} : { uplink });
-  const actual = await dataplane.read(readScope(desired));
-  const plan = diff(desired, actual);
-  const failures = await dataplane.apply(plan.changes);
+  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
+  const uplink = options.uplink ?? nodeInterface;
+  const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
+  const ledger = await options.ledger.load();
+  const actual = await dataplane.read(readScope(desired, ledger));
+  const plan = diff(desired, actual, ledger);
+  for (const r of plan.releases) ledger.release(r.table, r.key);
+  const settle = claimAhead(ledger, plan.changes);
+  await options.ledger.save(ledger);
+  const outcome = await dataplane.apply(plan.changes);
+  const notDone = new Set([...outcome.failures.map((f) => f.change), ...outcome.skipped]);
+  settle(notDone);
+  await options.ledger.save(ledger);
 
-  const failedChanges = new Set(failures.map((f) => f.change));
-  const count = (kind: ChangeKind) => plan.changes.filter((c) => c.kind === kind && !failedChanges.has(c)).length;
-  const failed = new Map<string, string[]>();
-  for (const b of plan.blocked) failed.set(b.endpoint, [b.reason]);
-  for (const f of failures) failed.set(f.change.owner, [...(failed.get(f.change.owner) ?? []), f.reason]);
+  const count = (kind: ChangeKind) => plan.changes.filter((c) => c.kind === kind && !notDone.has(c)).length;
+  const failed = new Map<string, OwnerFailure>();
+  const charge = (owner: Owner, reason: string) => {
+    const entry = failed.get(ownerKey(owner)) ?? { owner, reasons: [] };
+    entry.reasons.push(reason);
+    failed.set(ownerKey(owner), entry);
+  };
+  for (const b of plan.blocked) charge({ kind: 'endpoint', name: b.endpoint }, b.reason);
+  for (const f of outcome.failures) charge(f.change.owner, f.reason);
   return {
     node: nodeName,
     endpoints: desired.endpoints.length,
@@ -54,13 +95,18 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     removed: count('delete'),
     unchanged: plan.unchanged,
     pending: plan.pending,
-    failed: [...failed].map(([endpoint, reasons]) => ({ endpoint, reasons })),
+    failed: [...failed.values()],
   };
 }
 
 /** True when the pass changed nothing in the kernel and nothing is left to do. */
 export function isNoop(s: ReconcileSummary): boolean {
   return s.added + s.replaced + s.removed === 0 && s.failed.length === 0;
+}
+
+/** The failure of one endpoint, if any. */
+export function endpointFailure(s: ReconcileSummary, endpoint: string): OwnerFailure | undefined {
+  return s.failed.find((f) => f.owner.kind === 'endpoint' && f.owner.name === endpoint);
 }
 
 export function formatSummary(s: ReconcileSummary): string {
@@ -70,6 +116,6 @@ export function formatSummary(s: ReconcileSummary): string {
   if (isNoop(s)) lines.push(`nothing to change: ${s.unchanged} objects already as desired`);
   else lines.push(`added ${s.added}, replaced ${s.replaced}, removed ${s.removed}, unchanged ${s.unchanged}`);
   for (const p of s.pending) lines.push(`pending ${p.endpoint}: ${p.reason}`);
-  for (const f of s.failed) for (const reason of f.reasons) lines.push(`failed ${f.endpoint}: ${reason}`);
+  for (const f of s.failed) for (const reason of f.reasons) lines.push(`failed ${ownerLabel(f.owner)}: ${reason}`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EndpointLoop } from '../../src/agent/endpoint-loop.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 
@@ -29,6 +30,7 @@ function loop() {
   const endpoints = new EndpointLoop({
     runner: new FakeRunner(),
     dataplane,
+    ledger: new MemoryLedgerStore(),
     nodeName: 'n1',
     dnsmasqDir: dir,
     logger: createJsonLogger({ write: () => {}, now: () => new Date() }),

@@ -4,6 +4,7 @@
 // writer that goes through ip), and against one ip process per change, the naive way, on 500.
 import { execFileSync } from 'node:child_process';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
+import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
 import { execaRunner } from '../../src/exec.ts';
 import { parseTopology } from '../../src/topology/index.ts';
@@ -80,8 +81,9 @@ export const endpointsApplySuite: BenchSuite = {
         })),
       });
       const dataplane = new IpDataplane({ runner: execaRunner, netns: NS });
+      const ledger = new MemoryLedgerStore();
       const apply = async () => {
-        const summary = await reconcile({ dataplane, topology, nodeName: 'node1' });
+        const summary = await reconcile({ dataplane, ledger, topology, nodeName: 'node1' });
         if (summary.failed.length > 0) throw new Error(`bench apply failed: ${JSON.stringify(summary.failed[0])}`);
         return summary;
       };

@@ -1,12 +1,20 @@
 // `birdctl endpoints` through runCli with a fake Runner: argument handling and exit codes. The
 // real kernel path is covered by test/integration/endpoints.test.ts.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { BirdctlError } from '../../src/errors.ts';
 import type { Runner } from '../../src/exec.ts';
 
 const EMPTY_HOST = ['[]', '[]', '[]', '[]', '[]'].join('\n');
+
+// The record goes to a directory of the test's own, never to the default under /var/lib.
+const recordDir = mkdtempSync(join(tmpdir(), 'endpoints-cli-'));
+afterAll(() => rmSync(recordDir, { recursive: true, force: true }));
+const RECORD = ['--record', join(recordDir, 'owned.json')];
 
 function context(run: Runner['run']): CommandContext {
   return {
@@ -34,6 +42,9 @@ describe('birdctl endpoints', () => {
     expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'nope'])).toBe(2);
     expect(await exitOf(['endpoints', 'apply', 'missing.yaml', '--node', 'node1'])).toBe(2);
     expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--uplink', 'eth0 up'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--route-protocol', '4'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--route-protocol', '256'])).toBe(2);
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--record', 'relative.json'])).toBe(2);
   });
 
   it('exits 1 when an endpoint fails, printing the reason', async () => {
@@ -44,7 +55,7 @@ describe('birdctl endpoints', () => {
       if (file === 'ip' && args.includes('-batch')) return { exitCode: 0, stdout: `${EMPTY_HOST}\n`, stderr: '' };
       return { exitCode: 0, stdout: '', stderr: '' };
     };
-    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1'], context(run));
+    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', ...RECORD], context(run));
     expect(result.exitCode).toBe(1);
     expect(result.output).toContain('failed web-1: create veth cali-web-1 <-> web-1:eth0: RTNETLINK answers: Operation not permitted');
   });
@@ -54,7 +65,7 @@ describe('birdctl endpoints', () => {
       if (file === 'ip' && args.includes('-batch') && !args.includes('-force')) return { exitCode: 0, stdout: `${EMPTY_HOST}\n`, stderr: '' };
       return { exitCode: 0, stdout: '', stderr: '' };
     };
-    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node3'], context(run));
+    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node3', ...RECORD], context(run));
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain('pending vm-1: tap tap-vm-1 does not exist yet (VM not started?)');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { desiredState, interfaceSysctlKey, readScope, subnetRouterAddresses } from '../../src/endpoints/desired.ts';
+import { Ledger } from '../../src/endpoints/ledger.ts';
 import { topologyWith } from './topology.ts';
 
 describe('desiredState', () => {
@@ -65,7 +66,7 @@ describe('desiredState', () => {
   });
 
   it('reads every sysctl it sets and every container namespace it wires', () => {
-    const scope = readScope(desired);
+    const scope = readScope(desired, new Ledger());
     expect(scope.containerNamespaces).toEqual(['web-1']);
     expect(scope.sysctlKeys).toHaveLength(2 + 3 * 3);
   });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { desiredState } from '../../src/endpoints/desired.ts';
-import { diff } from '../../src/endpoints/diff.ts';
-import { emptyActualState, type ActualLink, type ActualState } from '../../src/endpoints/model.ts';
+import { diff as planDiff } from '../../src/endpoints/diff.ts';
+import { emptyActualState, type ActualLink, type ActualState, type DesiredState } from '../../src/endpoints/model.ts';
 import type { Change } from '../../src/endpoints/dataplane.ts';
+import { Ledger } from '../../src/endpoints/ledger.ts';
 import { topologyWith, type EndpointInput } from './topology.ts';
 
 const VM: EndpointInput = { name: 'vm-1', kind: 'vm', addresses: ['fd00:10::30'], interface: 'tap-vm-1', mac: '02:00:00:00:00:30' };
@@ -12,6 +13,14 @@ function actualWith(patch: Partial<ActualState>): ActualState {
 }
 
 const tapUp = () => new Map<string, ActualLink>([['tap-vm-1', { name: 'tap-vm-1', up: true, addresses: [] }]]);
+/** A record claiming the given `table key` entries (notes: aliases for links). */
+function ledgerWith(claims: Array<[Parameters<Ledger['claim']>[0]['table'], string, string?]> = []): Ledger {
+  const ledger = new Ledger();
+  for (const [table, key, note] of claims) ledger.claim({ table, key, note: note ?? '' });
+  return ledger;
+}
+
+const diff = (desired: DesiredState, actual: ActualState, ledger = new Ledger()) => planDiff(desired, actual, ledger);
 const ops = (changes: Change[]) => changes.map((c) => `${c.kind} ${c.operation.op}`);
 
 describe('diff', () => {
@@ -30,7 +39,7 @@ describe('diff', () => {
       'add set-sysctl',
       'add set-sysctl',
     ]);
-    expect(plan.changes.every((c) => c.owner === 'vm-1' || c.owner === 'host')).toBe(true);
+    expect(plan.changes.every((c) => (c.owner.kind === 'endpoint' && c.owner.name === 'vm-1') || c.owner.kind === 'node')).toBe(true);
     expect(plan.unchanged).toBe(0);
   });
 
@@ -89,8 +98,15 @@ describe('diff', () => {
         proxies: [
           { dst: 'fd00:10::99', dev: 'eth0' },
           { dst: '2001:db8::1', dev: 'eth0' },
+          // for a pool address, but not in the record: someone else's
+          { dst: 'fd00:10::95', dev: 'eth0' },
         ],
       }),
+      ledgerWith([
+        ['link', 'cali-gone', 'bird6-controller:gone'],
+        ['neighbour', 'fd00:10::98 tap-x'],
+        ['proxy', 'fd00:10::99 eth0'],
+      ]),
     );
     const deletes = plan.changes.filter((c) => c.kind === 'delete').map((c) => c.operation);
     expect(deletes).toEqual([
@@ -100,13 +116,13 @@ describe('diff', () => {
       { op: 'delete-neighbour', neighbour: { dst: 'fd00:10::98', dev: 'tap-x', lladdr: '02:00:00:00:00:98' } },
       { op: 'delete-proxy', proxy: { dst: 'fd00:10::99', dev: 'eth0' } },
     ]);
-    expect(plan.changes.find((c) => c.operation.op === 'delete-link')!.owner).toBe('gone');
+    expect(plan.changes.find((c) => c.operation.op === 'delete-link')!.owner).toEqual({ kind: 'leftover', endpoint: 'gone' });
   });
 
   it('reports a VM whose tap is absent as pending and keeps its existing entries', () => {
     const plan = diff(desired, actualWith({ proxies: [{ dst: 'fd00:10::30', dev: 'eth0' }] }));
     expect(plan.pending).toEqual([{ endpoint: 'vm-1', reason: 'tap tap-vm-1 does not exist yet (VM not started?)' }]);
-    expect(plan.changes.map((c) => c.owner)).toEqual(['host', 'host']);
+    expect(plan.changes.map((c) => c.owner.kind)).toEqual(['node', 'node']);
   });
 
   it('reports an interface that is down as pending', () => {
@@ -125,7 +141,7 @@ describe('diff', () => {
 
     it('creates the veth with DAD off first, then addresses, link, default route', () => {
       const plan = diff(desiredWeb, actualWith({ namespaces: new Set(['web-1']) }));
-      expect(plan.changes.filter((c) => c.owner === 'web-1').map((c) => c.operation.op)).toEqual([
+      expect(plan.changes.filter((c) => c.owner.kind === 'endpoint' && c.owner.name === 'web-1').map((c) => c.operation.op)).toEqual([
         'prepare-container',
         'create-veth',
         'set-link-up',
@@ -148,8 +164,13 @@ describe('diff', () => {
           links: new Map([['cali-web-1', { name: 'cali-web-1', up: true, alias: 'bird6-controller:web-1', addresses: ['fe80::1/64'] }]]),
           containers: new Map([['web-1', { link: { up: true, addresses: ['fd00:10::99/128'] } }]]),
         }),
+        ledgerWith([
+          ['link', 'cali-web-1', 'bird6-controller:web-1'],
+          ['link-address', 'cali-web-1 fe80::1/64'],
+          ['container-address', 'web-1 fd00:10::99/128'],
+        ]),
       );
-      expect(plan.changes.filter((c) => c.owner === 'web-1' && c.operation.op !== 'set-sysctl').map((c) => c.operation)).toEqual([
+      expect(plan.changes.filter((c) => c.owner.kind === 'endpoint' && c.owner.name === 'web-1' && c.operation.op !== 'set-sysctl').map((c) => c.operation)).toEqual([
         { op: 'container-delete-address', netns: 'web-1', address: 'fd00:10::99/128' },
         { op: 'container-add-address', netns: 'web-1', address: 'fd00:10::10/128' },
         { op: 'container-default-route', netns: 'web-1', gateway: 'fe80::1' },
@@ -166,14 +187,16 @@ describe('diff', () => {
           routes: [{ dst: 'fd00:10::10', dev: 'cali-web-1' }],
           containers: new Map([['web-1', {}]]),
         }),
+        ledgerWith([['link', 'cali-web-1', 'bird6-controller:web-1']]),
       );
       expect(ops(plan.changes.filter((c) => c.operation.op !== 'set-sysctl'))).toEqual([
         'delete delete-link',
         'replace prepare-container',
         'replace create-veth',
         'replace set-link-up',
-        'replace add-link-address',
-        'replace container-add-address',
+        // addresses go through the keyed table: on a fresh veth they are new
+        'add add-link-address',
+        'add container-add-address',
         'replace container-link-up',
         'replace container-default-route',
         'add replace-route',
@@ -187,7 +210,7 @@ describe('diff', () => {
       );
       expect(plan.blocked).toHaveLength(1);
       expect(plan.blocked[0]!.reason).toMatch(/exists but was not created for this endpoint/);
-      expect(plan.changes.filter((c) => c.owner === 'web-1')).toEqual([]);
+      expect(plan.changes.filter((c) => c.owner.kind === 'endpoint' && c.owner.name === 'web-1')).toEqual([]);
       expect(plan.changes.some((c) => c.operation.op === 'delete-link')).toBe(false);
     });
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Runner } from '../../src/exec.ts';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
+import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
 import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
 import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
 
@@ -75,31 +76,36 @@ describe('IpDataplane', () => {
 
   it('writes the host in one forced batch and charges a failed line to its change only', async () => {
     const runner = scriptedRunner(({ file, args }) =>
-      file === 'ip' && args.includes('-batch') ? { exitCode: 1, stderr: 'Error: Nexthop device is not up.\nCommand failed -:3\n' } : {},
+      // Lines by owner with a checkpoint after each: web-1 1-4 (checkpoint 4), vm-1 5-6 (6), the leftover 7-8 (8).
+      file === 'ip' && args[0] === '-6' && args.includes('-batch') ? { exitCode: 1, stderr: 'Device "bird6/checkpoint" does not exist.\nCommand failed -:4\nError: Nexthop device is not up.\nCommand failed -:5\nDevice "bird6/checkpoint" does not exist.\nCommand failed -:6\nDevice "bird6/checkpoint" does not exist.\nCommand failed -:8\n' } : {},
     );
     const changes: Change[] = [
-      { kind: 'add', owner: 'web-1', operation: { op: 'create-veth', name: 'cali-web-1', netns: 'web-1', alias: 'bird6-controller:web-1' } },
-      { kind: 'add', owner: 'vm-1', operation: { op: 'replace-route', route: { dst: 'fd00:10::30', dev: 'tap-vm-1' } } },
-      { kind: 'add', owner: 'web-1', operation: { op: 'replace-route', route: { dst: 'fd00:10::10', dev: 'cali-web-1' } } },
-      { kind: 'delete', owner: 'stale', operation: { op: 'delete-proxy', proxy: { dst: 'fd00:10::99', dev: 'eth0' } } },
-      { kind: 'add', owner: 'vm-1', operation: { op: 'set-sysctl', sysctl: { key: 'net.ipv6.conf.tap-vm-1.accept_ra', value: '0' } } },
-      { kind: 'add', owner: 'web-1', operation: { op: 'container-link-up', netns: 'web-1' } },
+      { kind: 'add', owner: endpointOwner('web-1'), operation: { op: 'create-veth', name: 'cali-web-1', netns: 'web-1', alias: 'bird6-controller:web-1' } },
+      { kind: 'add', owner: endpointOwner('vm-1'), operation: { op: 'replace-route', route: { dst: 'fd00:10::30', dev: 'tap-vm-1' } } },
+      { kind: 'add', owner: endpointOwner('web-1'), operation: { op: 'replace-route', route: { dst: 'fd00:10::10', dev: 'cali-web-1' } } },
+      { kind: 'delete', owner: leftoverOwner(undefined), operation: { op: 'delete-proxy', proxy: { dst: 'fd00:10::99', dev: 'eth0' } } },
+      { kind: 'add', owner: endpointOwner('vm-1'), operation: { op: 'set-sysctl', sysctl: { key: 'net.ipv6.conf.tap-vm-1.accept_ra', value: '0' } } },
+      { kind: 'add', owner: endpointOwner('web-1'), operation: { op: 'container-link-up', netns: 'web-1' } },
     ];
-    const failures = await new IpDataplane({ runner }).apply(changes);
+    const { failures, skipped } = await new IpDataplane({ runner }).apply(changes);
     const batch = runner.calls.find((c) => c.args.includes('-batch'))!;
     expect(batch.args).toEqual(['-6', '-batch', '-', '-force']);
     expect(batch.options?.input).toBe(
       [
-        'link add cali-web-1 type veth peer name eth0 netns web-1',
-        'link set cali-web-1 alias bird6-controller:web-1',
-        'route replace fd00:10::30/128 dev tap-vm-1 proto 80 scope link',
+        'link add name cali-web-1 type veth peer name eth0 netns web-1',
+        'link set dev cali-web-1 alias bird6-controller:web-1',
         'route replace fd00:10::10/128 dev cali-web-1 proto 80 scope link',
+        'link show dev bird6/checkpoint',
+        'route replace fd00:10::30/128 dev tap-vm-1 proto 80 scope link',
+        'link show dev bird6/checkpoint',
         'neigh del proxy fd00:10::99 dev eth0',
+        'link show dev bird6/checkpoint',
         '',
       ].join('\n'),
     );
-    expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([['vm-1', 'route fd00:10::30/128 dev tap-vm-1: Error: Nexthop device is not up.']]);
-    // vm-1 failed, so its sysctl is not attempted; web-1's container side still is.
+    expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([[endpointOwner('vm-1'), 'route fd00:10::30/128 dev tap-vm-1: Error: Nexthop device is not up.']]);
+    // vm-1 failed, so its sysctl is not attempted (and says so); web-1's container side still is.
+    expect(skipped).toEqual([changes[4]]);
     expect(runner.calls.some((c) => c.file === 'sysctl')).toBe(false);
     expect(runner.calls.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
   });
@@ -108,9 +114,9 @@ describe('IpDataplane', () => {
     const runner = scriptedRunner(({ file }) =>
       file === 'sysctl' ? { exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/eth0.100/proxy_ndp: No such file or directory\n' } : {},
     );
-    const change = (owner: string, key: string): Change => ({ kind: 'add', owner, operation: { op: 'set-sysctl', sysctl: { key, value: '1' } } });
-    const failures = await new IpDataplane({ runner }).apply([change('host', 'net.ipv6.conf.all.forwarding'), change('vlan', 'net.ipv6.conf.eth0/100.proxy_ndp')]);
-    expect(failures.map((f) => f.change.owner)).toEqual(['vlan']);
+    const change = (owner: Change['owner'], key: string): Change => ({ kind: 'add', owner, operation: { op: 'set-sysctl', sysctl: { key, value: '1' } } });
+    const { failures } = await new IpDataplane({ runner }).apply([change(NODE_OWNER, 'net.ipv6.conf.all.forwarding'), change(endpointOwner('vlan'), 'net.ipv6.conf.eth0/100.proxy_ndp')]);
+    expect(failures.map((f) => f.change.owner)).toEqual([endpointOwner('vlan')]);
   });
 });
 

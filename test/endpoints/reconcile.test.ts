@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { formatSummary, isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
 import { BASE_ENDPOINTS, topologyWith } from './topology.ts';
 
@@ -16,10 +17,12 @@ const routesOf = (fake: FakeDataplane) => fake.routes.map((r) => `${r.dst} ${r.d
 
 describe('reconcile against the fake dataplane', () => {
   let fake: FakeDataplane;
+  let ledger: MemoryLedgerStore;
   beforeEach(() => {
     fake = host();
+    ledger = new MemoryLedgerStore();
   });
-  const run = (endpoints = BASE_ENDPOINTS) => reconcile({ dataplane: fake, topology: topologyWith(endpoints), nodeName: 'node1' });
+  const run = (endpoints = BASE_ENDPOINTS) => reconcile({ dataplane: fake, topology: topologyWith(endpoints), nodeName: 'node1', ledger });
 
   it('programs every endpoint of the node from empty', async () => {
     const summary = await run();
@@ -54,7 +57,7 @@ describe('reconcile against the fake dataplane', () => {
   it('isolates a failing route to its endpoint; the others apply and the next run retries', async () => {
     fake.failWhen((o) => o.op === 'replace-route' && o.route.dst === 'fd00:10::12', 'RTNETLINK answers: Invalid argument', 1);
     const first = await run();
-    expect(first.failed).toEqual([{ endpoint: 'cache-1', reasons: ['route fd00:10::12/128 dev cali-cache-1: RTNETLINK answers: Invalid argument'] }]);
+    expect(first.failed).toEqual([{ owner: { kind: 'endpoint', name: 'cache-1' }, reasons: ['route fd00:10::12/128 dev cali-cache-1: RTNETLINK answers: Invalid argument'] }]);
     expect(routesOf(fake)).toEqual(['fd00:10::10 cali-web-1 80', 'fd00:10::11 cali-web-1 80', 'fd00:10::30 tap-vm-1 80']);
     expect(formatSummary(first)).toContain('failed cache-1: route fd00:10::12/128 dev cali-cache-1: RTNETLINK answers: Invalid argument');
     const second = await run();
@@ -110,7 +113,7 @@ describe('reconcile against the fake dataplane', () => {
   it('reports a failed veth creation and still programs the rest', async () => {
     fake.failWhen((o) => o.op === 'create-veth', 'RTNETLINK answers: Operation not permitted');
     const summary = await run();
-    expect(summary.failed.map((f) => f.endpoint)).toEqual(['web-1']);
+    expect(summary.failed.map((f) => f.owner)).toEqual([{ kind: 'endpoint', name: 'web-1' }]);
     expect(routesOf(fake)).toEqual(['fd00:10::12 cali-cache-1 80', 'fd00:10::30 tap-vm-1 80']);
   });
 

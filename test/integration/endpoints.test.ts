@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DnsmasqService } from '../../src/endpoints/dnsmasq-process.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
+import { FileLedgerStore } from '../../src/endpoints/ledger.ts';
 import { isNoop, reconcile, type ReconcileSummary } from '../../src/endpoints/reconcile.ts';
 import { execaRunner } from '../../src/exec.ts';
 import { render } from '../../src/render/render.ts';
@@ -46,10 +47,13 @@ describeIntegration('endpoint programmer in network namespaces', { netns: true, 
   const tb = new NetnsTestbed(P);
   const dataplane = new IpDataplane({ runner: execaRunner, netns: HOST });
   const dnsmasqDir = mkdtempSync(join(tmpdir(), `${P}-dnsmasq-`));
+  // The CLI run and the direct passes share one record of what the programmer made.
+  const recordFile = join(dnsmasqDir, 'endpoints-owned.json');
+  const ledger = new FileLedgerStore(recordFile);
   const dnsmasq = new DnsmasqService({ runner: execaRunner, dir: dnsmasqDir, netns: HOST });
   let full: Topology;
   let birdSocket: string;
-  const apply = (topology: Topology = full): Promise<ReconcileSummary> => reconcile({ dataplane, topology, nodeName: 'node1' });
+  const apply = (topology: Topology = full): Promise<ReconcileSummary> => reconcile({ dataplane, ledger, topology, nodeName: 'node1' });
   const ip = (netns: string, ...args: string[]) => tb.run(netns, 'ip', args);
   const ping = (netns: string, address: string) => tb.run(netns, 'ping', ['-6', '-c', '1', '-W', '2', address]);
   const routes80 = () => JSON.parse(ip(HOST, '-6', '-json', 'route', 'show', 'proto', '80')).map((r: { dst: string; dev: string }) => `${r.dst} ${r.dev}`).sort();
@@ -81,7 +85,7 @@ describeIntegration('endpoint programmer in network namespaces', { netns: true, 
   it('birdctl endpoints apply programs every endpoint and exits 0', () => {
     const file = tb.path('topology.yaml');
     writeFileSync(file, topologyText(true));
-    const output = execFileSync('node', ['src/cli/birdctl.mjs', 'endpoints', 'apply', file, '--node', 'node1', '--netns', HOST], { encoding: 'utf8' });
+    const output = execFileSync('node', ['src/cli/birdctl.mjs', 'endpoints', 'apply', file, '--node', 'node1', '--netns', HOST, '--record', recordFile], { encoding: 'utf8' });
     expect(output).toContain('uplink: eth0');
     // Replaced: sysctls such as forwarding that held another value.
     expect(output).toMatch(/added \d+, replaced \d+, removed 0, unchanged \d+/);

@@ -1,0 +1,153 @@
+// The programmer's record of the kernel objects it created: its proof of ownership. The kernel
+// marks only routes (the protocol number); neighbour and proxy entries, addresses and sysctls carry
+// no mark, and a link alias can be copied by anyone. So the programmer deletes a neighbour, proxy
+// or address, restores a sysctl, or deletes a link only when this record says it made it (for a
+// link: with the alias it gave it). Calico's Felix keeps desired against dataplane state in memory
+// (its deltatracker); this record is kept on disk too, so ownership survives a restart.
+//
+// The record is written ahead: a claim is saved before the change that creates the object, and
+// dropped again when the change fails, so a crash in between can only leave a claim for an object
+// that does not exist (pruned on the next pass), never an object of ours without a claim.
+// A lost record makes the programmer leave its old objects in place: it never guesses.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-write.ts';
+import { BirdctlError } from '../errors.ts';
+
+/** The kinds of object the record tracks; routes are proven by their protocol number instead. */
+export const LEDGER_TABLES = ['link', 'neighbour', 'proxy', 'link-address', 'container-address', 'sysctl'] as const;
+export type LedgerTable = (typeof LEDGER_TABLES)[number];
+
+/**
+ * One claim: the key of an object of one table, and a note: for a link the alias it was given,
+ * for a sysctl the value it had before the programmer first set it, otherwise empty.
+ */
+export interface Claim {
+  table: LedgerTable;
+  key: string;
+  note: string;
+}
+
+/** The record of one node's programmer: claims by table and key. */
+export class Ledger {
+  private readonly tables = new Map<LedgerTable, Map<string, string>>(LEDGER_TABLES.map((t) => [t, new Map()]));
+
+  /** The note of a claim, or undefined when the object is not claimed. */
+  note(table: LedgerTable, key: string): string | undefined {
+    return this.tables.get(table)!.get(key);
+  }
+
+  has(table: LedgerTable, key: string): boolean {
+    return this.tables.get(table)!.has(key);
+  }
+
+  keys(table: LedgerTable): string[] {
+    return [...this.tables.get(table)!.keys()];
+  }
+
+  claim(c: Claim): void {
+    this.tables.get(c.table)!.set(c.key, c.note);
+  }
+
+  release(table: LedgerTable, key: string): void {
+    this.tables.get(table)!.delete(key);
+  }
+
+  clone(): Ledger {
+    return Ledger.fromJSON(JSON.parse(this.serialise()), 'ledger copy');
+  }
+
+  serialise(): string {
+    const tables = Object.fromEntries(LEDGER_TABLES.map((t) => [t, Object.fromEntries([...this.tables.get(t)!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]));
+    return `${JSON.stringify({ version: 1, tables }, null, 1)}\n`;
+  }
+
+  static fromJSON(value: unknown, source: string): Ledger {
+    const bad = (why: string) =>
+      new BirdctlError('DATAPLANE', `ownership record ${source} is not valid: ${why}`, {
+        hint: 'move it away to start a fresh record; objects recorded in it are then left in place, never deleted',
+      });
+    if (typeof value !== 'object' || value === null || (value as { version?: unknown }).version !== 1) throw bad('expected {"version": 1, "tables": {...}}');
+    const tables = (value as { tables?: unknown }).tables;
+    if (typeof tables !== 'object' || tables === null) throw bad('no tables');
+    const ledger = new Ledger();
+    for (const table of LEDGER_TABLES) {
+      const entries = (tables as Record<string, unknown>)[table] ?? {};
+      if (typeof entries !== 'object' || entries === null) throw bad(`table ${table} is not an object`);
+      for (const [key, note] of Object.entries(entries)) {
+        if (typeof note !== 'string') throw bad(`${table} ${JSON.stringify(key).slice(0, 80)} has no string note`);
+        ledger.claim({ table, key, note });
+      }
+    }
+    return ledger;
+  }
+}
+
+/** Where the record lives between passes. */
+export interface LedgerStore {
+  load(): Promise<Ledger>;
+  save(ledger: Ledger): Promise<void>;
+}
+
+/** A record kept in memory: unit tests, and one-shot runs that want no file. */
+export class MemoryLedgerStore implements LedgerStore {
+  private saved = new Ledger();
+
+  async load(): Promise<Ledger> {
+    return this.saved.clone();
+  }
+
+  async save(ledger: Ledger): Promise<void> {
+    this.saved = ledger.clone();
+  }
+}
+
+/**
+ * Upper bound on the record file: about 40 claims of under 120 bytes per endpoint for 15,000
+ * endpoints is 72 MB; a larger file is not one this programmer wrote.
+ */
+const MAX_LEDGER_BYTES = 128 * 1024 * 1024;
+
+/** The record as a JSON file, replaced atomically (src/atomic-write.ts) on every change. */
+export class FileLedgerStore implements LedgerStore {
+  private lastSaved: string | undefined;
+
+  constructor(readonly path: string) {}
+
+  async load(): Promise<Ledger> {
+    let text: string;
+    try {
+      // O_NONBLOCK: opening a FIFO put in its place must not wait for a writer.
+      const handle = await open(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        // Checked on the open file, so a FIFO or /dev/zero in its place is refused, not read.
+        const info = await handle.stat();
+        if (!info.isFile() || info.size > MAX_LEDGER_BYTES) {
+          throw new BirdctlError('DATAPLANE', `ownership record ${this.path} is not a regular file of at most ${MAX_LEDGER_BYTES} bytes`);
+        }
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Ledger();
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const ledger = Ledger.fromJSON(json, this.path);
+    this.lastSaved = ledger.serialise();
+    return ledger;
+  }
+
+  async save(ledger: Ledger): Promise<void> {
+    const text = ledger.serialise();
+    if (text === this.lastSaved) return;
+    await writeFileAtomic(this.path, text);
+    this.lastSaved = text;
+  }
+}
