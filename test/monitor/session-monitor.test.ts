@@ -54,6 +54,17 @@ describe('createSessionMonitor', () => {
     ]);
   });
 
+  it('polls a bird6 in graceful restart recovery (bird6 -R): kernel protocol in state "wait", reply 0024', async () => {
+    const bird = new ScriptedBird();
+    // As bird6 -R printed it in test/faults/bird-restart.test.ts while BGP had not yet resynchronised.
+    const recovering = fixtureBytes('epoch-show-protocols-all.txt').toString('latin1').replace('1002-kernel1  Kernel   master   up  ', '1002-kernel1  Kernel   master   wait');
+    bird.replies.set('show protocols all', frame(recovering).replies[0]!);
+    bird.replies.set('show status', frame(fixtureBytes('r1-show-status.txt').toString('latin1').replace('0013 Daemon is up and running', '0024-Graceful restart recovery in progress\n0013 Daemon is up and running')).replies[0]!);
+    const first = await monitor(bird).start();
+    expect(first.daemon).toMatchObject({ up: true, gracefulRestart: true });
+    expect(first.peers.find((p) => p.name === 'Mesh_fd00_ec__2')).toMatchObject({ bgpState: 'Established' });
+  });
+
   it('shares one poll between concurrent callers', async () => {
     const bird = new ScriptedBird();
     const m = monitor(bird);
