@@ -175,6 +175,35 @@ describe('createBirdMonitor on a control socket', () => {
     await waitUntil(() => m.current()?.daemon.up === true);
     expect(events).toEqual(['daemonUp', 'peerStateChanged', 'daemonDown', 'daemonUp', 'peerStateChanged']);
   });
+
+  it('reports a BIRD that restarted between two polls (its connection dropped and came back) as daemonDown then daemonUp', async () => {
+    const bird = new FakeBird();
+    birds.push(bird);
+    bird.handler = (command, socket) => {
+      const replies: Record<string, Buffer | string> = {
+        restrict: '0016 Access restricted\n',
+        // The same times before and after: within the jitter, the restart shows only in the connection.
+        'show status': fixtureBytes('r2-show-status.txt'),
+        'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
+      };
+      socket.write(replies[command] ?? '9001 syntax error\n');
+    };
+    await bird.start();
+    const m = createBirdMonitor({ socketPath: bird.path, intervalMs: 60_000, onError: (e) => { throw e; } });
+    monitors.push(m);
+    expect((await m.start()).daemon.up).toBe(true);
+    const events: MonitorEvent[] = [];
+    m.subscribe((e) => events.push(e));
+    await bird.stop();
+    await bird.start();
+    // The client reconnects in the background before the next poll.
+    await waitUntil(() => bird.connections === 2 && bird.commands.filter((c) => c === 'restrict').length === 2);
+    await m.refresh();
+    expect(events.map((e) => e.type)).toEqual(['daemonDown', 'daemonUp']);
+    expect(events[0]).toMatchObject({ daemon: { up: false, error: 'control connection lost between polls' } });
+    await m.refresh();
+    expect(events).toHaveLength(2);
+  });
 });
 
 async function waitUntil(check: () => boolean, ms = 3000): Promise<void> {
