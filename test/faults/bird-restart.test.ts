@@ -91,7 +91,8 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
     await timeUntil('agent node2 to exit', async () => !isAlive(agent.pid), 5000);
     const log = () => readFileSync(node2.agentLog, 'utf8');
     const before = log().length;
-    birdctlAgentLauncher(execaRunner).start(node2, file);
+    // Not in state.json: stopped below, so lab down never races it (it would restart the bird6 lab down stops).
+    const adopter = birdctlAgentLauncher(execaRunner).start(node2, file);
     await timeUntil('the new agent to adopt bird6', async () => log().slice(before).includes('adopted the running bird6'), 10_000, 100);
     // Its monitor's first poll follows at once; that baseline must see bird6 up, or no daemonDown
     // (and so no supervisor probe) would ever follow.
@@ -107,6 +108,8 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
       expect(await birdPids(node2.netns)).toEqual([bird]);
     } finally {
       await signalPid(bird, 'CONT');
+      adopter.kill('SIGTERM');
+      await timeUntil('the adopting agent to exit', async () => !isAlive(adopter.pid), 5000);
     }
   }, 35_000);
 
