@@ -2,6 +2,11 @@
 // namespace needs only the agent. bird6 runs in its own process group and is left running when the
 // agent stops: routes stay in place while the controller restarts, and the next agent adopts the
 // running daemon (found through its control socket) instead of starting a second one.
+//
+// Nothing here may end the agent: a bird6 that cannot be started (binary gone mid-upgrade, EAGAIN,
+// ENOMEM) is logged and tried again with the same backoff as one that died.
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { Backoff } from './backoff.ts';
 import type { Logger } from './logger.ts';
@@ -20,6 +25,49 @@ export interface BirdSupervisorOptions {
   backoff?: Backoff;
   /** A daemon that stayed up this long resets the backoff. */
   stableAfterMs?: number;
+  /** Where process entries are read; default /proc (unit tests pass a stand-in directory). */
+  procRoot?: string;
+}
+
+/**
+ * bird6's arguments. `-R` runs graceful restart recovery at start: with `graceful restart` in the
+ * kernel protocol (bird-templates/kernel.njk) the routes `persist` left in the kernel stay until
+ * BGP has resynchronised, instead of being removed and learnt again (lost packets meanwhile).
+ */
+export function birdArguments(configPath: string, socketPath: string, pidPath: string): string[] {
+  return ['-f', '-R', '-c', configPath, '-s', socketPath, '-P', pidPath];
+}
+
+/** A process as /proc shows it; undefined when there is none (or only a zombie) under that PID. */
+interface ProcessEntry {
+  name: string;
+  /** the state letter of /proc/PID/stat: R, S, D, T (stopped), t (traced), ... */
+  state: string;
+  args: string[];
+}
+
+function readProcess(procRoot: string, pid: number): ProcessEntry | undefined {
+  const dir = join(procRoot, String(pid));
+  try {
+    const name = readFileSync(join(dir, 'comm'), 'utf8').trim();
+    // The state follows the command name in parentheses, which may itself contain `)`.
+    const stat = readFileSync(join(dir, 'stat'), 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 1).trim().split(' ')[0] ?? '';
+    const args = readFileSync(join(dir, 'cmdline'), 'utf8').split('\0');
+    return state === 'Z' || state === 'X' ? undefined : { name, state, args };
+  } catch {
+    return undefined;
+  }
+}
+
+function readPid(pidPath: string): number | undefined {
+  try {
+    const text = readFileSync(pidPath, 'utf8').trim();
+    const pid = Number(text);
+    return /^\d{1,10}$/.test(text) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class BirdSupervisor {
@@ -38,39 +86,88 @@ export class BirdSupervisor {
     return this.child?.pid;
   }
 
-  /** Adopts a bird6 that already answers on the socket, or starts one. */
+  /** Adopts a bird6 that already answers on the socket, or starts one. Never rejects. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.ensureRunning();
   }
 
-  /** Called when the monitor sees the daemon go down: restart it unless one is on its way. */
+  /** Called when the monitor sees the daemon go down: restart it unless one is on its way. Never rejects. */
   async ensureRunning(): Promise<void> {
     if (this.stopped || this.child !== undefined || this.restartTimer !== undefined) return;
-    if (await this.options.isAnswering()) {
+    if (await this.options.isAnswering().catch(() => false)) {
       this.options.logger.info('adopted the running bird6', { socket: this.options.socketPath });
+      return;
+    }
+    // The probe may have raced a stop() or another caller that already started one.
+    if (this.stopped || this.child !== undefined || this.restartTimer !== undefined) return;
+    const live = this.liveBirdFromPidFile();
+    if (live !== undefined) {
+      // A stopped (SIGSTOP) or hung bird6 does not answer, yet holds the socket and the kernel
+      // routes: a second bird6 would fight it. Look again later; it may resume or go away.
+      const delayMs = this.backoff.next();
+      this.options.logger.warn('bird6 from the pid file is alive but not answering; not starting a second one', {
+        pid: live.pid,
+        pidFile: this.options.pidPath,
+        processState: live.state === 'T' || live.state === 't' ? 'stopped' : live.state,
+        checkAgainInMs: delayMs,
+      });
+      this.retryIn(delayMs);
       return;
     }
     this.spawn();
   }
 
+  /** The bird6 our pid file names, when that PID is still a live bird6 (not a recycled PID). */
+  private liveBirdFromPidFile(): { pid: number; state: string } | undefined {
+    const pid = readPid(this.options.pidPath);
+    if (pid === undefined) return undefined;
+    const entry = readProcess(this.options.procRoot ?? '/proc', pid);
+    if (entry === undefined) return undefined;
+    // comm is the executable's name cut to 15 characters. A bird6 that wrote our pid file was
+    // started with `-P` naming it (or shares our socket); any other bird6 under a recycled PID is not ours.
+    const name = basename(this.options.birdBinary ?? 'bird6').slice(0, 15);
+    const ours = entry.args.includes(this.options.pidPath) || entry.args.includes(this.options.socketPath);
+    return entry.name === name && ours ? { pid, state: entry.state } : undefined;
+  }
+
   private spawn(): void {
     const { runner, configPath, socketPath, pidPath, logger } = this.options;
-    const args = ['-f', '-c', configPath, '-s', socketPath, '-P', pidPath];
-    const child = runner.start(this.options.birdBinary ?? 'bird6', args, { detached: true, logFile: this.options.logFile });
+    let child: RunningProcess;
+    try {
+      child = runner.start(this.options.birdBinary ?? 'bird6', birdArguments(configPath, socketPath, pidPath), { detached: true, logFile: this.options.logFile });
+    } catch (error) {
+      const delayMs = this.backoff.next();
+      logger.error('could not start bird6; retrying', { error, restartInMs: delayMs });
+      this.retryIn(delayMs);
+      return;
+    }
     this.child = child;
     this.startedAt = Date.now();
     logger.info('started bird6', { pid: child.pid, config: configPath, socket: socketPath });
-    void child.exited.then((code) => this.onExit(child, code));
+    child.exited.then(
+      (code) => this.onExit(child, code),
+      (error: unknown) => this.onExit(child, null, error),
+    );
   }
 
-  private onExit(child: RunningProcess, code: number | null): void {
+  private onExit(child: RunningProcess, code: number | null, error?: unknown): void {
     if (this.child !== child) return;
     this.child = undefined;
     if (Date.now() - this.startedAt > (this.options.stableAfterMs ?? 30_000)) this.backoff.reset();
     if (this.stopped) return;
     const delayMs = this.backoff.next();
-    this.options.logger.warn('bird6 exited; restarting', { pid: child.pid, exitCode: code, restartInMs: delayMs });
+    this.options.logger.warn('bird6 exited; restarting', {
+      pid: child.pid,
+      exitCode: code,
+      ...(error === undefined ? {} : { error }),
+      restartInMs: delayMs,
+    });
+    this.retryIn(delayMs);
+  }
+
+  private retryIn(delayMs: number): void {
+    if (this.stopped) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       void this.ensureRunning();

@@ -1,7 +1,8 @@
 // The state vocabularies BIRD 1.6 prints for protocols and BGP sessions (nest/proto.c
 // proto_state_name, proto/bgp/bgp.c bgp_state_dsc). Anything else is an unknown reply, not a state.
 
-export const PROTOCOL_STATES = ['up', 'down', 'start', 'stop', 'feed', 'flush'] as const;
+// `wait`: up, but held by graceful restart recovery (bird6 -R) until the other protocols have converged.
+export const PROTOCOL_STATES = ['up', 'down', 'start', 'stop', 'feed', 'flush', 'wait'] as const;
 export type ProtocolState = (typeof PROTOCOL_STATES)[number];
 
 /** The FSM state names plus `Down` (protocol down, e.g. disabled) and `Passive` (idle, waiting for the peer). */

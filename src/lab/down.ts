@@ -2,7 +2,7 @@
 // lab's prefix (debris of a crash before the state was written). Idempotent: a second run finds
 // nothing and succeeds. Order matters: agents first (a live agent would restart the bird6 we stop),
 // then every other process in the lab's namespaces, then the namespaces, then the files.
-import { rmdirSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import type { Runner } from '../exec.ts';
 import { isAlive, namespaceInode, pidsInNamespace, processNetnsInode, readPidFile, terminate } from './host.ts';
 import { readState, statePath } from './state.ts';
@@ -15,8 +15,28 @@ export interface DownOptions {
 
 export interface DownReport {
   processes: number;
+  /** PIDs still in the process table when lab down gave up waiting (see untilReaped); absent when none */
+  lingering?: number[];
   namespaces: string[];
   files: number;
+}
+
+/**
+ * terminate() counts a zombie as gone, but `ps` and `kill -0` still show it until its parent
+ * reaps it. The lab's bird6 and dnsmasq are detached, so their parent is PID 1 once the agent has
+ * gone, and a slow init leaves them visible for a second or two after lab down returned. Wait,
+ * bounded, until the process table no longer lists them; a PID taken again at once by an
+ * unrelated process only costs the wait.
+ */
+async function untilReaped(pids: readonly number[], timeoutMs: number, sleep: (ms: number) => Promise<void>): Promise<number[]> {
+  const listed = (pid: number) => existsSync(`/proc/${pid}`);
+  const deadline = Date.now() + timeoutMs;
+  let left = pids.filter(listed);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    left = left.filter(listed);
+  }
+  return left;
 }
 
 async function listNamespaces(runner: Runner): Promise<string[]> {
@@ -49,6 +69,7 @@ export async function labDown(options: DownOptions, deps: { runner: Runner; slee
   }
   for (const ns of namespaces) for (const pid of await pidsInNamespace(runner, ns)) others.add(pid);
   await terminate(runner, [...others], 3000, sleep);
+  const lingering = await untilReaped([...agents, ...others], 5000, sleep);
 
   for (const ns of [...namespaces].reverse()) await runner.run('ip', ['netns', 'del', ns]);
   // A VM's resolv.conf shield; recorded in the state, but a swept namespace's must go too.
@@ -72,10 +93,11 @@ export async function labDown(options: DownOptions, deps: { runner: Runner; slee
   } catch {
     // not empty (somebody else's files) or already gone: leave it
   }
-  return { processes: agents.length + others.size, namespaces, files };
+  return { processes: agents.length + others.size, ...(lingering.length === 0 ? {} : { lingering }), namespaces, files };
 }
 
 export function formatDownReport(report: DownReport): string {
   if (report.processes === 0 && report.namespaces.length === 0 && report.files === 0) return 'no lab to remove\n';
-  return `lab removed: stopped ${report.processes} processes, deleted ${report.namespaces.length} namespaces (${report.namespaces.join(', ')}), removed ${report.files} files and directories\n`;
+  const lingering = report.lingering === undefined ? '' : `still in the process table after the wait (not yet reaped by their parent): ${report.lingering.join(', ')}\n`;
+  return `lab removed: stopped ${report.processes} processes, deleted ${report.namespaces.length} namespaces (${report.namespaces.join(', ')}), removed ${report.files} files and directories\n${lingering}`;
 }

@@ -7,10 +7,12 @@ import type { Observation } from './poll.ts';
 import type { DaemonState, MonitorEvent, MonitorSnapshot, PeerSnapshot } from './types.ts';
 
 /**
- * BIRD 1.6 prints `since` from a monotonic clock converted to wall time, so one state change can
- * read a second apart in two polls; only a larger jump of an Established session is a flap.
+ * BIRD 1.6 prints every time (`since`, `Last reboot`, `Last reconfiguration`) as its wall clock
+ * minus the age on its monotonic clock, two whole seconds read at different moments: one instant
+ * reads a second apart in two polls. Only a larger jump is a real change.
  */
 const SINCE_JITTER_SECONDS = 2;
+const REBOOT_JITTER_SECONDS = 2;
 
 export interface Advanced {
   snapshot: MonitorSnapshot;
@@ -26,7 +28,7 @@ const established = (peer: { bgpState: string } | undefined) => peer?.bgpState =
 export function advance(previous: MonitorSnapshot | undefined, known: ReadonlyMap<string, PeerSnapshot>, observed: Observation, at: number): Advanced {
   const events: MonitorEvent[] = [];
   const daemon = observed.daemon;
-  if (previous !== undefined) daemonEvents(previous.daemon, daemon, at, events);
+  if (previous !== undefined) daemonEvents(previous.daemon, daemon, observed.reconnected === true, at, events);
 
   const before = new Map((previous?.peers ?? []).map((p) => [p.name, p]));
   const peers = observed.peers.map((peer) => {
@@ -48,16 +50,36 @@ export function advance(previous: MonitorSnapshot | undefined, known: ReadonlyMa
   return { snapshot: { takenAt: at, daemon, peers }, events };
 }
 
-function daemonEvents(before: DaemonState, after: DaemonState, at: number, events: MonitorEvent[]): void {
+function daemonEvents(before: DaemonState, after: DaemonState, reconnected: boolean, at: number, events: MonitorEvent[]): void {
   if (before.up && !after.up) events.push({ type: 'daemonDown', daemon: after, previous: before, at });
   else if (!before.up && after.up) events.push({ type: 'daemonUp', daemon: after, previous: before, at });
-  else if (before.up && after.up && before.lastReboot !== after.lastReboot) {
+  else if (before.up && after.up && (reconnected || restarted(before, after))) {
     // Restarted between two polls: report the outage the polls did not see.
-    events.push({ type: 'daemonDown', daemon: { ...after, up: false, error: 'restarted between polls' }, previous: before, at });
+    events.push({ type: 'daemonDown', daemon: { ...after, up: false, error: reconnected ? 'control connection lost between polls' : 'restarted between polls' }, previous: before, at });
     events.push({ type: 'daemonUp', daemon: after, previous: before, at });
-  } else if (before.up && after.up && before.lastReconfiguration !== after.lastReconfiguration) {
+  } else if (before.up && after.up && reconfigured(before, after)) {
     events.push({ type: 'reconfigured', daemon: after, previous: before, at });
   }
+}
+
+/**
+ * The differences of two times of one `show status` reply are exact, as the jitter moves them
+ * together: server time minus last reboot is the uptime on BIRD's monotonic clock, which only a
+ * new daemon makes go back. A reboot time that moved by more than the jitter is a new daemon too
+ * (one that restarted longer ago than the last poll's uptime).
+ */
+function restarted(before: DaemonState, after: DaemonState): boolean {
+  if (before.lastReboot === null || after.lastReboot === null || before.serverTime === null || after.serverTime === null) return before.lastReboot !== after.lastReboot;
+  const uptimeWentBack = after.serverTime - after.lastReboot < before.serverTime - before.lastReboot;
+  return uptimeWentBack || Math.abs(after.lastReboot - before.lastReboot) > REBOOT_JITTER_SECONDS;
+}
+
+/** Last reconfiguration minus last reboot is exact too (see restarted): it changes only with a reconfiguration. */
+function reconfigured(before: DaemonState, after: DaemonState): boolean {
+  if (before.lastReconfiguration === null || after.lastReconfiguration === null || before.lastReboot === null || after.lastReboot === null) {
+    return before.lastReconfiguration !== after.lastReconfiguration;
+  }
+  return after.lastReconfiguration - after.lastReboot !== before.lastReconfiguration - before.lastReboot;
 }
 
 /** The peer as the monitor reports it: BIRD's view plus what only a watcher over time knows. */
@@ -100,9 +122,14 @@ function peerEvents(before: PeerSnapshot | undefined, after: PeerSnapshot, at: n
     events.push({ type: 'peerDown', peer: after, previous: before, at });
   } else if (!wasUp && isUp) {
     events.push({ type: 'peerUp', peer: after, previous: before, at });
-  } else if (wasUp && isUp && flapped(before, after)) {
-    events.push({ type: 'peerDown', peer: { ...before, state: 'down', bgpState: 'Down' }, previous: before, at });
-    events.push({ type: 'peerUp', peer: after, previous: before, at });
+  } else if (wasUp && isUp) {
+    // Established in both polls: a newer `since` is a flap between the polls. The protocol state
+    // moving alone (`feed` to `up` once the routes are exported, or once bird6 -R ends graceful
+    // restart recovery) is no change of the session: peerUp has already said it is Established.
+    if (flapped(before, after)) {
+      events.push({ type: 'peerDown', peer: { ...before, state: 'down', bgpState: 'Down' }, previous: before, at });
+      events.push({ type: 'peerUp', peer: after, previous: before, at });
+    }
   } else if (before.state !== after.state || before.bgpState !== after.bgpState) {
     events.push({ type: 'peerStateChanged', peer: after, previous: before, removed: false, at });
   }

@@ -12,6 +12,8 @@ export interface Observation {
   daemon: DaemonState;
   /** empty while the daemon is down */
   peers: BgpPeer[];
+  /** the control connection was lost and made again since the previous poll: the daemon went away */
+  reconnected?: boolean;
 }
 
 export function downDaemon(error: string): DaemonState {

@@ -17,6 +17,11 @@ export interface SessionMonitorOptions {
    * understand): the last snapshot stays, polling goes on. Default: written to stderr.
    */
   onError?: (error: unknown) => void;
+  /**
+   * How many times the control connection has been lost so far. A loss between two polls that both
+   * reached BIRD means the daemon went away and came back (restarted) though its times may not show it.
+   */
+  connectionLosses?: () => number;
 }
 
 export function createSessionMonitor(options: SessionMonitorOptions): SessionMonitor {
@@ -30,9 +35,13 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
   let timer: NodeJS.Timeout | undefined;
   let started: Promise<MonitorSnapshot> | undefined;
   let running = false;
+  let lossesSeen = options.connectionLosses?.() ?? 0;
 
   async function pollOnce(): Promise<MonitorSnapshot> {
     const observed = await pollBird(options.bird, now());
+    const losses = options.connectionLosses?.() ?? 0;
+    if (losses !== lossesSeen) observed.reconnected = true;
+    lossesSeen = losses;
     const { snapshot: next, events } = advance(snapshot, known, observed, now());
     snapshot = next;
     for (const peer of next.peers) known.set(peer.name, peer);
@@ -101,11 +110,15 @@ export interface BirdMonitorOptions {
  */
 export function createBirdMonitor(options: BirdMonitorOptions): SessionMonitor {
   const intervalMs = options.intervalMs ?? 1000;
+  let losses = 0;
   const bird = new BirdClient({
     socketPath: options.socketPath,
     restrict: true,
     commandTimeoutMs: options.commandTimeoutMs ?? 5000,
     maxBackoffMs: Math.max(intervalMs, 250),
+    onStateChange: (state) => {
+      if (state === 'disconnected') losses += 1;
+    },
   });
-  return createSessionMonitor({ bird, intervalMs, now: options.now, onError: options.onError });
+  return createSessionMonitor({ bird, intervalMs, now: options.now, onError: options.onError, connectionLosses: () => losses });
 }

@@ -134,4 +134,48 @@ describe('advance', () => {
     );
     expect(events.map(kinds)).toEqual([[], ['daemonDown', 'daemonUp'], ['reconfigured'], []]);
   });
+
+  // BIRD 1.6 prints every time as its wall clock minus the age on its monotonic clock, both whole
+  // seconds read at different moments, so `Last reboot` and `Last reconfiguration` of one healthy
+  // daemon wobble together by a second from poll to poll while `Current server time` runs on.
+  it('emits nothing when Last reboot and Last reconfiguration wobble by the 1 s jitter of a healthy bird6', () => {
+    const poll = (serverTime: number, shift: number) => ({ daemon: daemon({ serverTime, lastReboot: T0 + shift, lastReconfiguration: T0 + 40 + shift }), peers: [peer('a')] });
+    const { events } = run(poll(T0 + 100, 0), poll(T0 + 101, 1), poll(T0 + 102, 0), poll(T0 + 103, -1), poll(T0 + 104, 0), poll(T0 + 105, 1));
+    expect(events.map(kinds)).toEqual([[], [], [], [], [], []]);
+  });
+
+  it('sees a restart shortly after the last one by the uptime going back, though Last reboot moved within the jitter', () => {
+    const { events } = run(
+      { daemon: daemon({ lastReboot: T0, lastReconfiguration: T0, serverTime: T0 + 5 }), peers: [] },
+      // uptime (server time minus last reboot) 5 s, then 4 s: a new daemon.
+      { daemon: daemon({ lastReboot: T0 + 2, lastReconfiguration: T0 + 2, serverTime: T0 + 6 }), peers: [] },
+    );
+    expect(events.map(kinds)).toEqual([[], ['daemonDown', 'daemonUp']]);
+  });
+
+  it('reports a restart when the control connection dropped between two polls, whatever the times say', () => {
+    const { events } = run(
+      { daemon: daemon({ serverTime: T0 + 100 }), peers: [peer('a')] },
+      { daemon: daemon({ serverTime: T0 + 101 }), peers: [peer('a')], reconnected: true },
+      { daemon: daemon({ serverTime: T0 + 102 }), peers: [peer('a')] },
+    );
+    expect(events.map(kinds)).toEqual([[], ['daemonDown', 'daemonUp'], []]);
+  });
+
+  it('reports a reconfiguration a second after the last one (the jitter moves reboot and reconfiguration together)', () => {
+    const { events } = run(
+      { daemon: daemon({ serverTime: T0 + 100, lastReboot: T0, lastReconfiguration: T0 + 99 }), peers: [] },
+      { daemon: daemon({ serverTime: T0 + 101, lastReboot: T0 + 1, lastReconfiguration: T0 + 101 }), peers: [] },
+    );
+    expect(events.map(kinds)).toEqual([[], ['reconfigured']]);
+  });
+
+  it('emits one peerUp when a session enters Established, not a second event when its protocol moves from feed to up', () => {
+    const { events } = run(
+      { daemon: daemon(), peers: [down('a')] },
+      { daemon: daemon(), peers: [peer('a', { state: 'feed', since: T0 + 60 })] },
+      { daemon: daemon(), peers: [peer('a', { state: 'up', since: T0 + 60 })] },
+    );
+    expect(events.map(kinds)).toEqual([[], ['peerUp:a'], []]);
+  });
 });

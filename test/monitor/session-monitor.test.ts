@@ -54,6 +54,17 @@ describe('createSessionMonitor', () => {
     ]);
   });
 
+  it('polls a bird6 in graceful restart recovery (bird6 -R): kernel protocol in state "wait", reply 0024', async () => {
+    const bird = new ScriptedBird();
+    // As bird6 -R printed it in test/faults/bird-restart.test.ts while BGP had not yet resynchronised.
+    const recovering = fixtureBytes('epoch-show-protocols-all.txt').toString('latin1').replace('1002-kernel1  Kernel   master   up  ', '1002-kernel1  Kernel   master   wait');
+    bird.replies.set('show protocols all', frame(recovering).replies[0]!);
+    bird.replies.set('show status', frame(fixtureBytes('r1-show-status.txt').toString('latin1').replace('0013 Daemon is up and running', '0024-Graceful restart recovery in progress\n0013 Daemon is up and running')).replies[0]!);
+    const first = await monitor(bird).start();
+    expect(first.daemon).toMatchObject({ up: true, gracefulRestart: true });
+    expect(first.peers.find((p) => p.name === 'Mesh_fd00_ec__2')).toMatchObject({ bgpState: 'Established' });
+  });
+
   it('shares one poll between concurrent callers', async () => {
     const bird = new ScriptedBird();
     const m = monitor(bird);
@@ -163,6 +174,35 @@ describe('createBirdMonitor on a control socket', () => {
     await bird.start();
     await waitUntil(() => m.current()?.daemon.up === true);
     expect(events).toEqual(['daemonUp', 'peerStateChanged', 'daemonDown', 'daemonUp', 'peerStateChanged']);
+  });
+
+  it('reports a BIRD that restarted between two polls (its connection dropped and came back) as daemonDown then daemonUp', async () => {
+    const bird = new FakeBird();
+    birds.push(bird);
+    bird.handler = (command, socket) => {
+      const replies: Record<string, Buffer | string> = {
+        restrict: '0016 Access restricted\n',
+        // The same times before and after: within the jitter, the restart shows only in the connection.
+        'show status': fixtureBytes('r2-show-status.txt'),
+        'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
+      };
+      socket.write(replies[command] ?? '9001 syntax error\n');
+    };
+    await bird.start();
+    const m = createBirdMonitor({ socketPath: bird.path, intervalMs: 60_000, onError: (e) => { throw e; } });
+    monitors.push(m);
+    expect((await m.start()).daemon.up).toBe(true);
+    const events: MonitorEvent[] = [];
+    m.subscribe((e) => events.push(e));
+    await bird.stop();
+    await bird.start();
+    // The client reconnects in the background before the next poll.
+    await waitUntil(() => bird.connections === 2 && bird.commands.filter((c) => c === 'restrict').length === 2);
+    await m.refresh();
+    expect(events.map((e) => e.type)).toEqual(['daemonDown', 'daemonUp']);
+    expect(events[0]).toMatchObject({ daemon: { up: false, error: 'control connection lost between polls' } });
+    await m.refresh();
+    expect(events).toHaveLength(2);
   });
 });
 
