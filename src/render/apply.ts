@@ -118,6 +118,12 @@ async function checkConfig(runner: Runner, file: string, birdBinary: string): Pr
   }
 }
 
+/** No bird6 listens at all (as while it starts): no socket file, or nothing accepting on it. */
+function notRunning(error: unknown): boolean {
+  const errno = error instanceof BirdctlError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  return error instanceof BirdctlError && error.code === 'BIRD_UNREACHABLE' && (errno === 'ENOENT' || errno === 'ECONNREFUSED');
+}
+
 /** bird6 could not be asked or did not answer: whether it loaded the file is unknown. */
 function unanswered(error: unknown): boolean {
   return error instanceof BirdctlError && (error.code === 'BIRD_UNREACHABLE' || error.code === 'BIRD_TIMEOUT');
@@ -296,9 +302,9 @@ export class BirdConfig {
       // The same failure at every resync is said once; the retries go to the debug log.
       const repeated = this.last?.outcome === result.outcome && this.last.summary === result.summary;
       if (step.outcome === 'pending') {
-        // bird6 not running at all is normal while it starts: it reads the file then.
-        const down = step.error instanceof BirdctlError && step.error.code === 'BIRD_UNREACHABLE';
-        log(repeated ? 'debug' : down ? 'info' : 'warn', 'bird6 config written, not confirmed loaded', { config: configPath, error: step.error, durationMs });
+        // bird6 not running at all is normal while it starts: it reads the file then. A bird6
+        // that accepts but does not answer is hung, and that deserves a warning.
+        log(repeated ? 'debug' : notRunning(step.error) ? 'info' : 'warn', 'bird6 config written, not confirmed loaded', { config: configPath, error: step.error, durationMs });
       } else {
         log(repeated ? 'debug' : 'error', 'bird6 config not applied', { config: configPath, outcome: step.outcome, error: step.error, durationMs });
       }

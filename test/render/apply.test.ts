@@ -50,7 +50,8 @@ function config(control: ReturnType<typeof bird>, runner = new FakeRunner()) {
 }
 
 const leftovers = () => readdirSync(join(dir, 'etc')).filter((f) => f.endsWith('.tmp'));
-const unreachable = () => new BirdctlError('BIRD_UNREACHABLE', 'cannot talk to BIRD at /run/bird6.ctl: the control socket does not exist');
+const unreachable = () =>
+  new BirdctlError('BIRD_UNREACHABLE', 'cannot talk to BIRD at /run/bird6.ctl: the control socket does not exist', { cause: Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }) });
 const timeout = () => new BirdctlError('BIRD_TIMEOUT', 'BIRD did not answer "configure" within 5000 ms');
 
 describe('BirdConfig.apply', () => {
@@ -140,6 +141,7 @@ describe('BirdConfig.resync heals a lost apply', () => {
     const control = bird(unreachable(), unreachable(), unreachable());
     const { applier, logs } = config(control);
     expect(await applier.apply(topology())).toMatchObject({ outcome: 'pending' });
+    expect(logs.at(-1)).toMatchObject({ level: 'info' }); // not running: normal while bird6 starts
     expect(await applier.resync(topology())).toBeUndefined();
     expect(logs.at(-1)).toMatchObject({ level: 'debug' });
     expect(await applier.resync(topology())).toBeUndefined();
