@@ -1,8 +1,9 @@
 // Files are replaced atomically (bird6.conf, rendered configs, dnsmasq's files): written beside
 // the target, flushed, then renamed over it, so a reader (bird6, dnsmasq, an operator) sees the
-// old file or the new one, never half of one.
+// old file or the new one, never half of one. A staged copy never outlives a failed attempt; one a
+// killed process left behind is recognised by its name and removed by removeStaleStaged().
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A temporary name in the target's directory (rename is only atomic within one filesystem). */
@@ -10,17 +11,46 @@ function stagingPath(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** Exactly the names stagingPath() makes for `target`: nobody else's file matches. */
+function isStagingName(target: string, name: string): boolean {
+  const prefix = `.${basename(target)}.`;
+  return name.startsWith(prefix) && /^[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length));
+}
+
 export async function writeStaged(target: string, content: string): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const staged = stagingPath(target);
-  const handle = await open(staged, 'w', 0o644);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(staged, 'w', 0o644);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // A full or read-only disk fails here: every retry would otherwise leak one more file.
+    await rm(staged, { force: true });
+    throw error;
   }
   return staged;
+}
+
+/**
+ * Removes the staged copies of `target` that a process killed between writeStaged() and the
+ * rename left behind; returns their names. Call it only while no other writer of `target` runs.
+ */
+export async function removeStaleStaged(target: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dirname(target));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const stale = names.filter((name) => isStagingName(target, name));
+  await Promise.all(stale.map((name) => rm(join(dirname(target), name), { force: true })));
+  return stale;
 }
 
 export async function writeFileAtomic(target: string, content: string): Promise<void> {

@@ -3,14 +3,15 @@
 // updates the state first and then emits the event, as the stream's contract requires.
 import { downDaemon } from '../monitor/poll.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
-import type { AgentEvent, ApplyResult, EndpointState, StreamEvent, StreamListener, StreamSource, StreamState } from '../stream/source.ts';
+import type { ConfigApply } from '../render/apply.ts';
+import type { AgentEvent, EndpointState, StreamEvent, StreamListener, StreamSource, StreamState } from '../stream/source.ts';
 
 /** Before the monitor's first poll nothing is known of the daemon. */
 const NOT_POLLED = downDaemon('not polled yet');
 
 export class AgentState implements StreamSource {
   private endpoints: EndpointState[] = [];
-  private lastApply: ApplyResult | null = null;
+  private lastApply: ConfigApply | null = null;
   private readonly listeners = new Set<StreamListener>();
 
   constructor(private readonly monitor: SessionMonitor) {
@@ -32,7 +33,7 @@ export class AgentState implements StreamSource {
     this.emit(event);
   }
 
-  setLastApply(result: ApplyResult, event: AgentEvent): void {
+  setLastApply(result: ConfigApply, event: AgentEvent): void {
     this.lastApply = result;
     this.emit(event);
   }

@@ -1,12 +1,13 @@
 // The composition root of `birdctl agent`: the only place that wires the loops together.
 //
-//   topology file --watch--> TopologySource --+--> ConfigWriter (bird6.conf, configure)
+//   topology file --watch--> TopologySource --+--> BirdConfig (bird6.conf, configure) <-- resync timer
 //                                             +--> EndpointLoop (kernel, dnsmasq) <-- resync timer, link events
 //   bird6 control socket --> monitor --> AgentState --> logs, WebSocket stream, SNMP
 //                                    \--> daemonDown --> BirdSupervisor (--bird)
 //
 // Work on the kernel and on bird6's config runs one step at a time (a serial queue), so a topology
-// edit never races the periodic resync. SIGTERM/SIGINT stop the loops and servers and return;
+// edit never races the periodic resync. The resync also makes sure bird6 runs the config the
+// topology renders, so an apply lost to a full disk, a hung bird6 or a kill heals by itself. SIGTERM/SIGINT stop the loops and servers and return;
 // bird6 and the kernel routes stay in place, so a controller restart flaps nothing.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -15,13 +16,13 @@ import type { Dataplane } from '../endpoints/dataplane.ts';
 import { FileLedgerStore } from '../endpoints/ledger.ts';
 import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
+import { BirdConfig, configureOver, type ConfigApply } from '../render/apply.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
 import { createSnmpAgent, type SnmpAgent, type SnmpAgentOptions } from '../snmp/agent.ts';
 import { createStreamServer, type StreamServer } from '../stream/server.ts';
 import { requireNode, nodeAsNumber, type Topology } from '../topology/index.ts';
 import { AgentState } from './agent-state.ts';
 import { BirdSupervisor } from './bird-supervisor.ts';
-import { ConfigWriter } from './config-writer.ts';
 import { EndpointLoop, endpointStates } from './endpoint-loop.ts';
 import type { LinkEvent } from './link-events.ts';
 import type { Logger } from './logger.ts';
@@ -39,7 +40,7 @@ export interface AgentOptions {
   debounceMs: number;
   /** between two polls of bird6's sessions */
   pollIntervalMs: number;
-  /** full endpoint resync, besides topology changes and link events */
+  /** full endpoint resync and config check, besides topology changes and link events */
   resyncIntervalMs: number;
   /** interface for proxy NDP entries; default the one carrying the node address */
   uplink?: string;
@@ -72,8 +73,7 @@ class SerialQueue {
 }
 
 export class Agent {
-  readonly control: BirdClient;
-  readonly config: ConfigWriter;
+  readonly config: BirdConfig;
   readonly topology: TopologySource;
   readonly supervisor: BirdSupervisor | undefined;
   readonly monitor: SessionMonitor;
@@ -83,6 +83,8 @@ export class Agent {
   snmp: SnmpAgent | undefined;
   private readonly queue = new SerialQueue();
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** A resync waits in the queue: a hung bird6 makes each one slow, and they must not pile up. */
+  private resyncQueued = false;
   private linkTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -90,15 +92,15 @@ export class Agent {
     private readonly deps: AgentDeps,
   ) {
     const { runner, logger, now } = deps;
-    this.control = new BirdClient({ socketPath: options.socketPath, reconnect: true });
-    this.config = new ConfigWriter({
+    const configLog = logger.with({ component: 'config' });
+    this.config = new BirdConfig({
       nodeName: options.nodeName,
       configPath: options.configPath,
       templateDir: options.templateDir,
       runner,
-      control: this.control,
-      logger: logger.with({ component: 'config' }),
-      now,
+      command: configureOver(options.socketPath),
+      log: (level, message, context) => configLog[level](message, context),
+      now: () => now().getTime(),
     });
     this.topology = new TopologySource({
       file: options.topologyFile,
@@ -176,12 +178,12 @@ export class Agent {
   }
 
   private async onTopology(topology: Topology): Promise<void> {
-    const applied = await this.config.apply(topology);
-    this.state.setLastApply(
-      { at: applied.at, ok: applied.ok, summary: applied.summary, ...(applied.error === undefined ? {} : { error: applied.error }) },
-      { type: applied.ok ? 'configApplied' : 'configRejected', at: applied.at, outcome: applied.outcome, summary: applied.summary },
-    );
+    this.recordApply(await this.config.apply(topology));
     await this.reconcileEndpoints(topology);
+  }
+
+  private recordApply(applied: ConfigApply): void {
+    this.state.setLastApply(applied, { type: applied.ok ? 'configApplied' : 'configRejected', at: applied.at, outcome: applied.outcome, summary: applied.summary });
   }
 
   /** `full`: the resync timer and link events; a topology change may skip an unchanged node. */
@@ -211,10 +213,17 @@ export class Agent {
     return endpoint !== undefined && (event.deleted || endpoint.state !== 'programmed');
   }
 
-  /** Queues a resync with the last good topology (timer and link events). */
+  /** Queues a resync of config and endpoints with the last good topology (timer and link events). */
   private resync(): void {
-    const topology = this.topology.current;
-    if (topology !== undefined) void this.queue.push(() => this.reconcileEndpoints(topology, true));
+    if (this.topology.current === undefined || this.resyncQueued) return;
+    this.resyncQueued = true;
+    void this.queue.push(async () => {
+      this.resyncQueued = false;
+      const topology = this.topology.current!;
+      const applied = await this.config.resync(topology);
+      if (applied !== undefined) this.recordApply(applied);
+      await this.reconcileEndpoints(topology, true);
+    });
   }
 
   private async startServers(topology: Topology): Promise<void> {
@@ -250,6 +259,7 @@ export class Agent {
       throw error;
     }
     await mkdir(dirname(configPath), { recursive: true });
+    await this.config.start();
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
@@ -262,7 +272,7 @@ export class Agent {
     } catch (error) {
       this.topology.close();
       this.supervisor?.stop();
-      await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.control.close()]);
+      await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close()]);
       throw error;
     }
     this.endpoints.watchLinks((event) => {
@@ -283,6 +293,6 @@ export class Agent {
     this.topology.close();
     this.supervisor?.stop();
     await this.queue.drain();
-    await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close(), this.control.close()]);
+    await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close()]);
   }
 }

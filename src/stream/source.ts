@@ -2,6 +2,7 @@
 // (it owns the monitor, the endpoint reconciler and the config apply loop); the stream server only
 // reads it, so the stream can never change routing state and can be tested with a fake source.
 import type { DaemonState, MonitorEvent, PeerSnapshot } from '../monitor/types.ts';
+import type { ConfigApply } from '../render/apply.ts';
 
 /** How far the controller got with an endpoint on this node. */
 export type EndpointProgramState = 'programmed' | 'pending' | 'failed';
@@ -19,23 +20,13 @@ export interface EndpointState {
   reason?: string;
 }
 
-/** The outcome of the last attempt to apply a rendered config to bird6. */
-export interface ApplyResult {
-  /** epoch milliseconds */
-  at: number;
-  ok: boolean;
-  /** one line: `reloaded, 2 peers added`, `unchanged`, `rolled back` */
-  summary: string;
-  /** the error text when `ok` is false */
-  error?: string;
-}
-
 /** The whole picture a client receives on connect (and again after it fell behind). */
 export interface StreamState {
   daemon: DaemonState;
   peers: readonly PeerSnapshot[];
   endpoints: readonly EndpointState[];
-  lastApply: ApplyResult | null;
+  /** the last config apply that did something (render/apply owns the shape) */
+  lastApply: ConfigApply | null;
 }
 
 /** Event types the agent emits besides the monitor's; the set is open so new ones need no change here. */

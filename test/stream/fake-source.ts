@@ -7,7 +7,7 @@ export class FakeStreamSource implements StreamSource {
     daemon: daemonState(),
     peers: [peerSnapshot()],
     endpoints: [{ name: 'web-1', node: 'node1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-web-1', state: 'programmed' }],
-    lastApply: { at: 1_700_000_000_000, ok: true, summary: 'reloaded' },
+    lastApply: { at: 1_700_000_000_000, ok: true, outcome: 'reloaded', summary: 'reloaded' },
   };
   private readonly listeners = new Set<StreamListener>();
 

@@ -1,0 +1,144 @@
+// The agent keeps bird6 on the configuration the topology renders, through its resync timer: an
+// apply lost to a transient failure (a write or check that failed, a `configure` nobody answered)
+// heals by itself without another topology edit. Runs the real Agent against a fake BIRD control
+// socket, a fake runner and the in-memory dataplane.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent/agent.ts';
+import { createJsonLogger } from '../../src/agent/logger.ts';
+import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { BirdctlError } from '../../src/errors.ts';
+import { FakeBird } from '../birdc/fake-bird.ts';
+import { fixtureBytes } from '../birdc/fixture.ts';
+import { FakeRunner, type RecordedRun } from '../support/fake-runner.ts';
+import { waitFor } from '../support/netns.ts';
+
+const TOPOLOGY = {
+  apiVersion: 'bird6-controller/v1',
+  cluster: { name: 'cfg', asNumber: 64512 },
+  ipPools: [{ cidr: 'fd00:10::/48' }],
+  nodes: [
+    { name: 'n1', address: 'fd00:ec::1' },
+    { name: 'n2', address: 'fd00:ec::2' },
+  ],
+};
+
+let dir: string;
+let bird: FakeBird;
+let stop: AbortController;
+let logs: string[];
+let running: Promise<void> | undefined;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
+  mkdirSync(join(dir, 'etc'));
+  writeFileSync(join(dir, 'cluster.yaml'), stringify(TOPOLOGY));
+  bird = new FakeBird();
+  bird.handler = (command, socket) => {
+    if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
+    else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
+    else socket.write('9001 Parse error\n');
+  };
+  await bird.start();
+  stop = new AbortController();
+  logs = [];
+  running = undefined;
+});
+
+afterEach(async () => {
+  stop.abort();
+  await running;
+  await bird.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const configPath = () => join(dir, 'etc', 'bird6.conf');
+const configures = () => bird.commands.filter((c) => c.startsWith('configure'));
+
+function startAgent(runner: FakeRunner): Agent {
+  const dataplane = new FakeDataplane();
+  dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
+  const agent = new Agent(
+    {
+      topologyFile: join(dir, 'cluster.yaml'),
+      nodeName: 'n1',
+      configPath: configPath(),
+      socketPath: bird.path,
+      superviseBird: false,
+      debounceMs: 10,
+      pollIntervalMs: 60_000,
+      resyncIntervalMs: 30,
+    },
+    { runner, logger: createJsonLogger({ write: (line) => logs.push(line), now: () => new Date(), level: 'debug' }), now: () => new Date(), signal: stop.signal, dataplane },
+  );
+  running = agent.run();
+  return agent;
+}
+
+/** bird6 -p answers through `check`; everything else the agent runs succeeds. */
+const runnerWith = (check: (call: RecordedRun) => { exitCode?: number; stderr?: string }) =>
+  new FakeRunner((call) => (call.file === 'bird6' ? check(call) : {}));
+
+describe('the agent keeps bird6 on the rendered config', () => {
+  it('checks and writes again at the next resync when the first check could not run', async () => {
+    let checks = 0;
+    const runner = new FakeRunner();
+    runner.run = async (file, args, options) => {
+      runner.runs.push({ file, args, options });
+      // bird6 missing for a moment (a package upgrade): a runtime failure, not a verdict on the file.
+      if (file === 'bird6' && (checks += 1) === 1) throw new BirdctlError('COMMAND_FAILED', 'could not run bird6: ENOENT');
+      return { stdout: '', stderr: '', exitCode: 0 };
+    };
+    startAgent(runner);
+    await waitFor('the config written and loaded', () => (configures().length > 0 ? true : undefined), 5000, 10);
+    expect(readFileSync(configPath(), 'utf8')).toContain('# bird6.conf for node n1 of cluster cfg.');
+  });
+
+  it('sends configure again at the next resync when bird6 dropped the first one', async () => {
+    let dropped = false;
+    bird.handler = (command, socket) => {
+      if (command.startsWith('configure') && !dropped) {
+        dropped = true;
+        socket.destroy(); // bird6 restarting, or a `configure` lost with its connection
+      } else if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
+      else socket.write('9001 Parse error\n');
+    };
+    startAgent(runnerWith(() => ({})));
+    await waitFor('a second configure', () => (configures().length >= 2 ? true : undefined), 5000, 10);
+  });
+
+  it('tells bird6 to load a file that already holds the render but was never confirmed loaded', async () => {
+    // What a kill between the rename and `configure` leaves: the new file on disk, bird6 on the old one.
+    const first = startAgent(runnerWith(() => ({})));
+    await waitFor('first apply', () => (configures().length > 0 ? true : undefined), 5000, 10);
+    stop.abort();
+    await running;
+    expect(first.state.state().lastApply?.ok).toBe(true);
+    bird.commands.length = 0;
+    stop = new AbortController();
+    startAgent(runnerWith(() => ({})));
+    await waitFor('configure after the restart', () => (configures().length > 0 ? true : undefined), 5000, 10);
+  });
+
+  it('removes the staged files a crashed agent left beside the config, and nothing else', async () => {
+    const etc = join(dir, 'etc');
+    writeFileSync(join(etc, '.bird6.conf.0badcafe.tmp'), 'half a config');
+    writeFileSync(join(etc, '.bird6.conf.operator-notes.tmp'), 'not ours');
+    startAgent(runnerWith(() => ({})));
+    await waitFor('first apply', () => (configures().length > 0 ? true : undefined), 5000, 10);
+    expect(readdirSync(etc).sort()).toEqual(['.bird6.conf.operator-notes.tmp', 'bird6.conf']);
+  });
+
+  it('does not check a render bird6 -p rejected again at every resync', async () => {
+    const runner = runnerWith(() => ({ exitCode: 1, stderr: 'bird: /x:3:1 syntax error\n' }));
+    startAgent(runner);
+    await waitFor('rejection logged', () => (logs.some((l) => l.includes('bird6 config not applied')) ? true : undefined), 5000, 10);
+    // Many resync intervals later (30 ms each): still one check of that same text.
+    await waitFor('resyncs', () => (logs.filter((l) => l.includes('endpoint')).length > 10 ? true : undefined), 5000, 10);
+    expect(runner.runs.filter((r) => r.file === 'bird6')).toHaveLength(1);
+    expect(readdirSync(join(dir, 'etc')).filter((f) => f.includes('bird6.conf'))).toEqual([]);
+  });
+});
