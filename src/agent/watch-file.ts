@@ -51,6 +51,11 @@ interface ArmedWatch {
   watcher: FSWatcher;
   /** the inode the watch was armed on */
   inode: string;
+  /**
+   * The watched inode itself was renamed or deleted. A file or directory created in its place often
+   * gets the same inode number back, so comparing numbers alone would keep a dead watch.
+   */
+  stale: boolean;
 }
 
 class FileWatcher implements FileWatch {
@@ -102,8 +107,8 @@ class FileWatcher implements FileWatch {
         this.checkAgain = false;
         const [dir, file] = await Promise.all([fingerprint(this.dir), fingerprint(this.path)]);
         if (this.closed) return;
-        this.dirWatch = this.rearm(this.dirWatch, this.dir, dir, (event, filename) => this.onDirEvent(event, filename));
-        this.fileWatch = this.rearm(this.fileWatch, this.path, file, (event) => this.onFileEvent(event));
+        this.dirWatch = this.rearm(this.dirWatch, this.dir, dir, (armed, event, filename) => this.onDirEvent(armed, event, filename));
+        this.fileWatch = this.rearm(this.fileWatch, this.path, file, (armed, event) => this.onFileEvent(armed, event));
         const before = this.last;
         this.last = file;
         if (before === undefined) continue; // the first check only records the state
@@ -121,16 +126,26 @@ class FileWatcher implements FileWatch {
     }
   }
 
-  private onDirEvent(event: string, filename: string | Buffer | null): void {
+  private onDirEvent(armed: ArmedWatch, event: string, filename: string | Buffer | null): void {
+    const name = filename?.toString();
     // A write into the file is debounced; anything else in the directory (the file renamed, a
     // ConfigMap's `..data` swapped, a name we cannot see) is checked at once.
-    if (event === 'change' && filename !== null && filename.toString() === this.name) this.scheduleDebounced();
-    else void this.check(false);
+    if (event === 'change' && name === this.name) {
+      this.scheduleDebounced();
+      return;
+    }
+    // Events about the watched directory itself carry its own name (libuv's inotify backend).
+    if (event === 'rename' && name === basename(this.dir)) armed.stale = true;
+    void this.check(false);
   }
 
-  private onFileEvent(event: string): void {
-    if (event === 'change') this.scheduleDebounced();
-    else void this.check(false); // the inode was renamed or deleted: re-arm on what the path names now
+  private onFileEvent(armed: ArmedWatch, event: string): void {
+    if (event === 'change') {
+      this.scheduleDebounced();
+      return;
+    }
+    armed.stale = true; // the inode was renamed or deleted: re-arm on what the path names now
+    void this.check(false);
   }
 
   private scheduleDebounced(): void {
@@ -149,13 +164,14 @@ class FileWatcher implements FileWatch {
     current: ArmedWatch | undefined,
     path: string,
     now: Fingerprint,
-    listener: (event: string, filename: string | Buffer | null) => void,
+    listener: (armed: ArmedWatch, event: string, filename: string | Buffer | null) => void,
   ): ArmedWatch | undefined {
-    if (current !== undefined && current.inode === now.inode) return current;
+    if (current !== undefined && !current.stale && current.inode === now.inode) return current;
     current?.watcher.close();
     if (!exists(now)) return undefined;
     try {
-      const watcher = watch(path, { persistent: false }, listener);
+      const watcher = watch(path, { persistent: false }, (event, filename) => listener(armed, event, filename));
+      const armed: ArmedWatch = { watcher, inode: now.inode, stale: false };
       // An error (the inode went away, the watch limit) leaves the poll in charge until it re-arms.
       watcher.on('error', () => {
         watcher.close();
@@ -163,7 +179,7 @@ class FileWatcher implements FileWatch {
         if (this.fileWatch?.watcher === watcher) this.fileWatch = undefined;
         void this.check(false);
       });
-      return { watcher, inode: now.inode };
+      return armed;
     } catch {
       // The path vanished between stat and watch, or inotify refused: the next check tries again.
       return undefined;

@@ -94,6 +94,25 @@ describe('watchFile', () => {
     await calledAgain(calls, after, 'in-place write in the re-created directory');
   });
 
+  it('re-arms its watches on a directory re-created at once, even when the new inodes reuse the old numbers', async () => {
+    const dir = join(root, 'conf');
+    mkdirSync(dir);
+    const file = join(dir, 'cluster.yaml');
+    writeFileSync(file, 'a: 1\n');
+    const calls = await counting(file, NO_POLL);
+    for (const round of [2, 3, 4]) {
+      const before = calls.count;
+      rmSync(dir, { recursive: true });
+      mkdirSync(dir);
+      writeFileSync(file, `a: ${round}\n`);
+      await calledAgain(calls, before, `directory re-created (round ${round})`);
+      await new Promise((r) => setTimeout(r, 100)); // the debounced check of the re-created file
+      const after = calls.count;
+      writeFileSync(file, `a: ${round}${round}\n`);
+      await calledAgain(calls, after, `in-place write after re-creation (round ${round})`);
+    }
+  });
+
   it('calls back, without opening it, when a FIFO takes the file\'s place, and again when a file replaces the FIFO', async () => {
     const file = join(root, 'cluster.yaml');
     writeFileSync(file, 'a: 1\n');
