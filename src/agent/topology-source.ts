@@ -3,7 +3,7 @@
 // `birdctl validate` prints, and the agent carries on with the last good topology: a typo must never
 // tear down a cluster's routing. A file that cannot be read at all (gone, a FIFO, a read that never
 // returns) is reported the same way, and the next change retries: the source never goes deaf.
-import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BirdctlError, formatError } from '../errors.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
@@ -33,7 +33,7 @@ type ReadOutcome =
   | { kind: 'stuck' };
 
 /** What stat says a non-regular file is, for the log line and the report. */
-function fileType(s: import('node:fs').Stats): string {
+function fileType(s: Stats): string {
   if (s.isDirectory()) return 'a directory';
   if (s.isFIFO()) return 'a FIFO';
   if (s.isSocket()) return 'a socket';

@@ -123,6 +123,25 @@ describeIntegration('faults: topology updates are never missed', { root: true, b
     await timed('in-place write in the re-created directory', () => writeFileSync(file, withAs(64514)), hasAs(seen, 64514));
   });
 
+  it('applies the file when its deleted directory comes back later, with nothing left to watch (the poll)', async () => {
+    const dir = join(mkdtempSync(join(root, 'return-')), 'conf');
+    mkdirSync(dir);
+    const file = join(dir, 'cluster.yaml');
+    writeFileSync(file, example);
+    const { seen, logs } = await watched(file);
+    rmSync(dir, { recursive: true });
+    // The missing file is reported (after the debounce), and every watch is gone with its inode.
+    await waitFor('missing file reported', () => logs.find((l) => l.msg === 'topology is invalid; keeping the last good one'), NOTICE_MS, 5);
+    await timed(
+      'directory re-created after everything watched was gone',
+      () => {
+        mkdirSync(dir);
+        writeFileSync(file, withAs(64513));
+      },
+      hasAs(seen, 64513),
+    );
+  });
+
   it('refuses a FIFO in place of the file with a clear line, then applies the file that replaces it', async () => {
     const dir = mkdtempSync(join(root, 'fifo-'));
     const file = join(dir, 'cluster.yaml');
