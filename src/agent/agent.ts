@@ -38,6 +38,8 @@ export interface AgentOptions {
   superviseBird: boolean;
   birdLogFile?: string;
   debounceMs: number;
+  /** safety-net stat of the topology file, for changes no watch event reports (default 1000 ms) */
+  topologyPollMs?: number;
   /** between two polls of bird6's sessions */
   pollIntervalMs: number;
   /** full endpoint resync and config check, besides topology changes and link events */
@@ -106,6 +108,7 @@ export class Agent {
       file: options.topologyFile,
       logger: logger.with({ component: 'topology' }),
       debounceMs: options.debounceMs,
+      pollMs: options.topologyPollMs,
       onTopology: (topology) => void this.queue.push(() => this.onTopology(topology)),
       onInvalid: (report) => this.state.notify({ type: 'topologyInvalid', at: now().getTime(), report }),
     });

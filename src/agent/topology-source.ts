@@ -1,7 +1,11 @@
-// The agent's view of the topology file: loaded at start, reloaded when the file changes. A file
-// that becomes invalid is reported with exactly the text `birdctl validate` prints, and the agent
-// carries on with the last good topology: a typo must never tear down a cluster's routing.
-import { formatError } from '../errors.ts';
+// The agent's view of the topology file: loaded at start, reloaded whenever the file changes
+// (watch-file.ts says when). A file that becomes invalid is reported with exactly the text
+// `birdctl validate` prints, and the agent carries on with the last good topology: a typo must never
+// tear down a cluster's routing. A file that cannot be read at all (gone, a FIFO, a read that never
+// returns) is reported the same way, and the next change retries: the source never goes deaf.
+import { closeSync, constants, openSync, statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { BirdctlError, formatError } from '../errors.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import type { Logger } from './logger.ts';
 import { watchFile, type FileWatch } from './watch-file.ts';
@@ -9,18 +13,61 @@ import { watchFile, type FileWatch } from './watch-file.ts';
 export interface TopologySourceOptions {
   file: string;
   logger: Logger;
+  /** merges the events of one in-place write (default 100 ms) */
   debounceMs?: number;
+  /** period of the safety-net stat of the file (default 1000 ms): no change goes unseen longer */
+  pollMs?: number;
+  /** a read that has not finished by then is abandoned with a log line (default 10 s) */
+  reloadTimeoutMs?: number;
+  /** reads and validates the file: loadTopology, unless a test injects a racing one */
+  load?: (file: string) => Promise<Topology>;
   /** A new valid topology (not called when the file changed into the same content). */
   onTopology: (topology: Topology) => void;
-  /** The file changed into an invalid topology; `report` is `birdctl validate`'s stderr text. */
+  /** The file changed into an invalid or unreadable topology; `report` is `birdctl validate`'s stderr text. */
   onInvalid: (report: string, error: unknown) => void;
+}
+
+type ReadOutcome =
+  | { kind: 'topology'; topology: Topology }
+  | { kind: 'failed'; error: unknown; message: string }
+  | { kind: 'stuck' };
+
+/** What stat says a non-regular file is, for the log line and the report. */
+function fileType(s: Stats): string {
+  if (s.isDirectory()) return 'a directory';
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  return 'not a file';
+}
+
+/**
+ * A read blocked in open() on a FIFO holds a libuv threadpool thread until a writer appears, and
+ * process.exit() waits for that thread: the agent could not even stop. Opening the FIFO's write end
+ * without blocking (it succeeds because our reader is waiting) and closing it at once hands the
+ * reader an end of file. Nothing is written. Returns whether a FIFO was there to release.
+ */
+function releaseFifoReader(file: string): boolean {
+  try {
+    if (!statSync(file).isFIFO()) return false;
+    closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false; // ENXIO: no reader is waiting on it; or the FIFO has just gone
+  }
 }
 
 export class TopologySource {
   private watch: FileWatch | undefined;
   private lastGood: Topology | undefined;
   private lastGoodJson = '';
-  private reloading: Promise<void> = Promise.resolve();
+  /** a read is under way; changes meanwhile set `readAgain` so reads never overlap or overtake */
+  private reading = false;
+  private readAgain = false;
+  /** reads started and not yet returned, including ones abandoned at their deadline */
+  private unfinished = 0;
+  private closed = false;
 
   constructor(private readonly options: TopologySourceOptions) {}
 
@@ -28,31 +75,118 @@ export class TopologySource {
     return this.lastGood;
   }
 
-  /**
-   * First load, returned rather than passed to onTopology: an invalid file here is fatal (thrown),
-   * since there is no last good topology to run on.
-   */
-  async start(): Promise<Topology> {
-    const topology = await loadTopology(this.options.file);
-    this.remember(topology);
-    this.watch = watchFile(this.options.file, this.options.debounceMs ?? 100, () => {
-      // Reloads run one after another so an older read never overtakes a newer one.
-      this.reloading = this.reloading.then(() => this.reload());
-    });
-    return topology;
+  private get timeoutMs(): number {
+    return this.options.reloadTimeoutMs ?? 10_000;
   }
 
-  async reload(): Promise<void> {
-    let topology: Topology;
+  /**
+   * First load, returned rather than passed to onTopology: an invalid file here is fatal (thrown),
+   * since there is no last good topology to run on. The watch is armed first, so an edit made
+   * while the first load runs is not lost.
+   */
+  async start(): Promise<Topology> {
+    const { file, debounceMs = 100, pollMs = 1000 } = this.options;
+    const watch = watchFile(file, { debounceMs, pollMs }, () => this.requestReload());
+    this.watch = watch;
+    this.reading = true;
+    let outcome: ReadOutcome;
     try {
-      topology = await loadTopology(this.options.file);
-    } catch (error) {
-      const report = formatError(error);
-      this.options.logger.error('topology is invalid; keeping the last good one', { file: this.options.file, report });
-      this.options.onInvalid(report, error);
+      await watch.ready;
+      outcome = await this.read();
+    } finally {
+      this.reading = false;
+    }
+    if (outcome.kind !== 'topology') {
+      this.close();
+      throw outcome.kind === 'failed'
+        ? outcome.error
+        : new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: the read did not finish within ${this.timeoutMs} ms`, {
+            hint: 'the file may be on a hung network filesystem or be a FIFO; pass a regular file',
+          });
+    }
+    this.remember(outcome.topology);
+    if (this.readAgain) this.requestReload();
+    return outcome.topology;
+  }
+
+  private requestReload(): void {
+    if (this.closed) return;
+    if (this.reading) {
+      this.readAgain = true;
       return;
     }
-    this.accept(topology);
+    this.reading = true;
+    void this.reloadUntilCurrent()
+      .catch((error: unknown) => this.options.logger.error('topology reload failed', { file: this.options.file, error }))
+      .finally(() => {
+        this.reading = false;
+      });
+  }
+
+  private async reloadUntilCurrent(): Promise<void> {
+    do {
+      this.readAgain = false;
+      const outcome = await this.read();
+      if (this.closed) return;
+      this.apply(outcome);
+    } while (this.readAgain && !this.closed);
+  }
+
+  /** One read, given up after the deadline so that a read that never returns holds nothing back. */
+  private async read(): Promise<ReadOutcome> {
+    const { file } = this.options;
+    this.unfinished++;
+    const work = this.checkedLoad().finally(() => {
+      this.unfinished--;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<ReadOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'stuck' }), this.timeoutMs);
+      timer.unref(); // an abandoned read must not keep a stopping process alive either
+    });
+    const outcome = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+    if (outcome.kind === 'stuck') {
+      const released = releaseFifoReader(file);
+      this.options.logger.error('topology read did not finish; keeping the last good one', {
+        file,
+        timeoutMs: this.timeoutMs,
+        releasedFifo: released,
+        hint: 'the next change of the file retries',
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * Refuses what is not a regular file before the loader opens it: open() on a FIFO blocks until a
+   * writer comes. stat never opens, and follows a symlink to what it names.
+   */
+  private async checkedLoad(): Promise<ReadOutcome> {
+    const { file } = this.options;
+    try {
+      const s = await stat(file).catch(() => undefined); // a missing file is the loader's to report
+      if (s !== undefined && !s.isFile()) {
+        const error = new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: not a regular file (${fileType(s)})`, {
+          hint: 'the topology path must name a regular file or a symlink to one',
+        });
+        return { kind: 'failed', error, message: 'topology file is not a regular file; keeping the last good one' };
+      }
+      return { kind: 'topology', topology: await (this.options.load ?? loadTopology)(file) };
+    } catch (error) {
+      return { kind: 'failed', error, message: 'topology is invalid; keeping the last good one' };
+    }
+  }
+
+  private apply(outcome: ReadOutcome): void {
+    if (outcome.kind === 'stuck') return; // already logged by read()
+    if (outcome.kind === 'topology') {
+      this.accept(outcome.topology);
+      return;
+    }
+    const report = formatError(outcome.error);
+    this.options.logger.error(outcome.message, { file: this.options.file, report });
+    this.options.onInvalid(report, outcome.error);
   }
 
   /** Returns false when the topology means the same as the last good one. */
@@ -70,7 +204,10 @@ export class TopologySource {
     this.options.onTopology(topology);
   }
 
+  /** Stops watching at once; a read still under way is released if it waits on a FIFO, and ignored. */
   close(): void {
+    this.closed = true;
     this.watch?.close();
+    if (this.unfinished > 0) releaseFifoReader(this.options.file);
   }
 }

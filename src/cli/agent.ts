@@ -31,6 +31,8 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   --poll-interval MS  how often bird6's sessions are polled (default 500)
   --resync-interval S full endpoint resync period in seconds (default 30); topology edits and
                       links appearing or disappearing trigger one at once
+  --topology-poll MS  how often FILE is stat'ed besides being watched, for changes no watch
+                      event reports (a re-created directory, some bind mounts; default 1000)
   --uplink IF         interface for proxy NDP entries (default: the one carrying the node address)
   --log-level LEVEL   debug, info (default), warn or error
 
@@ -62,6 +64,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'log-level': { type: 'string', default: 'info' },
       'poll-interval': { type: 'string', default: '500' },
       'resync-interval': { type: 'string', default: '30' },
+      'topology-poll': { type: 'string', default: '1000' },
       uplink: { type: 'string' },
       ws: { type: 'string' },
       'ws-token-file': { type: 'string' },
@@ -81,6 +84,10 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     const pollIntervalMs = Number(values['poll-interval']);
     if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50 || pollIntervalMs > 600_000) {
       throw usageError('agent', '--poll-interval must be a whole number of milliseconds between 50 and 600000');
+    }
+    const topologyPollMs = Number(values['topology-poll']);
+    if (!Number.isInteger(topologyPollMs) || topologyPollMs < 50 || topologyPollMs > 600_000) {
+      throw usageError('agent', '--topology-poll must be a whole number of milliseconds between 50 and 600000');
     }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('agent', '--node NAME is required');
@@ -117,6 +124,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         superviseBird: values.bird,
         birdLogFile: values['bird-log'],
         debounceMs: 50,
+        topologyPollMs,
         pollIntervalMs,
         resyncIntervalMs: resyncSeconds * 1000,
         uplink: values.uplink,
