@@ -267,7 +267,9 @@ export class Agent {
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
-    await this.monitor.start();
+    // A first poll the parsers cannot read (a BIRD printing something this version does not know)
+    // must not end the agent: the monitor keeps polling and the endpoints and config stay served.
+    await this.monitor.start().catch((error: unknown) => logger.with({ component: 'monitor' }).warn('poll failed', { error }));
     // Only after the first poll: the monitor's baseline poll emits no events, so a client served a
     // snapshot before it would not learn of sessions already up until something changed.
     try {
