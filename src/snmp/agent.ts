@@ -231,7 +231,7 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
     throw error;
   }
 
-  guardRequests(agent);
+  guardRequests(agent, (reason, from) => log('warn', 'SNMP request refused', { error: reason, from: `${from.address}:${from.port}` }));
   mib = new BgpMib(agent.getMib() as NetSnmpMib, { localAs, ciscoOids: options.ciscoOids ?? false });
   syncToMonitor();
   const authorizer = agent.getAuthorizer();

@@ -97,10 +97,13 @@ describe('the SNMP agent under hostile requests', () => {
     expect(response?.varbinds).toEqual([{ oid: '1.3.6.1.4294967295', tag: NO_SUCH_OBJECT }]);
   });
 
-  it('contains a request the library cannot answer (an empty OID): one log line, and the next request is answered', async () => {
+  it.each([
+    ['an empty OID', Buffer.alloc(0)],
+    ['2.999.0 (first subidentifier 1079, which net-snmp would write back as another OID)', '2.999.0'],
+  ])('refuses a Get naming %s: no answer, one log line, and the next request is answered', async (_name, oid) => {
     const { port, lines } = await start();
-    expect(await request(port, { pdu: PDU.get, oids: [Buffer.alloc(0)] })).toBeNull();
-    expect(lines.filter((line) => line.message === 'SNMP request failed')).toHaveLength(1);
+    expect(await request(port, { pdu: PDU.get, oids: [oid, BGP_LOCAL_AS] })).toBeNull();
+    expect(lines.filter((line) => line.message === 'SNMP request refused')).toHaveLength(1);
     await stillAnswers(port);
   });
 
@@ -118,6 +121,14 @@ describe('the SNMP agent under hostile requests', () => {
     const { port } = await start();
     const response = await request(port, { pdu: PDU.getBulk, nonRepeaters: -1, maxRepetitions: 1, oids: ['1.3.6.1.2.1.15.1'] });
     expect(response?.varbinds).toEqual([{ oid: '1.3.6.1.2.1.15.1.0', tag: 0x04 }]);
+  });
+
+  it('answers a GETBULK with max-repetitions 0, and a Get without variables, with no variables', async () => {
+    const { port } = await start();
+    const bulk = await request(port, { pdu: PDU.getBulk, nonRepeaters: 0, maxRepetitions: 0, oids: ['1.3.6.1'] });
+    expect(bulk).toEqual({ id: expect.any(Number), errorStatus: 0, varbinds: [] });
+    const get = await request(port, { pdu: PDU.get, oids: [] });
+    expect(get).toEqual({ id: expect.any(Number), errorStatus: 0, varbinds: [] });
   });
 
   it(`answers a request for more than ${MAX_REQUEST_VARBINDS} variables tooBig, without variables`, async () => {
