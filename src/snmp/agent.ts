@@ -224,6 +224,8 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
       if (error) log('warn', 'SNMP request refused', { error: excerpt(error.message), from: error.rinfo ? `${error.rinfo.address}:${error.rinfo.port}` : undefined });
     },
   );
+  // Before the first await, so no request reaches the library's dispatch unguarded.
+  guardRequests(agent, (reason, from) => log('warn', 'SNMP request refused', { error: reason, from: `${from.address}:${from.port}` }));
   try {
     await Promise.all(sockets.map((socket, i) => waitListening(socket, options.listen[i] as SnmpListen)));
   } catch (error) {
@@ -231,7 +233,6 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
     throw error;
   }
 
-  guardRequests(agent, (reason, from) => log('warn', 'SNMP request refused', { error: reason, from: `${from.address}:${from.port}` }));
   mib = new BgpMib(agent.getMib() as NetSnmpMib, { localAs, ciscoOids: options.ciscoOids ?? false });
   syncToMonitor();
   const authorizer = agent.getAuthorizer();
