@@ -1,5 +1,3 @@
-import type { RemoteInfo } from 'node:dgram';
-
 // Bounds on what one decoded request may make net-snmp's agent do, installed on the agent's own
 // dispatch methods: those run after the library has authenticated (and for SNMPv3 decrypted) the
 // message, so the same checks cover v2c and v3 (net-snmp 3.29.2 index.js, Agent.prototype.onMsg).
@@ -18,6 +16,7 @@ import type { RemoteInfo } from 'node:dgram';
 //   is answered noSuchObject, like any other OID this agent does not serve. Its BER writer, though,
 //   writes the first two arcs as one byte: a request naming such an OID whose first subidentifier
 //   is above 127 (2.48 and beyond) could only be answered under a different OID, so it is refused.
+import type { RemoteInfo } from 'node:dgram';
 
 /** A request asking for more variables than this is answered tooBig. */
 export const MAX_REQUEST_VARBINDS = 64;
