@@ -10,9 +10,12 @@ import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import snmp from 'net-snmp';
 import { BirdctlError } from '../errors.ts';
+import { rateLimitedLog } from '../rate-limit.ts';
 import type { MonitorEvent, MonitorSnapshot, PeerSnapshot, SessionMonitor } from '../monitor/types.ts';
 import { BgpMib, type NetSnmpMib } from './bgp-mib.ts';
 import { BGP_BACKWARD_TRANS_NOTIFICATION, BGP_ESTABLISHED_NOTIFICATION, PEER_COLUMN, PROJECT_PEER_ENTRY } from './oids.ts';
+import { packetProblem } from './packet-check.ts';
+import { guardRequests } from './request-guard.ts';
 import { PEER_COLUMNS, peerRow } from './rows.ts';
 import { createTrapSender, type TrapSender, type TrapTarget, type TrapVarbind } from './traps.ts';
 
@@ -61,6 +64,13 @@ export interface SnmpAgent {
 
 export type SnmpAgentResult = { enabled: false; reason: string } | { enabled: true; agent: SnmpAgent };
 
+/** Lines per message and window for the agent's log (see rate-limit.ts). */
+const LOG_LIMIT = { lines: 10, intervalMs: 10_000 };
+/** How much of a library error message (which may quote the packet) reaches the log. */
+const MAX_ERROR_EXCERPT = 160;
+
+const excerpt = (text: string): string => (text.length > MAX_ERROR_EXCERPT ? `${text.slice(0, MAX_ERROR_EXCERPT)}... (${text.length} characters)` : text);
+
 /** Shortest passphrase net-snmp and Net-SNMP accept for key localisation (RFC 3414 section 11.2). */
 const MIN_V3_KEY_LENGTH = 8;
 
@@ -98,20 +108,52 @@ function validate(options: SnmpAgentOptions): void {
   }
 }
 
+/** What the agent does with each datagram before and around net-snmp's own handler. */
+interface PacketHooks {
+  /** runs ahead of every request net-snmp will see */
+  beforeRequest: () => void;
+  refused: (reason: string, from: dgram.RemoteInfo) => void;
+  failed: (error: unknown, from: dgram.RemoteInfo) => void;
+}
+
+type MessageHandler = (packet: Buffer, from: dgram.RemoteInfo) => void;
+
+/**
+ * net-snmp's message handler behind the packet check, and contained: whatever the library throws
+ * for one packet is that packet's failure, never an exception out of the socket's event.
+ */
+function screened(handler: MessageHandler, hooks: PacketHooks): MessageHandler {
+  return (packet, from) => {
+    const problem = packetProblem(packet);
+    if (problem !== null) {
+      hooks.refused(problem, from);
+      return;
+    }
+    try {
+      hooks.beforeRequest();
+      handler(packet, from);
+    } catch (error) {
+      hooks.failed(error, from);
+    }
+  };
+}
+
 /**
  * A dgram module for net-snmp's listener. net-snmp turns port 0 into 161 and binds IPv6 sockets
  * dual-stack; this one binds exactly the requested port and address, IPv6-only (so `::` and
- * `0.0.0.0` can be listened on together), and runs `beforeRequest` ahead of net-snmp's own handler.
+ * `0.0.0.0` can be listened on together), and puts net-snmp's message handler behind `screened`.
  */
-function listenerDgram(listen: readonly SnmpListen[], beforeRequest: () => void, sockets: dgram.Socket[]) {
+function listenerDgram(listen: readonly SnmpListen[], hooks: PacketHooks, sockets: dgram.Socket[]) {
   return {
     createSocket(type: 'udp4' | 'udp6') {
       const wanted = listen[sockets.length];
       if (wanted === undefined || wanted.family !== type) throw new Error(`unexpected ${type} socket from net-snmp`);
       const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6' });
-      socket.on('message', beforeRequest);
       const bind = socket.bind.bind(socket);
       socket.bind = ((..._ignored: unknown[]) => bind(wanted.port, wanted.address)) as typeof socket.bind;
+      const on = socket.on.bind(socket);
+      // net-snmp registers its handler with socket.on('message', ...) (Listener.prototype.startListening).
+      socket.on = ((event: string, listener: MessageHandler) => on(event, event === 'message' ? screened(listener, hooks) : listener)) as typeof socket.on;
       sockets.push(socket);
       return socket;
     },
@@ -152,7 +194,9 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
   }
   validate(options);
   const clock = options.clock ?? Date.now;
-  const log: SnmpLog = options.log ?? (() => {});
+  // Every refused or failed packet is a line; a flood of them is a few lines and a count.
+  const limited = rateLimitedLog<'info' | 'warn'>(options.log ?? (() => {}), LOG_LIMIT);
+  const log: SnmpLog = limited.log;
   const startedAt = clock();
   const { monitor, localAs } = options;
 
@@ -162,15 +206,26 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
   const agent = snmp.createAgent(
     {
       sockets: options.listen.map((l) => ({ transport: l.family, address: l.address, port: l.port })),
-      dgramModule: listenerDgram(options.listen, syncToMonitor, sockets),
+      dgramModule: listenerDgram(
+        options.listen,
+        {
+          beforeRequest: syncToMonitor,
+          refused: (reason, from) => log('warn', 'SNMP packet dropped', { reason, from: `${from.address}:${from.port}` }),
+          failed: (error, from) => log('warn', 'SNMP request failed', { error: excerpt(String(error instanceof Error ? error.message : error)), from: `${from.address}:${from.port}` }),
+        },
+        sockets,
+      ),
       accessControlModelType: snmp.AccessControlModelType.Simple,
       ...(options.engineId === undefined ? {} : { engineID: options.engineId }),
     },
     (error: (Error & { rinfo?: { address: string; port: number } }) | null) => {
-      // Called for every answered request too; only failures are worth a line.
-      if (error) log('warn', 'SNMP request refused', { error: error.message, from: error.rinfo ? `${error.rinfo.address}:${error.rinfo.port}` : undefined });
+      // Called for every answered request too; only failures are worth a line. The library's
+      // message quotes the packet's community or user name: only a bounded excerpt is logged.
+      if (error) log('warn', 'SNMP request refused', { error: excerpt(error.message), from: error.rinfo ? `${error.rinfo.address}:${error.rinfo.port}` : undefined });
     },
   );
+  // Before the first await, so no request reaches the library's dispatch unguarded.
+  guardRequests(agent, (reason, from) => log('warn', 'SNMP request refused', { error: reason, from: `${from.address}:${from.port}` }));
   try {
     await Promise.all(sockets.map((socket, i) => waitListening(socket, options.listen[i] as SnmpListen)));
   } catch (error) {
@@ -232,6 +287,7 @@ export async function createSnmpAgent(options: SnmpAgentOptions): Promise<SnmpAg
       close: async () => {
         unsubscribe();
         traps?.close();
+        limited.flush();
         await new Promise<void>((resolve) => {
           let open = sockets.length;
           if (open === 0) resolve();

@@ -66,10 +66,24 @@ function ipv4OrZero(address: string | null): string {
   return address !== null && /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? address : '0.0.0.0';
 }
 
+/** cbgpPeer2LastErrorTxt is an SnmpAdminString, SIZE (0..255) (CISCO-BGP4-MIB, SNMP-FRAMEWORK-MIB). */
+const MAX_ADMIN_STRING_BYTES = 255;
+
+/** `text` cut to at most `max` UTF-8 bytes, never in the middle of a character. */
+function utf8Prefix(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let cut = '';
+  for (const character of text) {
+    if (Buffer.byteLength(cut + character) > max) break;
+    cut += character;
+  }
+  return cut;
+}
+
 function lastErrorText(peer: PeerSnapshot): string {
   const error = peer.lastError;
   if (error === null) return '';
-  return error.class === '' ? error.text : `${error.class}: ${error.text}`;
+  return utf8Prefix(error.class === '' ? error.text : `${error.class}: ${error.text}`, MAX_ADMIN_STRING_BYTES);
 }
 
 export interface RowContext {

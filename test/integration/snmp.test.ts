@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSnmpAgent, type SnmpAgent } from '../../src/snmp/agent.ts';
+import { MAX_RESPONSE_VARBINDS } from '../../src/snmp/request-guard.ts';
 import { BGP_BACKWARD_TRANS_NOTIFICATION, CISCO_PEER2_ENTRY, PROJECT_PEER_ENTRY, SNMP_TRAP_OID } from '../../src/snmp/oids.ts';
 import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
 import { FakeMonitor, peerSnapshot, snapshotOf } from '../support/fake-monitor.ts';
@@ -21,12 +22,13 @@ interface Walked {
   exitCode: number;
   /** OID (no leading dot) -> value text as printed */
   values: Map<string, string>;
+  stdout: string;
 }
 
 // Net-SNMP reads config and writes state under these; keep the host's files out of the test.
 const netSnmpHome = mkdtempSync(join(tmpdir(), 'birdctl-snmp-'));
 
-function netSnmp(tool: 'snmpwalk' | 'snmpget' | 'snmpset', args: string[]): Promise<Walked> {
+function netSnmp(tool: 'snmpwalk' | 'snmpget' | 'snmpset' | 'snmpbulkget', args: string[]): Promise<Walked> {
   return new Promise((resolve) => {
     execFile(
       tool,
@@ -39,7 +41,7 @@ function netSnmp(tool: 'snmpwalk' | 'snmpget' | 'snmpset', args: string[]): Prom
           if (match && !/^No (Such|more variables)/.test(match[2] as string)) values.set(match[1] as string, match[2] as string);
         }
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ exitCode: code, values });
+        resolve({ exitCode: code, values, stdout });
       },
     );
   });
@@ -63,7 +65,7 @@ function statesIn(walked: Walked, entry: string): Record<string, string> {
 
 const hex = (last: number) => `fd0000ec0000000000000000000000${last.toString(16).padStart(2, '0')}`;
 
-describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk', 'snmpget', 'snmpset'] }, () => {
+describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk', 'snmpget', 'snmpset', 'snmpbulkget'] }, () => {
   const monitor = new FakeMonitor(
     snapshotOf([
       peerSnapshot({ name: 'Mesh_fd00_ec__2', peerAddress: 'fd00:ec::2', bgpState: 'Established' }),
@@ -167,6 +169,32 @@ describeIntegration('SNMP agent read by Net-SNMP tools', { binaries: ['snmpwalk'
     const wrong = await v3(udp6, `${PROJECT_PEER_ENTRY}.3`, 'not-the-priv-key');
     expect(wrong.exitCode).not.toBe(0);
     expect(wrong.values.size).toBe(0);
+  });
+
+  // net-snmp's BER reader turns the first OID byte 0x78 (X.690: 2.40) into "3.0", which its MIB then
+  // refuses with a RangeError thrown out of the socket's message handler.
+  it('answers a Get for 2.40.x (first BER byte 0x78) with noSuchObject, beside a real value, over v2c and v3', async () => {
+    const got = await netSnmp('snmpget', ['-v2c', '-c', COMMUNITY, udp6, '2.40.1.2', '1.3.6.1.2.1.15.2.0']);
+    expect(got.exitCode).toBe(0);
+    expect(got.stdout).toMatch(/^\.2\.40\.1\.2 = No Such Object/m);
+    expect(got.values.get('1.3.6.1.2.1.15.2.0')).toBe('INTEGER: 23456');
+    const v3got = await netSnmp('snmpget', [
+      ...['-v3', '-l', 'authPriv', '-u', USER.name, '-a', 'SHA', '-A', USER.authKey, '-x', 'AES', '-X', USER.privKey],
+      ...[udp6, '2.40.0', '1.3.6.1.2.1.15.2.0'],
+    ]);
+    expect(v3got.stdout).toMatch(/^\.2\.40\.0 = No Such Object/m);
+    expect(v3got.values.get('1.3.6.1.2.1.15.2.0')).toBe('INTEGER: 23456');
+  });
+
+  // net-snmp's GETBULK loop runs until max-repetitions varbinds: 2147483647 never ends.
+  it('answers a GETBULK with max-repetitions 2147483647 with a bounded response, then serves the next request', async () => {
+    const bulk = await netSnmp('snmpbulkget', ['-v2c', '-c', COMMUNITY, '-Cr2147483647', udp6, '1.3.6.1']);
+    expect(bulk.exitCode).toBe(0);
+    const lines = bulk.stdout.split('\n').filter((line) => line.includes(' = '));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.length).toBeLessThanOrEqual(MAX_RESPONSE_VARBINDS);
+    const after = await netSnmp('snmpget', ['-v2c', '-c', COMMUNITY, udp6, '1.3.6.1.2.1.15.2.0']);
+    expect(after.values.get('1.3.6.1.2.1.15.2.0')).toBe('INTEGER: 23456');
   });
 
   it('sends a trap to the receiver when a session goes down', async () => {

@@ -80,6 +80,15 @@ describe('peerRow', () => {
     expect(column(values, PEER_COLUMN.prevState)).toBe(6);
   });
 
+  // cbgpPeer2LastErrorTxt is an SnmpAdminString (SIZE (0..255)); it also bounds a GETBULK response.
+  it('cuts the last error text to 255 bytes without splitting a character', () => {
+    const text = `${'x'.repeat(253)}éé and more`;
+    const values = peerRow(peerSnapshot({ lastError: { class: '', text } }), context)?.values ?? [];
+    const cut = column(values, PEER_COLUMN.lastErrorTxt) as string;
+    expect(Buffer.byteLength(cut)).toBe(255);
+    expect(cut).toBe(`${'x'.repeat(253)}é`);
+  });
+
   it('says admin stop for a protocol BIRD holds down, and none(0) before any change', () => {
     const values = peerRow(peerSnapshot({ state: 'down', bgpState: 'Down', previousBgpState: null }), context)?.values ?? [];
     expect(column(values, PEER_COLUMN.adminStatus)).toBe(1);
