@@ -182,7 +182,11 @@ export class BirdClient implements BirdCommands {
         this.connectionLost(socket, error);
         reject(error);
       };
-      const deadline = setTimeout(() => fail(unreachable(path, `no greeting within ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+      let greeted = false;
+      const deadline = setTimeout(
+        () => fail(unreachable(path, `${greeted ? 'no answer to restrict' : 'no greeting'} within ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
+      );
       const framer = this.framerFor(socket);
       framer.maxReplyBytes = MAX_GREETING_BYTES;
       socket.on('data', (chunk) => {
@@ -214,6 +218,7 @@ export class BirdClient implements BirdCommands {
             return;
           }
           this.greeting = { version: match[1]!, text: reply.text };
+          greeted = true;
           if (this.options.restrict) socket.write('restrict\n');
           else done();
         },

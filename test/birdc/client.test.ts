@@ -152,6 +152,12 @@ describe('BirdClient', () => {
     expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/restrict refused/) });
   });
 
+  it('times out a handshake whose restrict is never answered, saying so', async () => {
+    bird.handler = () => {};
+    const error = await rejection(client({ restrict: true, reconnect: false, connectTimeoutMs: 100 }).connect());
+    expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/no answer to restrict within 100 ms/) });
+  });
+
   it('rejects a greeting that is not BIRD', async () => {
     bird.greeting = '0001 Welcome to something else\n';
     expect(await rejection(client({ reconnect: false }).connect())).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/unexpected greeting/) });
