@@ -332,6 +332,30 @@ describe('stream message size', () => {
   });
 });
 
+describe('stream slow client', () => {
+  it('drops a client that never reads (its pings queue unanswered) and holds a bounded amount for it until then', async () => {
+    const threshold = 64 * 1024;
+    const dropped: string[] = [];
+    const { server, source, url } = await start({
+      staleThresholdBytes: threshold,
+      heartbeatMs: 200,
+      log: (_level, message, context) => message === 'stream client dropped' && dropped.push(String(context.reason)),
+    });
+    const client = await connect(url);
+    await client.until((m) => m.length >= 1);
+    client.ws.pause();
+    let maxBuffered = 0;
+    for (let i = 0; i < 2000 && server.clients().length > 0; i += 1) {
+      source.emit({ type: 'topologyInvalid', at: i, report: 'r'.repeat(1024 * 1024) });
+      maxBuffered = Math.max(maxBuffered, server.clients()[0]?.bufferedAmount ?? 0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(server.clients()).toHaveLength(0);
+    expect(dropped).toEqual(['no pong']);
+    expect(maxBuffered).toBeLessThanOrEqual(threshold + 64 * 1024 + 1024);
+  });
+});
+
 describe('stream logging', () => {
   it('logs clients falling behind once per interval, counting the ones it left out', async () => {
     let now = 0;
