@@ -94,13 +94,6 @@ export class ReplyFramer {
       this.pending.push(Buffer.from(chunk));
       return;
     }
-    // Every line's length in bytes, found before decoding: the limits count bytes, not characters.
-    const lineBytes: number[] = [];
-    for (let start = 0, end = chunk.indexOf(NEWLINE); end >= 0 && end <= last; start = end + 1, end = chunk.indexOf(NEWLINE, start)) {
-      const bytes = end - start + (start === 0 ? this.pendingBytes : 0);
-      if (bytes > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
-      lineBytes.push(bytes);
-    }
     if (chunk.length - last - 1 > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
     // A newline byte never occurs inside a UTF-8 sequence, so everything up to the last one can be
     // decoded in one go (one decode per chunk, not per line: a 1,000-peer reply has 20,000 lines).
@@ -108,9 +101,16 @@ export class ReplyFramer {
     this.pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
     this.pendingBytes = chunk.length - last - 1;
     const text = whole.toString('utf8');
-    for (let start = 0, index = 0; ; index += 1) {
+    // The limits count bytes. Every UTF-16 unit decodes from at least one byte, so equal lengths mean
+    // one byte per character (BIRD's ASCII output) and a line's length is its size; otherwise its
+    // size is measured (a replaced invalid byte counts three, erring on the safe side).
+    const ascii = text.length === whole.length;
+    for (let start = 0; ; ) {
       const end = text.indexOf('\n', start);
-      this.line(end < 0 ? text.slice(start) : text.slice(start, end), lineBytes[index]!);
+      const line = end < 0 ? text.slice(start) : text.slice(start, end);
+      const bytes = ascii ? line.length : Buffer.byteLength(line);
+      if (bytes > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
+      this.line(line, bytes);
       if (end < 0) return;
       start = end + 1;
     }

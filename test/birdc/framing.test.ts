@@ -151,6 +151,12 @@ describe('ReplyFramer limits', () => {
     expect(() => f.push(Buffer.from(`1002-${'x'.repeat(MAX_LINE_BYTES)}\n0000 \n`))).toThrow(FramingLimitError);
   });
 
+  it('counts a line in bytes, not characters', () => {
+    const f = framer();
+    // 33,000 two-byte characters: 66,000 bytes, over the limit in half as many characters.
+    expect(() => f.push(Buffer.from(`1002-${'ü'.repeat(33_000)}\n0000 \n`))).toThrow(FramingLimitError);
+  });
+
   it('accepts a line of exactly the limit', () => {
     const replies: Reply[] = [];
     const f = new ReplyFramer({ reply: (r) => replies.push(r), async: () => {} });
