@@ -244,21 +244,17 @@ export class BirdClient implements BirdCommands {
 
   /** A framer limit, said in terms of what was being read: the greeting or a command's reply. */
   private limitError(error: FramingLimitError, handshakeDone: boolean): BirdctlError {
-    const path = this.options.socketPath;
     const command = this.inFlight?.command;
-    const why =
-      !handshakeDone && error.limit === 'reply'
-        ? `it sent a greeting of more than ${error.limitBytes} bytes`
-        : error.limit === 'line'
-          ? `it sent a line of more than ${error.limitBytes} bytes (BIRD 1.6 never prints one over 512)`
-          : `the reply to ${JSON.stringify(command ?? '(no command)')} was more than ${error.limitBytes} bytes (maxReplyBytes)`;
-    return new BirdctlError('BIRD_UNREACHABLE', `cannot talk to BIRD at ${path}: ${why}; connection dropped`, {
-      hint:
-        error.limit === 'reply' && handshakeDone
-          ? 'a BIRD with this much to say needs a larger maxReplyBytes; anything else on this socket is not BIRD 1.6'
-          : 'is this path a BIRD 1.6 control socket?',
-      cause: error,
-    });
+    let why: string;
+    let hint = 'is this path a BIRD 1.6 control socket?';
+    if (error.limit === 'line') why = `it sent a line of more than ${error.limitBytes} bytes (BIRD 1.6 never prints one over 512)`;
+    else if (!handshakeDone) why = `it sent a greeting of more than ${error.limitBytes} bytes`;
+    else if (command === undefined) why = `it sent more than ${error.limitBytes} bytes nobody asked for`;
+    else {
+      why = `the reply to ${JSON.stringify(command)} was more than ${error.limitBytes} bytes (maxReplyBytes)`;
+      hint = 'a BIRD with this much to say needs a larger maxReplyBytes; anything else on this socket is not BIRD 1.6';
+    }
+    return new BirdctlError('BIRD_UNREACHABLE', `cannot talk to BIRD at ${this.options.socketPath}: ${why}; connection dropped`, { hint, cause: error });
   }
 
   private framerFor(socket: Socket): ReplyFramer {

@@ -301,6 +301,19 @@ describe('BirdClient against a hostile control socket', () => {
     expect((await c.command('show route count')).code).toBe(14);
   });
 
+  it('drops a connection that floods blocks between commands, saying nobody asked', async () => {
+    const states: ClientState[] = [];
+    bird.handler = (_command, socket) => {
+      socket.write('0000 \n');
+      flood(socket, Buffer.from('1002-unsolicited\n'.repeat(1024)));
+    };
+    const errors: BirdctlError[] = [];
+    const c = client({ maxReplyBytes: 256 * 1024, reconnect: false, onStateChange: (state, error) => state === 'disconnected' && states.push(state) && errors.push(error!) });
+    expect((await c.command('show status')).code).toBe(0);
+    await until(() => states.length === 1);
+    expect(errors[0]).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/it sent more than 262144 bytes nobody asked for/) });
+  });
+
   it('takes a 1,000-peer `show protocols all` with the default reply limit', async () => {
     // The r2 block of a real reply, once per peer: about as big as the monitor-poll benchmark's.
     const fixture = fixtureBytes('r1-show-protocols-all.txt').toString();
