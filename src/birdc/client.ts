@@ -7,9 +7,14 @@
 // client reconnects in the background with a doubling backoff capped at maxBackoffMs. A command
 // issued while disconnected fails at once with BIRD_UNREACHABLE instead of waiting: callers like
 // the monitor report a down daemon rather than hang.
+//
+// Everything the socket sends is bounded in size and time: the greeting (MAX_GREETING_BYTES, within
+// connectTimeoutMs), each line (the framer's MAX_LINE_BYTES) and each reply (maxReplyBytes, within
+// commandTimeoutMs from the write, however slowly it trickles in). Over a limit the connection is
+// dropped like after a timeout, and the error is BIRD_UNREACHABLE naming the limit.
 import { connect as netConnect, type Socket } from 'node:net';
 import { BirdctlError } from '../errors.ts';
-import { ReplyFramer } from './framing.ts';
+import { DEFAULT_MAX_REPLY_BYTES, FramingLimitError, ReplyFramer } from './framing.ts';
 import { BirdReplyError, isErrorReply, type AsyncLine, type Reply, type ReplyBlock } from './reply.ts';
 
 export interface BirdClientOptions {
@@ -26,6 +31,8 @@ export interface BirdClientOptions {
   maxBackoffMs?: number;
   /** Reconnect in the background after a failure. Default true; one-shot callers turn it off. */
   reconnect?: boolean;
+  /** Largest reply accepted (see the framer's DEFAULT_MAX_REPLY_BYTES). Default 16 MiB. */
+  maxReplyBytes?: number;
   onAsync?: (line: AsyncLine) => void;
   onStateChange?: (state: ClientState, error?: BirdctlError) => void;
 }
@@ -62,6 +69,12 @@ export interface Greeting {
 
 const GREETING = /^BIRD (\S+) ready\.$/;
 
+/**
+ * The greeting and the `restrict` answer are one line each (`0001 BIRD 1.6.8 ready.`,
+ * `0016 Access restricted`); anything past a few KiB during the handshake is not BIRD.
+ */
+export const MAX_GREETING_BYTES = 4096;
+
 export class BirdClient implements BirdCommands {
   private readonly options: Required<Omit<BirdClientOptions, 'onAsync' | 'onStateChange'>> & Pick<BirdClientOptions, 'onAsync' | 'onStateChange'>;
   private socket: Socket | undefined;
@@ -85,6 +98,7 @@ export class BirdClient implements BirdCommands {
       initialBackoffMs: 100,
       maxBackoffMs: 5000,
       reconnect: true,
+      maxReplyBytes: DEFAULT_MAX_REPLY_BYTES,
       ...options,
     };
     this.backoffMs = this.options.initialBackoffMs;
@@ -168,13 +182,18 @@ export class BirdClient implements BirdCommands {
         this.connectionLost(socket, error);
         reject(error);
       };
-      const deadline = setTimeout(() => fail(unreachable(path, `no greeting within ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+      let greeted = false;
+      const deadline = setTimeout(
+        () => fail(unreachable(path, `${greeted ? 'no answer to restrict' : 'no greeting'} within ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
+      );
       const framer = this.framerFor(socket);
+      framer.maxReplyBytes = MAX_GREETING_BYTES;
       socket.on('data', (chunk) => {
         try {
           framer.push(chunk);
         } catch (error) {
-          const failure = error as BirdctlError;
+          const failure = error instanceof FramingLimitError ? this.limitError(error, settled) : (error as BirdctlError);
           if (!settled) fail(failure);
           else this.connectionLost(socket, failure);
           socket.destroy();
@@ -199,6 +218,7 @@ export class BirdClient implements BirdCommands {
             return;
           }
           this.greeting = { version: match[1]!, text: reply.text };
+          greeted = true;
           if (this.options.restrict) socket.write('restrict\n');
           else done();
         },
@@ -210,6 +230,7 @@ export class BirdClient implements BirdCommands {
       const done = () => {
         settled = true;
         clearTimeout(deadline);
+        framer.maxReplyBytes = this.options.maxReplyBytes;
         this.handshake = undefined;
         this.backoffMs = this.options.initialBackoffMs;
         this.lastError = undefined;
@@ -219,6 +240,21 @@ export class BirdClient implements BirdCommands {
       };
       this.handshake = (reply) => steps.shift()?.(reply);
     });
+  }
+
+  /** A framer limit, said in terms of what was being read: the greeting or a command's reply. */
+  private limitError(error: FramingLimitError, handshakeDone: boolean): BirdctlError {
+    const command = this.inFlight?.command;
+    let why: string;
+    let hint = 'is this path a BIRD 1.6 control socket?';
+    if (error.limit === 'line') why = `it sent a line of more than ${error.limitBytes} bytes (BIRD 1.6 never prints one over 512)`;
+    else if (!handshakeDone) why = `it sent a greeting of more than ${error.limitBytes} bytes`;
+    else if (command === undefined) why = `it sent more than ${error.limitBytes} bytes nobody asked for`;
+    else {
+      why = `the reply to ${JSON.stringify(command)} was more than ${error.limitBytes} bytes (maxReplyBytes)`;
+      hint = 'a BIRD with this much to say needs a larger maxReplyBytes; anything else on this socket is not BIRD 1.6';
+    }
+    return new BirdctlError('BIRD_UNREACHABLE', `cannot talk to BIRD at ${this.options.socketPath}: ${why}; connection dropped`, { hint, cause: error });
   }
 
   private framerFor(socket: Socket): ReplyFramer {

@@ -8,6 +8,11 @@
 //   0000                                                                ends the reply (final code 0)
 //   0013 Daemon is up and running                                       ends the reply with code 13
 //   +text                                                               asynchronous, outside replies
+//
+// Input is bounded: whatever listens on the socket path (a hung BIRD, something else, an attacker
+// who replaced the socket) must not make this process buffer without end. A line longer than
+// MAX_LINE_BYTES or a reply larger than `maxReplyBytes` throws a FramingLimitError after at most the
+// limit plus one chunk; the caller drops the connection, since the stream is out of step after that.
 import { BirdctlError } from '../errors.ts';
 import type { AsyncLine, Reply, ReplyBlock } from './reply.ts';
 
@@ -16,6 +21,47 @@ const PLUS = 0x2b;
 const SPACE = 0x20;
 const DASH = 0x2d;
 const ZERO = 0x30;
+
+/**
+ * BIRD 1.6 formats every control-socket line in a CLI_LINE_SIZE (512-byte) buffer (nest/cli.h,
+ * cli_printf in nest/cli.c) and prints `<line overflow>` instead of anything longer; 64 KiB is far
+ * beyond that and still small enough to hold without thinking.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * The biggest reply this project asks for is `show protocols all`: about 770 bytes per protocol
+ * (1,000 BGP peers give 770 KiB, test/bench), so 16 MiB covers some 20,000 protocols, far more than
+ * a full mesh or a reflector has. A caller reading something bigger (`show route all` of a large
+ * table) passes its own `maxReplyBytes`.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What a line costs beyond its text: its string, its slot in a block and possibly a block object.
+ * Charged against the reply limit so a flood of empty lines cannot hold several times the limit.
+ */
+export const LINE_OVERHEAD_BYTES = 64;
+
+export interface FramerLimits {
+  /** Default DEFAULT_MAX_REPLY_BYTES. */
+  maxReplyBytes?: number;
+}
+
+/** Input over a limit. Its code is BIRD_UNREACHABLE: the connection must be dropped. */
+export class FramingLimitError extends BirdctlError {
+  readonly limit: 'line' | 'reply';
+  readonly limitBytes: number;
+
+  constructor(limit: 'line' | 'reply', limitBytes: number) {
+    super('BIRD_UNREACHABLE', `BIRD control socket sent ${limit === 'line' ? 'a line' : 'a reply'} of more than ${limitBytes} bytes`, {
+      hint: limit === 'line' ? 'BIRD 1.6 never prints a line over 512 bytes: is this path a BIRD 1.6 control socket?' : 'is this path a BIRD 1.6 control socket?',
+    });
+    this.name = 'FramingLimitError';
+    this.limit = limit;
+    this.limitBytes = limitBytes;
+  }
+}
 
 export interface FramerEvents {
   reply: (reply: Reply) => void;
@@ -26,28 +72,45 @@ export interface FramerEvents {
 
 export class ReplyFramer {
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private current: Reply | undefined;
+  /** What the unfinished reply has cost so far: its bytes plus LINE_OVERHEAD_BYTES per line. */
+  private replyBytes = 0;
   private readonly events: FramerEvents;
+  /** Changeable between replies: the client lowers it for the greeting. */
+  maxReplyBytes: number;
 
-  constructor(events: FramerEvents) {
+  constructor(events: FramerEvents, limits: FramerLimits = {}) {
     this.events = events;
+    this.maxReplyBytes = limits.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
   }
 
   /** Feeds bytes as they arrive; emits every reply and async line they complete, in order. */
   push(chunk: Buffer): void {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
       this.pending.push(Buffer.from(chunk));
       return;
     }
+    if (chunk.length - last - 1 > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
     // A newline byte never occurs inside a UTF-8 sequence, so everything up to the last one can be
     // decoded in one go (one decode per chunk, not per line: a 1,000-peer reply has 20,000 lines).
     const whole = this.pending.length === 0 ? chunk.subarray(0, last) : Buffer.concat([...this.pending, chunk.subarray(0, last)]);
     this.pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
+    this.pendingBytes = chunk.length - last - 1;
     const text = whole.toString('utf8');
+    // The limits count bytes. Every UTF-16 unit decodes from at least one byte, so equal lengths mean
+    // one byte per character (BIRD's ASCII output) and a line's length is its size; otherwise its
+    // size is measured (a replaced invalid byte counts three, erring on the safe side).
+    const ascii = text.length === whole.length;
     for (let start = 0; ; ) {
       const end = text.indexOf('\n', start);
-      this.line(end < 0 ? text.slice(start) : text.slice(start, end));
+      const line = end < 0 ? text.slice(start) : text.slice(start, end);
+      const bytes = ascii ? line.length : Buffer.byteLength(line);
+      if (bytes > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
+      this.line(line, bytes);
       if (end < 0) return;
       start = end + 1;
     }
@@ -58,12 +121,14 @@ export class ReplyFramer {
     return this.current !== undefined || this.pending.length > 0;
   }
 
-  private line(line: string): void {
+  private line(line: string, bytes: number): void {
     const first = line.charCodeAt(0);
     if (first === PLUS) {
       this.events.async({ text: line.slice(1) });
       return;
     }
+    this.replyBytes += bytes + 1 + LINE_OVERHEAD_BYTES;
+    if (this.replyBytes > this.maxReplyBytes) throw new FramingLimitError('reply', this.maxReplyBytes);
     if (first === SPACE) {
       const block = this.current?.blocks.at(-1);
       if (block === undefined) throw protocolError('a continuation line outside a block', line);
@@ -84,6 +149,7 @@ export class ReplyFramer {
     reply.code = code;
     reply.text = text;
     this.current = undefined;
+    this.replyBytes = 0;
     this.events.reply(reply);
   }
 }

@@ -26,7 +26,8 @@ Options:
   --interval SECONDS  poll interval with --watch (default 1)
 
 Exit codes: 0 every peer Established, 3 any peer not Established or no peers configured,
-1 BIRD cannot be reached (socket missing, permission denied, no answer).`;
+1 BIRD cannot be reached (socket missing, permission denied, no answer in time, or an answer
+far bigger than BIRD's: a line over 64 KiB, a reply over 16 MiB).`;
 
 export interface StatusJson {
   daemon: { up: boolean; version: string | null; routerId: string | null; lastReconfiguration: number | null; gracefulRestart: boolean; error?: string };

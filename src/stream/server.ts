@@ -10,13 +10,20 @@
 // one fresh snapshot carrying the current `seq` instead of the events it missed. So the server
 // holds at most about one threshold plus one message per client. A client whose buffer stays over
 // `bufferCapBytes` longer than `overCapGraceMs` is terminated, and a client that does not answer
-// pings is dropped by the heartbeat.
+// pings is dropped by the heartbeat. Dropping means terminating the socket: a close frame would
+// queue behind the very backlog that is the problem.
+//
+// Every event message is at most `maxEventBytes` (long text cut with a marker, event-message.ts)
+// and encoded once into a Buffer that all clients' sockets share, so a big event costs its size
+// once, not once per client. Log lines about clients are rate-limited (rate-limited-log.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { BirdctlError } from '../errors.ts';
 import { bearerMatches, isLoopbackHost } from './auth.ts';
+import { eventMessage } from './event-message.ts';
+import { rateLimitedLog } from './rate-limited-log.ts';
 import type { StreamEvent, StreamSource } from './source.ts';
 
 export type StreamLogLevel = 'info' | 'warn';
@@ -31,6 +38,8 @@ export interface StreamServerOptions {
   source: StreamSource;
   /** Largest frame a client may send, in bytes (clients have nothing to say). Default 4 KiB. */
   maxPayload?: number;
+  /** Largest event message sent, in bytes; longer text in an event is cut. Default 64 KiB. */
+  maxEventBytes?: number;
   /** A client over this many buffered bytes for longer than `overCapGraceMs` is terminated. Default 8 MiB. */
   bufferCapBytes?: number;
   /** Over this many buffered bytes a client is sent nothing more until it drains. Default a quarter of the cap. */
@@ -46,6 +55,8 @@ export interface StreamServerOptions {
   /** epoch milliseconds */
   clock?: () => number;
   log?: StreamLog;
+  /** Each log message at most once per this many ms. Default 10 s. */
+  logIntervalMs?: number;
 }
 
 export interface StreamClientStats {
@@ -82,6 +93,8 @@ interface Client {
 
 const DEFAULTS = {
   maxPayload: 4096,
+  maxEventBytes: 64 * 1024,
+  logIntervalMs: 10_000,
   bufferCapBytes: 8 * 1024 * 1024,
   overCapGraceMs: 5000,
   heartbeatMs: 15_000,
@@ -121,7 +134,8 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
   const token = options.token || null;
   const { source } = options;
   const clock = options.clock ?? Date.now;
-  const log: StreamLog = options.log ?? (() => {});
+  const log = rateLimitedLog(options.log ?? (() => {}), clock, options.logIntervalMs ?? DEFAULTS.logIntervalMs);
+  const maxEventBytes = options.maxEventBytes ?? DEFAULTS.maxEventBytes;
   const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
   const bufferCap = options.bufferCapBytes ?? DEFAULTS.bufferCapBytes;
   const staleThreshold = options.staleThresholdBytes ?? Math.floor(bufferCap / 4);
@@ -157,24 +171,22 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
     }
   };
 
-  const deliver = (client: Client, message: string): void => {
+  const deliver = (client: Client, message: Buffer): void => {
     if (client.stale || client.ws.readyState !== WebSocket.OPEN) return;
     if (client.ws.bufferedAmount >= staleThreshold) {
       client.stale = true;
       log('info', 'stream client fell behind; it will get a snapshot once drained', { client: client.id, bufferedAmount: client.ws.bufferedAmount });
       return;
     }
-    client.ws.send(message);
+    client.ws.send(message, { binary: false });
     client.eventsSent += 1;
     checkCap(client);
   };
 
   const onEvent = (event: StreamEvent): void => {
-    let message: string;
+    let message: Buffer;
     try {
-      // `type` first, then `seq`, then the event's own fields.
-      const { type, ...details } = event;
-      message = JSON.stringify({ type, seq: seq + 1, ...details });
+      message = eventMessage(event, seq + 1, maxEventBytes);
     } catch (error) {
       log('warn', 'stream event not serialisable; not sent', { type: event.type, error: String(error) });
       return;
@@ -184,11 +196,14 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
   };
 
   const resyncDrained = (): void => {
+    // One encoding for every client resynced in this pass.
+    let snapshot: Buffer | undefined;
     for (const client of clients) {
       if (client.stale && client.ws.bufferedAmount === 0 && client.ws.readyState === WebSocket.OPEN) {
         client.stale = false;
         client.resyncs += 1;
-        client.ws.send(snapshotMessage());
+        snapshot ??= Buffer.from(snapshotMessage());
+        client.ws.send(snapshot, { binary: false });
       }
       checkCap(client);
     }

@@ -1,10 +1,11 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BirdClient, type BirdClientOptions, type ClientState } from '../../src/birdc/client.ts';
+import { BirdClient, MAX_GREETING_BYTES, type BirdClientOptions, type ClientState } from '../../src/birdc/client.ts';
+import { MAX_LINE_BYTES } from '../../src/birdc/framing.ts';
 import { BirdReplyError } from '../../src/birdc/reply.ts';
 import { BirdctlError } from '../../src/errors.ts';
-import { FakeBird, drip } from './fake-bird.ts';
+import { FakeBird, drip, flood } from './fake-bird.ts';
 import { fixtureBytes } from './fixture.ts';
 
 let bird: FakeBird;
@@ -151,6 +152,12 @@ describe('BirdClient', () => {
     expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/restrict refused/) });
   });
 
+  it('times out a handshake whose restrict is never answered, saying so', async () => {
+    bird.handler = () => {};
+    const error = await rejection(client({ restrict: true, reconnect: false, connectTimeoutMs: 100 }).connect());
+    expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/no answer to restrict within 100 ms/) });
+  });
+
   it('rejects a greeting that is not BIRD', async () => {
     bird.greeting = '0001 Welcome to something else\n';
     expect(await rejection(client({ reconnect: false }).connect())).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/unexpected greeting/) });
@@ -245,5 +252,76 @@ describe('BirdClient', () => {
       expect.stringMatching(/closed by this program/),
       expect.stringMatching(/closed by this program/),
     ]);
+  });
+});
+
+describe('BirdClient against a hostile control socket', () => {
+  const CHUNK = Buffer.from(' a continuation line of a block that never ends\n'.repeat(1024));
+  // Kernel socket buffers and one chunk in flight: what the server can hand over beyond the limit.
+  const SLACK = 2 * 1024 * 1024;
+
+  it('drops a connection whose greeting never ends, after a few KiB', async () => {
+    bird.greeting = '';
+    let sent: { written: () => number } | undefined;
+    bird.onConnect = (socket) => {
+      socket.write('0001-BIRD 1.6.8 ready.\n');
+      sent = flood(socket, CHUNK);
+    };
+    const error = await rejection(client({ reconnect: false, connectTimeoutMs: 2000 }).connect());
+    expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/greeting of more than 4096 bytes/) });
+    expect(sent!.written()).toBeLessThan(MAX_GREETING_BYTES + SLACK);
+  });
+
+  it('drops a connection that sends one endless line, failing the command with the line limit', async () => {
+    let sent: { written: () => number } | undefined;
+    bird.handler = (_command, socket) => (sent = flood(socket, Buffer.alloc(64 * 1024, 'x')));
+    const error = await rejection(client({ reconnect: false, commandTimeoutMs: 2000 }).command('show status'));
+    expect(error).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/a line of more than 65536 bytes/) });
+    expect(error.message).toContain(bird.path);
+    expect(sent!.written()).toBeLessThan(MAX_LINE_BYTES + SLACK);
+  });
+
+  it('drops a connection whose reply never ends, naming the command and the limit, then reconnects', async () => {
+    const limit = 256 * 1024;
+    let sent: { written: () => number } | undefined;
+    bird.handler = (command, socket) => {
+      if (command === 'show protocols all') {
+        socket.write('2002-name     proto    table    state  since       info\n1002-r1 BGP master up 07:54:04 Established\n');
+        sent = flood(socket, CHUNK);
+      } else socket.write('0014 1 of 1 routes for 1 networks\n');
+    };
+    const c = client({ maxReplyBytes: limit, commandTimeoutMs: 2000 });
+    const error = await rejection(c.command('show protocols all'));
+    expect(error).toMatchObject({
+      code: 'BIRD_UNREACHABLE',
+      message: expect.stringMatching(/reply to "show protocols all" .*more than 262144 bytes \(maxReplyBytes\)/),
+    });
+    expect(sent!.written()).toBeLessThan(limit + SLACK);
+    await until(() => c.state === 'ready');
+    expect((await c.command('show route count')).code).toBe(14);
+  });
+
+  it('drops a connection that floods blocks between commands, saying nobody asked', async () => {
+    const states: ClientState[] = [];
+    bird.handler = (_command, socket) => {
+      socket.write('0000 \n');
+      flood(socket, Buffer.from('1002-unsolicited\n'.repeat(1024)));
+    };
+    const errors: BirdctlError[] = [];
+    const c = client({ maxReplyBytes: 256 * 1024, reconnect: false, onStateChange: (state, error) => state === 'disconnected' && states.push(state) && errors.push(error!) });
+    expect((await c.command('show status')).code).toBe(0);
+    await until(() => states.length === 1);
+    expect(errors[0]).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/it sent more than 262144 bytes nobody asked for/) });
+  });
+
+  it('takes a 1,000-peer `show protocols all` with the default reply limit', async () => {
+    // The r2 block of a real reply, once per peer: about as big as the monitor-poll benchmark's.
+    const fixture = fixtureBytes('r1-show-protocols-all.txt').toString();
+    const r2 = fixture.slice(fixture.indexOf('1002-r2 '), fixture.indexOf('1002-', fixture.indexOf('1002-r2 ') + 1));
+    const reply = Buffer.from(`2002-name     proto    table    state  since       info\n${r2.repeat(1000)}0000 \n`);
+    expect(reply.length).toBeGreaterThan(700 * 1024);
+    bird.handler = (_command, socket) => socket.write(reply);
+    const answer = await client().command('show protocols all');
+    expect(answer.blocks.filter((b) => b.code === 1002)).toHaveLength(1000);
   });
 });

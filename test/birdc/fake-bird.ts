@@ -15,6 +15,8 @@ export class FakeBird {
   connections = 0;
   greeting = '0001 BIRD 1.6.8 ready.\n';
   handler: Handler = (_command, socket) => socket.write('0000 \n');
+  /** Called for each new connection after the greeting was written. */
+  onConnect: (socket: Socket) => void = () => {};
   private server: Server | undefined;
 
   async start(): Promise<void> {
@@ -23,6 +25,7 @@ export class FakeBird {
       this.sockets.push(socket);
       socket.on('error', () => {});
       if (this.greeting !== '') socket.write(this.greeting);
+      this.onConnect(socket);
       let buffered = '';
       socket.on('data', (chunk) => {
         buffered += chunk.toString();
@@ -65,4 +68,25 @@ export function drip(socket: Socket, bytes: Buffer, size: number): void {
     setImmediate(next);
   };
   next();
+}
+
+/**
+ * Writes `chunk` again and again, as fast as the peer reads, until the socket closes; `written()`
+ * is the number of bytes the kernel has taken so far (a bounded reader stops that count early).
+ */
+export function flood(socket: Socket, chunk: Buffer): { written: () => number } {
+  let written = 0;
+  const next = (): void => {
+    while (!socket.destroyed && socket.writable) {
+      const more = socket.write(chunk, (error) => {
+        if (error === undefined || error === null) written += chunk.length;
+      });
+      if (!more) {
+        socket.once('drain', next);
+        return;
+      }
+    }
+  };
+  next();
+  return { written: () => written };
 }

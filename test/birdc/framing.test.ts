@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplyFramer } from '../../src/birdc/framing.ts';
+import { FramingLimitError, LINE_OVERHEAD_BYTES, MAX_LINE_BYTES, ReplyFramer } from '../../src/birdc/framing.ts';
 import type { Reply } from '../../src/birdc/reply.ts';
 import { fixtureBytes, fixtureNames, frame } from './fixture.ts';
 
@@ -117,5 +117,96 @@ describe('ReplyFramer', () => {
     const replies: Reply[] = [];
     const framer = new ReplyFramer({ reply: (r) => replies.push(r), async: () => {} });
     expect(() => framer.push(Buffer.from(stream))).toThrow(message);
+  });
+});
+
+describe('ReplyFramer limits', () => {
+  const CHUNK = 4096;
+
+  /** Pushes `chunk` until the framer throws; returns the error and how many bytes it took. */
+  function feedUntilThrow(framer: ReplyFramer, chunk: Buffer, maxBytes: number): { error: unknown; pushed: number } {
+    let pushed = 0;
+    while (pushed < maxBytes) {
+      try {
+        framer.push(chunk);
+      } catch (error) {
+        return { error, pushed: pushed + chunk.length };
+      }
+      pushed += chunk.length;
+    }
+    return { error: undefined, pushed };
+  }
+
+  const framer = (options?: ConstructorParameters<typeof ReplyFramer>[1]) => new ReplyFramer({ reply: () => {}, async: () => {} }, options);
+
+  it('refuses an endless line without a newline after at most the line limit plus one chunk', () => {
+    const { error, pushed } = feedUntilThrow(framer(), Buffer.alloc(CHUNK, 'x'), 64 * MAX_LINE_BYTES);
+    expect(error).toBeInstanceOf(FramingLimitError);
+    expect(error).toMatchObject({ limit: 'line', limitBytes: MAX_LINE_BYTES, message: expect.stringMatching(/a line of more than 65536 bytes/) });
+    expect(pushed).toBeLessThanOrEqual(MAX_LINE_BYTES + CHUNK);
+  });
+
+  it('refuses an over-long line that arrives whole, newline included', () => {
+    const f = framer();
+    expect(() => f.push(Buffer.from(`1002-${'x'.repeat(MAX_LINE_BYTES)}\n0000 \n`))).toThrow(FramingLimitError);
+  });
+
+  it('counts a line in bytes, not characters', () => {
+    const f = framer();
+    // 33,000 two-byte characters: 66,000 bytes, over the limit in half as many characters.
+    expect(() => f.push(Buffer.from(`1002-${'ü'.repeat(33_000)}\n0000 \n`))).toThrow(FramingLimitError);
+  });
+
+  it('accepts a line of exactly the limit', () => {
+    const replies: Reply[] = [];
+    const f = new ReplyFramer({ reply: (r) => replies.push(r), async: () => {} });
+    const line = `1002-${'x'.repeat(MAX_LINE_BYTES - 5)}`;
+    f.push(Buffer.from(`${line}\n0000 \n`));
+    expect(replies[0]!.blocks[0]!.lines[0]).toHaveLength(MAX_LINE_BYTES - 5);
+  });
+
+  it('refuses an endless reply of valid continuation lines after at most the reply limit plus one chunk', () => {
+    const limit = 256 * 1024;
+    const f = framer({ maxReplyBytes: limit });
+    f.push(Buffer.from('1002-first row\n'));
+    const lines = Buffer.from(' a continuation line of a block that never ends\n'.repeat(CHUNK / 48));
+    const { error, pushed } = feedUntilThrow(f, lines, 64 * limit);
+    expect(error).toMatchObject({ limit: 'reply', limitBytes: limit, message: expect.stringMatching(/a reply of more than 262144 bytes/) });
+    expect(pushed).toBeLessThanOrEqual(limit + lines.length);
+  });
+
+  it('counts each line its bookkeeping too, so a flood of tiny lines or blocks holds no more than the limit', () => {
+    const limit = 64 * 1024;
+    for (const flood of [' \n', '1002-\n']) {
+      const f = framer({ maxReplyBytes: limit });
+      f.push(Buffer.from('1002-first row\n'));
+      const chunk = Buffer.from(flood.repeat(256));
+      const { error, pushed } = feedUntilThrow(f, chunk, 64 * limit);
+      expect(error).toMatchObject({ limit: 'reply' });
+      const lines = pushed / flood.length;
+      expect(lines).toBeLessThanOrEqual(limit / LINE_OVERHEAD_BYTES + 256);
+    }
+  });
+
+  it('applies the reply limit per reply: many replies each under it pass', () => {
+    const replies: Reply[] = [];
+    const f = new ReplyFramer({ reply: (r) => replies.push(r), async: () => {} }, { maxReplyBytes: 64 * 1024 });
+    const reply = Buffer.from(`1002-row\n${' continuation\n'.repeat(500)}0000 \n`);
+    for (let i = 0; i < 20; i += 1) f.push(reply);
+    expect(replies).toHaveLength(20);
+  });
+
+  it('does not count + lines against a reply, and never keeps them', () => {
+    const asyncLines: string[] = [];
+    const f = new ReplyFramer({ reply: () => {}, async: (a) => asyncLines.push(a.text) }, { maxReplyBytes: 1024 });
+    for (let i = 0; i < 100; i += 1) f.push(Buffer.from('+2026-11-26 07:55:05 <INFO> a log line\n'));
+    expect(asyncLines).toHaveLength(100);
+    expect(f.midReply).toBe(false);
+  });
+
+  it('lets the limit be lowered for the greeting and raised again for commands', () => {
+    const f = framer({ maxReplyBytes: 1024 * 1024 });
+    f.maxReplyBytes = 4096;
+    expect(() => f.push(Buffer.from('0001-BIRD\n'.repeat(1000)))).toThrow(/a reply of more than 4096 bytes/);
   });
 });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { formatAge, statusCommand } from '../../src/cli/status.ts';
 import { BirdctlError } from '../../src/errors.ts';
-import { FakeBird } from '../birdc/fake-bird.ts';
+import { DEFAULT_MAX_REPLY_BYTES } from '../../src/birdc/framing.ts';
+import { FakeBird, flood } from '../birdc/fake-bird.ts';
 import { fixtureBytes } from '../birdc/fixture.ts';
 
 const run = promisify(execFile);
@@ -117,6 +118,24 @@ describe('birdctl status', () => {
     bird.greeting = '';
     const silent = await statusCommand.run(['--socket', bird.path], context()).catch((e: unknown) => e);
     expect(silent).toMatchObject({ code: 'BIRD_UNREACHABLE', message: expect.stringMatching(/no greeting/) });
+  });
+
+  it('fails with BIRD_UNREACHABLE naming the limit when the socket sends an endless reply, having read at most the limit', async () => {
+    let sent: { written: () => number } | undefined;
+    bird.handler = (command, socket) => {
+      if (command === 'restrict') socket.write('0016 Access restricted\n');
+      else {
+        socket.write('1011-Router ID is 10.255.0.1\n');
+        sent = flood(socket, Buffer.from(' Current server time is 1795686760\n'.repeat(2048)));
+      }
+    };
+    const flooded = await statusCommand.run(['--socket', bird.path], context()).catch((e: unknown) => e);
+    expect(flooded).toMatchObject({
+      code: 'BIRD_UNREACHABLE',
+      exitCode: 1,
+      message: expect.stringMatching(/the reply to "show status" was more than 16777216 bytes \(maxReplyBytes\); connection dropped$/),
+    });
+    expect(sent!.written()).toBeLessThan(DEFAULT_MAX_REPLY_BYTES + 2 * 1024 * 1024);
   });
 
   it('refuses bad usage', async () => {

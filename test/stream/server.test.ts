@@ -221,7 +221,7 @@ describe('stream backpressure', () => {
   it('sends a client that stopped reading the latest snapshot instead of the backlog', async () => {
     const cap = 4 * 1024 * 1024;
     const threshold = 512 * 1024;
-    const { server, source, url } = await start({ bufferCapBytes: cap, staleThresholdBytes: threshold, drainCheckMs: 10 });
+    const { server, source, url } = await start({ bufferCapBytes: cap, staleThresholdBytes: threshold, drainCheckMs: 10, maxEventBytes: BLOB.length + 1024 });
     const client = await connect(url);
     await client.until((m) => m.length >= 1);
     client.ws.pause();
@@ -252,7 +252,14 @@ describe('stream backpressure', () => {
   it('terminates a client that stays over its buffer cap past the grace period', async () => {
     let now = 0;
     const cap = 128 * 1024;
-    const { server, source, url } = await start({ bufferCapBytes: cap, staleThresholdBytes: 32 * 1024, overCapGraceMs: 1000, drainCheckMs: 10, clock: () => now });
+    const { server, source, url } = await start({
+      bufferCapBytes: cap,
+      staleThresholdBytes: 32 * 1024,
+      overCapGraceMs: 1000,
+      drainCheckMs: 10,
+      maxEventBytes: BLOB.length + 1024,
+      clock: () => now,
+    });
     const client = await connect(url);
     await client.until((m) => m.length >= 1);
     client.ws.pause();
@@ -269,5 +276,117 @@ describe('stream backpressure', () => {
     await waitFor(() => server.clients().length === 0, 'the over-cap client to be terminated');
     client.ws.resume();
     expect(await closed).toBe(1006);
+  });
+});
+
+describe('stream message size', () => {
+  it('cuts long text in an event to fit maxEventBytes, with a marker, keeping type, seq and the short fields', async () => {
+    const { source, url } = await start({ maxEventBytes: 16 * 1024 });
+    const client = await connect(url);
+    const raw: number[] = [];
+    client.ws.on('message', (data: Buffer) => raw.push(data.length));
+    const report = `nodes[0].address: ${'x'.repeat(5 * 1024 * 1024)}`;
+    source.emit({ type: 'topologyInvalid', at: 7, report, file: '/etc/bird6-controller/topology.yaml' });
+    const all = await client.until((m) => m.length >= 2);
+    expect(raw[0]).toBeLessThanOrEqual(16 * 1024);
+    expect(all[1]).toMatchObject({ type: 'topologyInvalid', seq: 1, at: 7, file: '/etc/bird6-controller/topology.yaml' });
+    const cut = all[1]!.report as string;
+    expect(cut.startsWith('nodes[0].address: xxx')).toBe(true);
+    expect(cut).toMatch(/… \[cut: 5242898 characters in all\]$/);
+  });
+
+  it('replaces an event that cannot be cut to size by a stub saying so', async () => {
+    const { source, url } = await start({ maxEventBytes: 4096 });
+    const client = await connect(url);
+    source.emit({ type: 'endpointsReconciled', at: 9, failures: Array.from({ length: 10_000 }, (_, i) => `ep-${i}`) });
+    source.emit({ type: 'configApplied', at: 10, summary: 'reloaded' });
+    const all = await client.until((m) => m.length >= 3);
+    expect(all[1]).toEqual({ type: 'endpointsReconciled', seq: 1, at: 9, truncated: true });
+    expect(all[2]).toMatchObject({ type: 'configApplied', seq: 2, summary: 'reloaded' });
+  });
+
+  it('leaves events under the limit untouched', async () => {
+    const { source, url } = await start();
+    const client = await connect(url);
+    const report = `nodes[0].address: ${'y'.repeat(10_000)}`;
+    source.emit({ type: 'topologyInvalid', at: 1, report });
+    const all = await client.until((m) => m.length >= 2);
+    expect(all[1]).toEqual({ type: 'topologyInvalid', seq: 1, at: 1, report });
+  });
+
+  it('holds a bounded amount for many clients that stopped reading, however big the events', async () => {
+    const threshold = 256 * 1024;
+    const maxEventBytes = 64 * 1024;
+    const { server, source, url } = await start({ staleThresholdBytes: threshold, maxEventBytes });
+    const clients = await Promise.all(Array.from({ length: 10 }, () => connect(url)));
+    await Promise.all(clients.map((c) => c.until((m) => m.length >= 1)));
+    for (const c of clients) c.ws.pause();
+    const report = 'z'.repeat(4 * 1024 * 1024);
+    let maxTotal = 0;
+    for (let i = 0; i < 30; i += 1) {
+      source.emit({ type: 'topologyInvalid', at: i, report });
+      maxTotal = Math.max(maxTotal, server.clients().reduce((sum, c) => sum + c.bufferedAmount, 0));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(maxTotal).toBeLessThanOrEqual(clients.length * (threshold + maxEventBytes));
+  });
+});
+
+describe('stream slow client', () => {
+  it('drops a client that never reads (its pings queue unanswered) and holds a bounded amount for it until then', async () => {
+    const threshold = 64 * 1024;
+    const dropped: string[] = [];
+    const { server, source, url } = await start({
+      staleThresholdBytes: threshold,
+      heartbeatMs: 200,
+      log: (_level, message, context) => message === 'stream client dropped' && dropped.push(String(context.reason)),
+    });
+    const client = await connect(url);
+    await client.until((m) => m.length >= 1);
+    client.ws.pause();
+    let maxBuffered = 0;
+    for (let i = 0; i < 2000 && server.clients().length > 0; i += 1) {
+      source.emit({ type: 'topologyInvalid', at: i, report: 'r'.repeat(1024 * 1024) });
+      maxBuffered = Math.max(maxBuffered, server.clients()[0]?.bufferedAmount ?? 0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(server.clients()).toHaveLength(0);
+    expect(dropped).toEqual(['no pong']);
+    expect(maxBuffered).toBeLessThanOrEqual(threshold + 64 * 1024 + 1024);
+  });
+});
+
+describe('stream logging', () => {
+  it('logs clients falling behind once per interval, counting the ones it left out', async () => {
+    let now = 0;
+    const lines: { message: string; context: Record<string, unknown> }[] = [];
+    const { server, source, url } = await start({
+      staleThresholdBytes: 1,
+      maxEventBytes: 1024 * 1024,
+      drainCheckMs: 10,
+      logIntervalMs: 10_000,
+      clock: () => now,
+      log: (_level, message, context) => lines.push({ message, context }),
+    });
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connect(url)));
+    await Promise.all(clients.map((c) => c.until((m) => m.length >= 1)));
+    for (const c of clients) c.ws.pause();
+    const behind = () => lines.filter((l) => l.message.startsWith('stream client fell behind'));
+    for (let i = 0; i < 200 && server.clients().some((c) => !c.stale); i += 1) {
+      source.emit({ type: 'endpointsReconciled', at: i, blob: 'x'.repeat(256 * 1024) });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.clients().every((c) => c.stale)).toBe(true);
+    expect(behind()).toHaveLength(1);
+    now += 10_001;
+    for (const c of clients) c.ws.resume();
+    await Promise.all(clients.map((c) => c.until((m) => m.some((x, i) => i > 0 && x.type === 'snapshot'))));
+    for (const c of clients) c.ws.pause();
+    for (let i = 0; i < 200 && server.clients().some((c) => !c.stale); i += 1) {
+      source.emit({ type: 'endpointsReconciled', at: i, blob: 'x'.repeat(256 * 1024) });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(behind()).toHaveLength(2);
+    expect(behind()[1]!.context).toMatchObject({ suppressed: 4 });
   });
 });
