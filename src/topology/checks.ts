@@ -2,13 +2,12 @@
 // Each rule is a small function returning Problems with the exact path of the offending field,
 // the value it holds and a hint; all rules run, so the user sees every mistake at once.
 import type { Problem } from '../errors.ts';
+import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
 
 type Rule = (t: Topology) => Problem[];
-
-const q = JSON.stringify;
 
 /** Reports every later occurrence of a key already seen, pointing back at the first one. */
 function duplicates<T>(
