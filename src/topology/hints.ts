@@ -80,7 +80,7 @@ const FIELD_HINTS: Record<string, string> = {
   address: 'write a unicast IPv6 address such as fd00:ec::1 (no prefix length, no zone)',
   addresses: 'list unicast IPv6 addresses inside an IP pool, such as [fd00:10::10]',
   cidr: 'write an IPv6 network such as fd00:10::/48',
-  asNumber: 'AS numbers are 1..4294967295; private ranges are 64512-65534 and 4200000000-4294967294',
+  asNumber: 'AS numbers are 1..4294967295 without 23456 (AS_TRANS); private ranges are 64512-65534 and 4200000000-4294967294',
   routerId: 'write a dotted-quad such as 10.255.0.1 outside 0/8, 127/8 and 224/3, or remove it to have one derived',
   clusterId: 'write a dotted-quad such as 1.0.0.1',
   interface: 'Linux interface names have at most 15 characters; remove interface to have one derived',

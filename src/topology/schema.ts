@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
-import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind } from './ipv6.ts';
+import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
 
 export const API_VERSION = 'bird6-controller/v1';
 
@@ -55,6 +55,11 @@ const prefix = z.string().transform((text, ctx) => {
     });
     return z.NEVER;
   }
+  const special = specialRangeOverlapping(parsed);
+  if (special !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} overlaps ${special}; a pool holds routable unicast addresses` });
+    return z.NEVER;
+  }
   return formatPrefix(parsed);
 });
 
@@ -69,11 +74,17 @@ const dottedQuad = (what: string) =>
     if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${quote(text)} cannot be used: ${reason}` });
   });
 
+/** RFC 6793: the 2-byte AS number that stands in for a 4-byte one towards old BGP speakers. */
+const AS_TRANS = 23456;
+
 const asNumber = z
   .number({ error: (issue) => `AS number must be a number, got ${quote(issue.input)}` })
   .int({ error: (issue) => `AS number ${quote(issue.input)} must be a whole number` })
   .min(1, { error: (issue) => `AS number ${quote(issue.input)} is out of range 1..4294967295` })
-  .max(4294967295, { error: (issue) => `AS number ${quote(issue.input)} is out of range 1..4294967295` });
+  .max(4294967295, { error: (issue) => `AS number ${quote(issue.input)} is out of range 1..4294967295` })
+  .refine((value) => value !== AS_TRANS, {
+    error: `AS number ${AS_TRANS} is AS_TRANS (RFC 6793), which stands in for a 4-byte AS number and is never a router's own`,
+  });
 
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
