@@ -6,6 +6,7 @@ import { BirdctlError, type Problem } from '../errors.ts';
 import { checkTopology } from './checks.ts';
 import { resolveInterfaces, resolveRouterIds } from './derive.ts';
 import { boundProblems, quote } from './excerpt.ts';
+import { duplicateJsonKeys } from './json-duplicates.ts';
 import type { Topology } from './model.ts';
 import { readTopologyFile } from './read-file.ts';
 import { API_VERSION, partSchemas, topologySchema } from './schema.ts';
@@ -32,11 +33,43 @@ function jsonSyntaxError(message: string, text: string): string {
   return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${boundedParserMessage(message.slice(0, match.index).replace(/ in JSON$/, ''))}`;
 }
 
+/** JSON.parse would keep the last of two equal keys; they are refused as YAML's are. */
+function refuseDuplicateKeys(text: string, source: string): void {
+  const duplicates = duplicateJsonKeys(text);
+  if (duplicates.length === 0) return;
+  throw invalid(
+    source,
+    duplicates.map((d) => ({
+      path: formatPath(d.path),
+      message: `JSON syntax error at line ${d.line}, column ${d.column}: duplicate key ${quote(d.key)}, already set at line ${d.first.line}, column ${d.first.column}`,
+      hint: 'keep one of the two: a JSON parser would silently use only the last',
+    })),
+  );
+}
+
+/**
+ * The yaml package refuses to expand aliases past a bound (maxAliasCount, default 100) and says
+ * so with a ReferenceError from toJS(); that is a property of the document, not a bug.
+ */
+function toPlainData(doc: ReturnType<typeof parseDocument>, source: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw invalid(source, [{
+      path: '',
+      message: `YAML aliases expand too far: ${boundedParserMessage(error.message)}`,
+      hint: 'use fewer aliases (*name), or write the repeated values out',
+    }]);
+  }
+}
+
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
 function parseText(text: string, source: string): unknown {
   if (source.endsWith('.json')) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw invalid(source, [{
         path: '',
@@ -44,6 +77,8 @@ function parseText(text: string, source: string): unknown {
         hint: 'check the file with a JSON linter, or write it as YAML',
       }]);
     }
+    refuseDuplicateKeys(text, source);
+    return value;
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -57,7 +92,7 @@ function parseText(text: string, source: string): unknown {
       })),
     );
   }
-  return doc.toJS();
+  return toPlainData(doc, source);
 }
 
 function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
