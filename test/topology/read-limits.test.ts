@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, formatError } from '../../src/errors.ts';
 import { loadTopology } from '../../src/topology/index.ts';
-import { MAX_TOPOLOGY_BYTES, readTopologyFile } from '../../src/topology/read-file.ts';
+import { MAX_TOPOLOGY_BYTES, openRegularFile, readTopologyFile } from '../../src/topology/read-file.ts';
 import { validDoc } from './documents.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ftload-read-'));
@@ -30,7 +30,6 @@ async function readError(file: string): Promise<BirdctlError> {
 
 describe('files that are not regular files', () => {
   it('refuses a FIFO without waiting for a writer', async () => {
-    // Without O_NONBLOCK, open() on a FIFO waits for a writer forever and this test times out.
     const fifo = join(scratch, 'topology.yaml');
     execFileSync('mkfifo', [fifo]);
     const error = await readError(fifo);
@@ -38,6 +37,18 @@ describe('files that are not regular files', () => {
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(`cannot read topology ${fifo}: it is a FIFO (named pipe), not a regular file`);
     expect(error.hint).toContain('regular file');
+  });
+
+  it('refuses a FIFO from the open descriptor too, as when one replaces the file after the stat', async () => {
+    // The open itself must not wait for a writer: without O_NONBLOCK this test times out.
+    const fifo = join(scratch, 'swapped.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const error = await openRegularFile(fifo).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BirdctlError);
+    expect((error as BirdctlError).message).toBe(`cannot read topology ${fifo}: it is a FIFO (named pipe), not a regular file`);
   });
 
   it('refuses a symlink to /dev/zero as a device, without reading it', async () => {
@@ -54,7 +65,7 @@ describe('files that are not regular files', () => {
     expect(error.message).toBe(`cannot read topology ${scratch}: it is a directory, not a regular file`);
   });
 
-  it('refuses a unix socket', async () => {
+  it('refuses a unix socket, before and after opening', async () => {
     const path = join(scratch, 'socket.yaml');
     const server = createServer();
     servers.push(server);
@@ -62,6 +73,8 @@ describe('files that are not regular files', () => {
     const error = await readError(path);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${path}: it is a socket, not a regular file`);
+    // open() on a socket fails (ENXIO) before fstat could say what it is.
+    await expect(openRegularFile(path)).rejects.toThrow(`cannot read topology ${path}: `);
   });
 });
 
