@@ -30,7 +30,7 @@ function fileKind(stats: Stats): string {
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'an unknown kind of file';
 }
 
 /** Why stat() or open() failed, in the words an operator expects for the usual causes. */
