@@ -3,6 +3,7 @@
 // template, so the rules can be tested without reading configuration text.
 import { compareIPv6Groups, parseIPv6Groups } from '../topology/ipv6.ts';
 import { nodeAsNumber, type NodeSpec, type Topology } from '../topology/index.ts';
+import { nodePeering } from '../topology/peering.ts';
 import { protocolName, type PeerType } from '../birdc/protocol-names.ts';
 
 export interface BgpSession {
@@ -31,23 +32,12 @@ export interface BgpSession {
   rrClusterId: string | undefined;
 }
 
-/** The kind of session between two nodes, seen from `self`, or undefined when they do not peer. */
-function nodePairType(topology: Topology, self: NodeSpec, other: NodeSpec): PeerType | undefined {
-  const selfClient = self.routeReflectorClient?.clusterId;
-  const otherClient = other.routeReflectorClient?.clusterId;
-  if (selfClient !== undefined) return other.routeReflector?.clusterId === selfClient ? 'route reflector' : undefined;
-  if (otherClient !== undefined) return self.routeReflector?.clusterId === otherClient ? 'route reflector client' : undefined;
-  // Neither is a client: the mesh joins them, and reflectors always peer with each other.
-  if (topology.cluster.nodeToNodeMesh) return 'node-to-node mesh';
-  return self.routeReflector && other.routeReflector ? 'route reflector' : undefined;
-}
-
 function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
   const selfGroups = parseIPv6Groups(self.address)!;
   const sessions: BgpSession[] = [];
   for (const other of topology.nodes) {
     if (other.name === self.name) continue;
-    const peerType = nodePairType(topology, self, other);
+    const peerType = nodePeering(topology, self, other);
     if (peerType === undefined) continue;
     sessions.push({
       protocol: protocolName(peerType, other.address),

@@ -2,13 +2,13 @@
 // Each rule is a small function returning Problems with the exact path of the offending field,
 // the value it holds and a hint; all rules run, so the user sees every mistake at once.
 import type { Problem } from '../errors.ts';
+import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
-import { parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
+import { formatIPv6, formatPrefix, isSubnetRouterAnycast, parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
+import { nodesWithoutNodeSessions } from './peering.ts';
 
 type Rule = (t: Topology) => Problem[];
-
-const q = JSON.stringify;
 
 /** Reports every later occurrence of a key already seen, pointing back at the first one. */
 function duplicates<T>(
@@ -152,6 +152,41 @@ const uniqueInterfacesPerNode: Rule = (t) =>
     }),
   );
 
+/** A namespace belongs to its host: the same name on two nodes is two namespaces. */
+const uniqueNetnsPerNode: Rule = (t) =>
+  duplicates(
+    t.endpoints,
+    (e, i) => (e.netns === undefined ? [] : [{ key: `${e.node}/${e.netns}`, path: `endpoints[${i}].netns`, value: e.netns }]),
+    (value, firstPath) => ({
+      message: `netns ${q(value)} is already used on the same node by ${firstPath.replace(/\.netns$/, '')}`,
+      hint: 'each container has its own network namespace: the programmer moves one veth and sets one address list per namespace',
+    }),
+  );
+
+/** Cluster-wide, not per node: a VM keeps its MAC when it moves to another host. The schema lower-cases MACs. */
+const uniqueMacs: Rule = (t) =>
+  duplicates(
+    t.endpoints,
+    (e, i) => (e.mac === undefined ? [] : [{ key: e.mac, path: `endpoints[${i}].mac`, value: e.mac }]),
+    (value, firstPath) => ({
+      message: `MAC ${q(value)} is already used by ${firstPath.replace(/\.mac$/, '')}`,
+      hint: 'every VM needs its own MAC: its DHCPv6 reservation and neighbour entry are keyed by it',
+    }),
+  );
+
+const noSubnetRouterAnycast: Rule = (t) =>
+  t.endpoints.flatMap((e, i) =>
+    e.addresses.flatMap((a, j) => {
+      const value = parseIPv6(a)!;
+      if (!isSubnetRouterAnycast(value)) return [];
+      return [{
+        path: `endpoints[${i}].addresses[${j}]`,
+        message: `address ${q(a)} of endpoint ${q(e.name)} is the subnet-router anycast address of ${formatPrefix({ network: value, length: 64 })}`,
+        hint: `every router on a /64 answers the address whose last 64 bits are zero (RFC 4291 section 2.6.1); use another, such as ${formatIPv6(value + 1n)}`,
+      }];
+    }),
+  );
+
 const vmMacs: Rule = (t) =>
   t.endpoints.flatMap((e, i) => {
     if (e.mac !== undefined) {
@@ -195,6 +230,31 @@ const routeReflectionWithinOneAs: Rule = (t) => {
   });
 };
 
+/**
+ * Without the mesh, a node that is neither a route reflector with a partner nor a client has no
+ * session with any other node (peering.ts). A node bound to an explicit peer (a ToR router) is
+ * fine: its routes reach the cluster through that router, as in an AS-per-rack design. With the
+ * mesh on, every node that is not a client meshes with the others and every client's reflector
+ * is among them, so only clients without a reflector are left alone, and routeReflectorRoles
+ * reports those.
+ */
+const everyNodeHasASession: Rule = (t) => {
+  if (t.cluster.nodeToNodeMesh || t.nodes.length < 2) return [];
+  const alone = nodesWithoutNodeSessions(t).filter(
+    (n) => n.routeReflectorClient === undefined && !t.peers.some((p) => p.node === undefined || p.node === n.name),
+  );
+  if (alone.length === 0) return [];
+  const SHOWN = 5;
+  const names = alone.slice(0, SHOWN).map((n) => q(n.name));
+  const listed =
+    alone.length > SHOWN ? `${names.join(', ')} and ${alone.length - SHOWN} more` : names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  return [{
+    path: 'cluster.nodeToNodeMesh',
+    message: `with nodeToNodeMesh false, ${alone.length > 1 ? 'nodes' : 'node'} ${listed} would have no BGP session at all`,
+    hint: 'without the node-to-node mesh, nodes peer only with route reflectors: give them routeReflectorClient with the clusterId of a node that has routeReflector, make them reflectors, bind a peer (a ToR router) to them, or set nodeToNodeMesh: true (a cluster of one node needs no session)',
+  }];
+};
+
 const timers: Rule = (t) =>
   t.cluster.bgp.keepaliveTime < t.cluster.bgp.holdTime
     ? []
@@ -215,10 +275,14 @@ const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
   { rule: knownNodeReferences, searches: ['nodes'] },
   { rule: uniqueInterfacesPerNode },
   { rule: noHostInterfaces },
+  { rule: uniqueNetnsPerNode },
+  { rule: noSubnetRouterAnycast },
   { rule: vmMacs },
+  { rule: uniqueMacs },
   { rule: netnsOnlyForContainers },
   { rule: routeReflectorRoles, searches: ['nodes'] },
   { rule: routeReflectionWithinOneAs, searches: ['nodes', 'cluster'] },
+  { rule: everyNodeHasASession, searches: ['nodes', 'peers', 'cluster'] },
   { rule: timers, searches: ['cluster'] },
 ];
 

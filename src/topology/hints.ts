@@ -1,12 +1,25 @@
 // Turns zod's issues into the words an operator needs: the path as `nodes[2].address` and a hint
 // that says how to fix the field, including a did-you-mean for misspelt keys.
 import type { z } from 'zod';
+import { quote } from './excerpt.ts';
 import { API_VERSION, topologySchema } from './schema.ts';
 
 type PathKey = PropertyKey;
 
+/** Keys that read unambiguously after a dot; the schema's own keys are all like this. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * `nodes[2].address`. A key the document made up that is not a plain word (a newline, a dot, 50 MB)
+ * is quoted in brackets, so the path stays one bounded line that cannot be misread.
+ */
 export function formatPath(path: readonly PathKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    const name = String(key);
+    if (!PLAIN_KEY.test(name)) return `${text}[${quote(name)}]`;
+    return text ? `${text}.${name}` : name;
+  }, '');
 }
 
 /** Levenshtein distance, for suggesting the key the user probably meant. */
@@ -49,9 +62,15 @@ function allowedKeysAt(path: readonly PathKey[]): string[] {
 }
 
 export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
-  const ranked = allowed.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d);
+  const limit = Math.max(2, Math.floor(key.length / 3));
+  // The distance is at least the difference in length: a key far longer than every candidate
+  // (a 50 MB one) is dismissed without the quadratic comparison.
+  const ranked = allowed
+    .filter((k) => Math.abs(k.length - key.length) <= limit)
+    .map((k) => ({ k, d: editDistance(key, k) }))
+    .sort((a, b) => a.d - b.d);
   const best = ranked[0];
-  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+  return best && best.d <= limit ? best.k : undefined;
 }
 
 /** How to fix a field, keyed by the field's own name. */
@@ -61,7 +80,7 @@ const FIELD_HINTS: Record<string, string> = {
   address: 'write a unicast IPv6 address such as fd00:ec::1 (no prefix length, no zone)',
   addresses: 'list unicast IPv6 addresses inside an IP pool, such as [fd00:10::10]',
   cidr: 'write an IPv6 network such as fd00:10::/48',
-  asNumber: 'AS numbers are 1..4294967295; private ranges are 64512-65534 and 4200000000-4294967294',
+  asNumber: 'AS numbers are 1..4294967295 without 23456 (AS_TRANS); private ranges are 64512-65534 and 4200000000-4294967294',
   routerId: 'write a dotted-quad such as 10.255.0.1 outside 0/8, 127/8 and 224/3, or remove it to have one derived',
   clusterId: 'write a dotted-quad such as 1.0.0.1',
   interface: 'Linux interface names have at most 15 characters; remove interface to have one derived',
@@ -105,12 +124,12 @@ export function hintForIssue(issue: z.core.$ZodIssue, input: unknown, unknownKey
   if (unknownKey !== undefined) {
     const allowed = allowedKeysAt(issue.path);
     const suggestion = suggestKey(unknownKey, allowed);
-    if (suggestion) return `did you mean ${JSON.stringify(suggestion)}?`;
+    if (suggestion) return `did you mean ${quote(suggestion)}?`;
     return allowed.length > 0 ? `allowed fields here: ${allowed.join(', ')}` : 'remove this field';
   }
   if (issue.path.length === 0) return `the file must be a mapping that starts with apiVersion: ${API_VERSION}`;
   const field = [...issue.path].reverse().find((k): k is string => typeof k === 'string');
   const fieldHint = field === undefined ? undefined : FIELD_HINTS[field];
-  if (isMissingField(issue, input)) return `add the required field ${JSON.stringify(field)}${fieldHint ? `; ${fieldHint}` : ''}`;
+  if (isMissingField(issue, input)) return `add the required field ${quote(field)}${fieldHint ? `; ${fieldHint}` : ''}`;
   return fieldHint ?? 'see the topology reference in README.md';
 }

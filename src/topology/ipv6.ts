@@ -166,11 +166,35 @@ export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
   return prefixContains(shorter, longer.network);
 }
 
-/** Addresses that can never be a host's or an endpoint's unicast address. */
+/**
+ * Ranges that can never hold a host's, a peer's or an endpoint's unicast address (RFC 4291 §2.4,
+ * RFC 3879 for site-local), most specific first so that `::` is "unspecified", not
+ * "IPv4-compatible". 2001:db8::/32 (documentation) is not among them: labs and tests use it.
+ */
+const SPECIAL_RANGES: ReadonlyArray<{ prefix: Prefix; address: string; range: string }> = [
+  { prefix: { network: 0n, length: 128 }, address: 'the unspecified address', range: 'the unspecified address ::/128' },
+  { prefix: { network: 1n, length: 128 }, address: 'the loopback address', range: 'the loopback address ::1/128' },
+  { prefix: { network: 0n, length: 96 }, address: 'a deprecated IPv4-compatible address', range: 'the deprecated IPv4-compatible range ::/96' },
+  { prefix: { network: 0xffffn << 32n, length: 96 }, address: 'an IPv4-mapped address', range: 'the IPv4-mapped range ::ffff:0:0/96' },
+  { prefix: { network: 0xfe80n << 112n, length: 10 }, address: 'a link-local address', range: 'the link-local range fe80::/10' },
+  { prefix: { network: 0xfec0n << 112n, length: 10 }, address: 'a deprecated site-local address', range: 'the deprecated site-local range fec0::/10' },
+  { prefix: { network: 0xffn << 120n, length: 8 }, address: 'a multicast address', range: 'the multicast range ff00::/8' },
+];
+
+/** What kind of special address `value` is, or undefined for an ordinary unicast address. */
 export function specialIPv6Kind(value: bigint): string | undefined {
-  if (value === 0n) return 'the unspecified address';
-  if (value === 1n) return 'the loopback address';
-  if (value >> 120n === 0xffn) return 'a multicast address';
-  if (value >> 118n === 0x3fan) return 'a link-local address';
-  return undefined;
+  return SPECIAL_RANGES.find((r) => prefixContains(r.prefix, value))?.address;
+}
+
+/** The first special range a prefix shares addresses with, or undefined when it shares none. */
+export function specialRangeOverlapping(prefix: Prefix): string | undefined {
+  return SPECIAL_RANGES.find((r) => prefixesOverlap(r.prefix, prefix))?.range;
+}
+
+/**
+ * Whether the address is the subnet-router anycast address of its /64 (RFC 4291 §2.6.1): the
+ * interface identifier is all zeros, and every router on that /64 answers it.
+ */
+export function isSubnetRouterAnycast(value: bigint): boolean {
+  return (value & 0xffff_ffff_ffff_ffffn) === 0n;
 }

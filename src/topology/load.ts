@@ -1,18 +1,25 @@
 // Reads a topology file (YAML or JSON), runs both validation layers and returns the resolved
-// model, or throws one BirdctlError that lists every problem found.
-import { readFile } from 'node:fs/promises';
+// model, or throws one BirdctlError that lists every problem found (up to a bound, excerpt.ts).
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { BirdctlError, type Problem } from '../errors.ts';
 import { checkTopology } from './checks.ts';
 import { resolveInterfaces, resolveRouterIds } from './derive.ts';
+import { boundProblems, quote } from './excerpt.ts';
+import { duplicateJsonKeys } from './json-duplicates.ts';
 import type { Topology } from './model.ts';
+import { readTopologyFile } from './read-file.ts';
 import { API_VERSION, partSchemas, topologySchema } from './schema.ts';
 import { formatPath, hintForIssue, isMissingField } from './hints.ts';
 
 function invalid(source: string, problems: Problem[]): BirdctlError {
-  return new BirdctlError('TOPOLOGY_INVALID', source, { problems });
+  return new BirdctlError('TOPOLOGY_INVALID', source, { problems: boundProblems(problems) });
 }
+
+/** Parser messages are the library's words, not a quoted value, but are bounded all the same. */
+const PARSER_MESSAGE_CHARACTERS = 200;
+const boundedParserMessage = (message: string) =>
+  message.length <= PARSER_MESSAGE_CHARACTERS ? message : `${message.slice(0, PARSER_MESSAGE_CHARACTERS)}…`;
 
 /**
  * Node 20's JSON.parse names a character offset ("at position 10"), which is turned into
@@ -21,16 +28,48 @@ function invalid(source: string, problems: Problem[]): BirdctlError {
  */
 function jsonSyntaxError(message: string, text: string): string {
   const match = / at position (\d+).*$/s.exec(message);
-  if (!match) return `JSON syntax error: ${message.replace(/, (\.\.\.)?".*$/s, '').split('\n')[0]}`;
+  if (!match) return `JSON syntax error: ${boundedParserMessage(message.replace(/, (\.\.\.)?".*$/s, '').split('\n')[0]!)}`;
   const lines = text.slice(0, Number(match[1])).split('\n');
-  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${message.slice(0, match.index).replace(/ in JSON$/, '')}`;
+  return `JSON syntax error at line ${lines.length}, column ${lines.at(-1)!.length + 1}: ${boundedParserMessage(message.slice(0, match.index).replace(/ in JSON$/, ''))}`;
+}
+
+/** JSON.parse would keep the last of two equal keys; they are refused as YAML's are. */
+function refuseDuplicateKeys(text: string, source: string): void {
+  const duplicates = duplicateJsonKeys(text);
+  if (duplicates.length === 0) return;
+  throw invalid(
+    source,
+    duplicates.map((d) => ({
+      path: formatPath(d.path),
+      message: `JSON syntax error at line ${d.line}, column ${d.column}: duplicate key ${quote(d.key)}, already set at line ${d.first.line}, column ${d.first.column}`,
+      hint: 'keep one of the two: a JSON parser would silently use only the last',
+    })),
+  );
+}
+
+/**
+ * The yaml package refuses to expand aliases past a bound (maxAliasCount, default 100) and says
+ * so with a ReferenceError from toJS(); that is a property of the document, not a bug.
+ */
+function toPlainData(doc: ReturnType<typeof parseDocument>, source: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw invalid(source, [{
+      path: '',
+      message: `YAML aliases expand too far: ${boundedParserMessage(error.message)}`,
+      hint: 'use fewer aliases (*name), or write the repeated values out',
+    }]);
+  }
 }
 
 /** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
 function parseText(text: string, source: string): unknown {
   if (source.endsWith('.json')) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw invalid(source, [{
         path: '',
@@ -38,6 +77,8 @@ function parseText(text: string, source: string): unknown {
         hint: 'check the file with a JSON linter, or write it as YAML',
       }]);
     }
+    refuseDuplicateKeys(text, source);
+    return value;
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -46,12 +87,12 @@ function parseText(text: string, source: string): unknown {
       doc.errors.map((e) => ({
         path: '',
         // prettyErrors appends " at line L, column C:" and a code excerpt; the position is said once, first.
-        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '')}`,
+        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${boundedParserMessage(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, ''))}`,
         hint: 'fix the YAML syntax (indentation, a missing colon or quote) at that position',
       })),
     );
   }
-  return doc.toJS();
+  return toPlainData(doc, source);
 }
 
 function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
@@ -59,13 +100,13 @@ function schemaProblems(error: z.ZodError, input: unknown): Problem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         path: formatPath([...issue.path, key]),
-        message: `unknown field ${JSON.stringify(key)}`,
+        message: `unknown field ${quote(key)}`,
         hint: hintForIssue(issue, input, key),
       }));
     }
     const path = formatPath(issue.path);
     // zod's own words for an absent field ("expected string, received undefined") hide the point.
-    const message = isMissingField(issue, input) ? `required field ${JSON.stringify(String(issue.path.at(-1)))} is missing` : issue.message;
+    const message = isMissingField(issue, input) ? `required field ${quote(String(issue.path.at(-1)))} is missing` : issue.message;
     return [{ path, message, hint: hintForIssue(issue, input) }];
   });
 }
@@ -138,15 +179,5 @@ export function parseTopologyText(text: string, source: string): Topology {
 }
 
 export async function loadTopology(file: string): Promise<Topology> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: ${reason}`, {
-      hint: 'pass the path of a topology file, for example topology/example.yaml',
-      cause: error,
-    });
-  }
-  return parseTopologyText(text, file);
+  return parseTopologyText(await readTopologyFile(file), file);
 }

@@ -4,7 +4,8 @@
 // characters that cannot change the structure of those files.
 import { z } from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
-import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind } from './ipv6.ts';
+import { quote } from './excerpt.ts';
+import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
 
 export const API_VERSION = 'bird6-controller/v1';
 
@@ -23,19 +24,19 @@ const PASSWORD_RE = /^[\x21\x23-\x26\x28-\x5b\x5d-\x7e]{1,80}$/;
 export const name = (what: string) =>
   z.string().regex(NAME_RE, {
     error: (issue) =>
-      `${JSON.stringify(issue.input)} is not a valid ${what} name: use 1-63 lower-case letters, digits and '-', starting with a letter or digit`,
+      `${quote(issue.input)} is not a valid ${what} name: use 1-63 lower-case letters, digits and '-', starting with a letter or digit`,
   });
 
 /** A unicast IPv6 host address, returned in canonical form. */
 const hostAddress = z.string().transform((text, ctx) => {
   const value = parseIPv6(text);
   if (value === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IPv6 address` });
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not an IPv6 address` });
     return z.NEVER;
   }
   const special = specialIPv6Kind(value);
   if (special !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is ${special}, not a routable host address` });
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is ${special}, not a routable host address` });
     return z.NEVER;
   }
   return canonicalIPv6(text)!;
@@ -44,14 +45,19 @@ const hostAddress = z.string().transform((text, ctx) => {
 const prefix = z.string().transform((text, ctx) => {
   const parsed = parsePrefix(text);
   if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IPv6 prefix such as fd00:10::/48` });
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not an IPv6 prefix such as fd00:10::/48` });
     return z.NEVER;
   }
   if (parsed.hostBitsSet) {
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(text)} has bits set after the prefix length; did you mean ${formatPrefix(parsed)}?`,
+      message: `${quote(text)} has bits set after the prefix length; did you mean ${formatPrefix(parsed)}?`,
     });
+    return z.NEVER;
+  }
+  const special = specialRangeOverlapping(parsed);
+  if (special !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} overlaps ${special}; a pool holds routable unicast addresses` });
     return z.NEVER;
   }
   return formatPrefix(parsed);
@@ -61,18 +67,24 @@ const dottedQuad = (what: string) =>
   z.string().superRefine((text, ctx) => {
     const value = parseIPv4(text);
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a dotted-quad ${what} such as 10.255.0.1` });
+      ctx.addIssue({ code: 'custom', message: `${quote(text)} is not a dotted-quad ${what} such as 10.255.0.1` });
       return;
     }
     const reason = reservedRouterIdReason(value);
-    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${JSON.stringify(text)} cannot be used: ${reason}` });
+    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${quote(text)} cannot be used: ${reason}` });
   });
 
+/** RFC 6793: the 2-byte AS number that stands in for a 4-byte one towards old BGP speakers. */
+const AS_TRANS = 23456;
+
 const asNumber = z
-  .number({ error: (issue) => `AS number must be a number, got ${JSON.stringify(issue.input)}` })
-  .int({ error: (issue) => `AS number ${JSON.stringify(issue.input)} must be a whole number` })
-  .min(1, { error: (issue) => `AS number ${JSON.stringify(issue.input)} is out of range 1..4294967295` })
-  .max(4294967295, { error: (issue) => `AS number ${JSON.stringify(issue.input)} is out of range 1..4294967295` });
+  .number({ error: (issue) => `AS number must be a number, got ${quote(issue.input)}` })
+  .int({ error: (issue) => `AS number ${quote(issue.input)} must be a whole number` })
+  .min(1, { error: (issue) => `AS number ${quote(issue.input)} is out of range 1..4294967295` })
+  .max(4294967295, { error: (issue) => `AS number ${quote(issue.input)} is out of range 1..4294967295` })
+  .refine((value) => value !== AS_TRANS, {
+    error: `AS number ${AS_TRANS} is AS_TRANS (RFC 6793), which stands in for a 4-byte AS number and is never a router's own`,
+  });
 
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -82,12 +94,12 @@ const password = z.string().regex(PASSWORD_RE, {
 
 const interfaceName = z.string().regex(INTERFACE_RE, {
   error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a usable interface name: at most 15 characters of letters, digits, '_', '.' and '-'`,
+    `${quote(issue.input)} is not a usable interface name: at most 15 characters of letters, digits, '_', '.' and '-'`,
 });
 
 const mac = z
   .string()
-  .regex(MAC_RE, { error: (issue) => `${JSON.stringify(issue.input)} is not a MAC address such as 02:00:00:00:00:10` })
+  .regex(MAC_RE, { error: (issue) => `${quote(issue.input)} is not a MAC address such as 02:00:00:00:00:10` })
   .transform((text) => text.toLowerCase());
 
 const clusterBgp = z.strictObject({
@@ -138,7 +150,7 @@ const endpoint = z.strictObject({
   netns: z
     .string()
     .regex(NETNS_RE, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not a usable network namespace name: letters, digits, '_', '.' and '-'`,
+      error: (issue) => `${quote(issue.input)} is not a usable network namespace name: letters, digits, '_', '.' and '-'`,
     })
     .optional(),
 });
@@ -147,7 +159,7 @@ const endpoint = z.strictObject({
 export const partSchemas = { cluster, ipPools: ipPool, nodes: node, peers: peer, endpoints: endpoint };
 
 export const topologySchema = z.strictObject({
-  apiVersion: z.literal(API_VERSION, { error: (issue) => `apiVersion must be "${API_VERSION}", got ${JSON.stringify(issue.input)}` }),
+  apiVersion: z.literal(API_VERSION, { error: (issue) => `apiVersion must be "${API_VERSION}", got ${quote(issue.input)}` }),
   cluster,
   ipPools: z.array(ipPool).default([]),
   nodes: z.array(node).min(1, { error: 'the topology has no nodes: add at least one under nodes' }),

@@ -250,3 +250,114 @@ describe('host interfaces', () => {
     );
   });
 });
+
+describe('every node has a BGP session', () => {
+  const hint = 'without the node-to-node mesh, nodes peer only with route reflectors';
+  const noMesh = (change: (d: ReturnType<typeof validDoc>) => void = () => {}) =>
+    docWith((d) => {
+      d.cluster.nodeToNodeMesh = false;
+      change(d);
+    });
+
+  it('refuses nodeToNodeMesh false without route reflectors, naming the nodes left alone', () => {
+    expectOneProblem(noMesh(), 'cluster.nodeToNodeMesh', 'with nodeToNodeMesh false, nodes "node1", "node2" and "node3" would have no BGP session at all', hint);
+  });
+
+  it('names only the nodes that no reflector reaches', () => {
+    const doc = noMesh((d) => {
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflectorClient = { clusterId: '1.0.0.1' };
+    });
+    expectOneProblem(doc, 'cluster.nodeToNodeMesh', 'with nodeToNodeMesh false, node "node3" would have no BGP session at all', hint);
+  });
+
+  it('refuses a lone reflector without clients, and lists at most five names', () => {
+    const doc = noMesh((d) => {
+      d.nodes = Array.from({ length: 8 }, (_, i) => ({ name: `n${i}`, address: `fd00:ec::${i + 1}` }));
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.endpoints[0]!.node = 'n0';
+    });
+    expectOneProblem(doc, 'cluster.nodeToNodeMesh', 'with nodeToNodeMesh false, nodes "n0", "n1", "n2", "n3", "n4" and 3 more would have no BGP session at all', hint);
+  });
+
+  it('reports a client whose reflector cluster is missing once, as the missing reflector', () => {
+    const doc = noMesh((d) => {
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflectorClient = { clusterId: '1.0.0.1' };
+      d.nodes[2]!.routeReflectorClient = { clusterId: '1.0.0.2' };
+    });
+    expectOneProblem(doc, 'nodes[2].routeReflectorClient.clusterId', 'route reflector cluster "1.0.0.2" has clients but no reflector', 'give at least one node routeReflector');
+  });
+
+  it('accepts a single node without the mesh: it has nobody to peer with', () => {
+    expect(() => parseTopology(noMesh((d) => (d.nodes = [d.nodes[0]!])))).not.toThrow();
+  });
+
+  it('accepts nodes without the mesh that peer with a router (a global or a node-specific peer)', () => {
+    const doc = noMesh((d) => {
+      d.peers = [
+        { name: 'tor', address: 'fd00:ec::fe', asNumber: 65001, node: 'node1' },
+        { name: 'tor2', address: 'fd00:ec::fd', asNumber: 65001, node: 'node2' },
+        { name: 'tor3', address: 'fd00:ec::fc', asNumber: 65001, node: 'node3' },
+      ];
+    });
+    expect(() => parseTopology(doc)).not.toThrow();
+    expect(() => parseTopology(noMesh((d) => (d.peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }])))).not.toThrow();
+  });
+
+  it('accepts two reflectors without clients: they peer with each other', () => {
+    const doc = noMesh((d) => {
+      d.nodes = d.nodes.slice(0, 2);
+      d.nodes[0]!.routeReflector = { clusterId: '1.0.0.1' };
+      d.nodes[1]!.routeReflector = { clusterId: '1.0.0.2' };
+    });
+    expect(() => parseTopology(doc)).not.toThrow();
+  });
+});
+
+describe('network namespaces', () => {
+  it('refuses two containers in one netns on a node', () => {
+    const doc = docWith((d) => {
+      d.endpoints[0]!.netns = 'web';
+      d.endpoints.push({ name: 'web-2', node: 'node1', kind: 'container', addresses: ['fd00:10::11'], netns: 'web' });
+    });
+    expectOneProblem(doc, 'endpoints[1].netns', 'netns "web" is already used on the same node by endpoints[0]', 'each container has its own network namespace');
+  });
+
+  it('allows one netns name on different nodes: a namespace belongs to its host', () => {
+    const doc = docWith((d) => {
+      d.endpoints[0]!.netns = 'web';
+      d.endpoints.push({ name: 'web-2', node: 'node2', kind: 'container', addresses: ['fd00:10::11'], netns: 'web' });
+    });
+    expect(() => parseTopology(doc)).not.toThrow();
+  });
+});
+
+describe('MAC addresses', () => {
+  it('refuses one MAC on two VM endpoints, compared in lower case, on any nodes', () => {
+    const doc = docWith((d) => {
+      d.endpoints.push({ name: 'vm-1', node: 'node2', kind: 'vm', addresses: ['fd00:10::30'], mac: '02:00:00:00:00:aa' });
+      d.endpoints.push({ name: 'vm-2', node: 'node3', kind: 'vm', addresses: ['fd00:10::31'], mac: '02:00:00:00:00:AA' });
+    });
+    expectOneProblem(doc, 'endpoints[2].mac', 'MAC "02:00:00:00:00:aa" is already used by endpoints[1]', 'every VM needs its own MAC');
+  });
+});
+
+describe('subnet-router anycast addresses', () => {
+  it.each([
+    ['fd00:10::', 'fd00:10::/64'],
+    ['fd00:10:0:7::', 'fd00:10:0:7::/64'],
+    ['FD00:0010:0000:0007:0000:0000:0000:0000', 'fd00:10:0:7::/64'],
+  ])('refuses endpoint address %s, the anycast address of %s', (address, subnet) => {
+    expectOneProblem(
+      docWith((d) => (d.endpoints[0]!.addresses = ['fd00:10::10', address])),
+      'endpoints[0].addresses[1]',
+      `address ${JSON.stringify(subnet.replace('/64', ''))} of endpoint "web-1" is the subnet-router anycast address of ${subnet}`,
+      'RFC 4291',
+    );
+  });
+
+  it('accepts an address whose last 64 bits are not all zero', () => {
+    expect(() => parseTopology(docWith((d) => (d.endpoints[0]!.addresses = ['fd00:10:0:7::1', 'fd00:10:0:8:1::'])))).not.toThrow();
+  });
+});

@@ -187,3 +187,66 @@ describe('formatError', () => {
     expect(formatError(textError('a: [', 'broken.yaml'))).toMatch(/^error\[TOPOLOGY_INVALID\]: broken\.yaml: YAML syntax error at line \d+, column \d+: .+\nhint: .+\n$/);
   });
 });
+
+describe('JSON duplicate keys', () => {
+  it('refuses a duplicate top-level key with both positions, instead of keeping the last', () => {
+    const text = '{\n  "apiVersion": "bird6-controller/v1",\n  "cluster": {"name": "a", "asNumber": 64512},\n  "cluster": {"name": "b", "asNumber": 64512},\n  "nodes": [{"name": "n1", "address": "fd00:ec::1"}]\n}';
+    expect(textError(text, 'dup.json').problems).toEqual([{
+      path: 'cluster',
+      message: 'JSON syntax error at line 4, column 3: duplicate key "cluster", already set at line 3, column 3',
+      hint: expect.stringContaining('keep one'),
+    }]);
+  });
+
+  it('finds duplicates inside lists, compares keys after unescaping and reports every one', () => {
+    const doc = docWith(() => {});
+    const text = JSON.stringify(doc, null, 1)
+      .replace('"name": "node2"', '"name": "node2", "n\\u0061me": "node9"')
+      .replace('"asNumber": 64512', '"asNumber": 64512, "asNumber": 1');
+    expect(textError(text, 'dup.json').problems.map((p) => [p.path, p.message.replace(/ at line.*already/, ' … already')])).toEqual([
+      ['cluster.asNumber', 'JSON syntax error … already set at line 5, column 3'],
+      ['nodes[1].name', 'JSON syntax error … already set at line 18, column 4'],
+    ]);
+  });
+
+  it('does not take a string value for a key', () => {
+    const text = JSON.stringify(docWith((d) => (d.cluster.name = 'nodes')));
+    expect(parseTopologyText(text, 'ok.json').cluster.name).toBe('nodes');
+  });
+
+  it('quotes an odd duplicate key in a bounded way', () => {
+    const key = `"}{[${'k'.repeat(1000)}`;
+    const text = `{"apiVersion": "bird6-controller/v1", ${JSON.stringify(key)}: 1, ${JSON.stringify(key)}: 2}`;
+    const [problem] = textError(text, 'dup.json').problems;
+    expect(problem!.message).toContain('(924 more characters)');
+    expect(formatError(textError(text, 'dup.json')).length).toBeLessThan(600);
+  });
+});
+
+describe('YAML alias bomb', () => {
+  it('refuses a "billion laughs" document as an invalid topology (exit 2), not an internal error', () => {
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i += 1) {
+      const name = String.fromCharCode(97 + i);
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    }
+    const error = textError(lines.join('\n'), 'bomb.yaml');
+    expect(error.code).toBe('TOPOLOGY_INVALID');
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toEqual([{
+      path: '',
+      message: 'YAML aliases expand too far: Excessive alias count indicates a resource exhaustion attack',
+      hint: expect.stringContaining('write the repeated values out'),
+    }]);
+  });
+
+  it('still accepts a few aliases', () => {
+    const text = [
+      'apiVersion: bird6-controller/v1',
+      'cluster: {name: lab, asNumber: &as 64512}',
+      'nodes:',
+      '  - {name: node1, address: fd00:ec::1, asNumber: *as}',
+    ].join('\n');
+    expect(parseTopologyText(text, 'alias.yaml').nodes[0]!.asNumber).toBe(64512);
+  });
+});

@@ -265,3 +265,57 @@ describe('hostile strings in free-text fields', () => {
     }
   });
 });
+
+describe('special IPv6 ranges', () => {
+  it.each([
+    ['::ffff:10.0.0.1', '"::ffff:10.0.0.1" is an IPv4-mapped address, not a routable host address'],
+    ['::ffff:a00:1', '"::ffff:a00:1" is an IPv4-mapped address, not a routable host address'],
+    ['::10.0.0.1', '"::10.0.0.1" is a deprecated IPv4-compatible address, not a routable host address'],
+    ['::2', '"::2" is a deprecated IPv4-compatible address, not a routable host address'],
+    ['fec0::1', '"fec0::1" is a deprecated site-local address, not a routable host address'],
+  ])('refuses %s as a node, peer and endpoint address', (address, message) => {
+    const hint = 'write a unicast IPv6 address';
+    expectOneProblem(docWith((d) => (d.nodes[2]!.address = address)), 'nodes[2].address', message, hint);
+    expectOneProblem(docWith((d) => (d.peers = [{ name: 'tor', address, asNumber: 65001 }])), 'peers[0].address', message, hint);
+    expect(problemsOf(docWith((d) => (d.endpoints[0]!.addresses = [address]))).find((p) => p.path === 'endpoints[0].addresses[0]')?.message).toBe(message);
+  });
+
+  it.each([
+    ['fe80::/64', '"fe80::/64" overlaps the link-local range fe80::/10'],
+    ['fe80::/10', '"fe80::/10" overlaps the link-local range fe80::/10'],
+    ['ff00::/8', '"ff00::/8" overlaps the multicast range ff00::/8'],
+    ['ff05::/16', '"ff05::/16" overlaps the multicast range ff00::/8'],
+    ['::ffff:0:0/96', '"::ffff:0:0/96" overlaps the IPv4-mapped range ::ffff:0:0/96'],
+    ['::ffff:a00:0/120', '"::ffff:a00:0/120" overlaps the IPv4-mapped range ::ffff:0:0/96'],
+    ['::/96', '"::/96" overlaps the unspecified address ::/128'],
+    ['::/0', '"::/0" overlaps the unspecified address ::/128'],
+    ['8000::/1', '"8000::/1" overlaps the link-local range fe80::/10'],
+  ])('refuses the pool %s', (cidr, message) => {
+    const problems = problemsOf(docWith((d) => {
+      d.ipPools[0]!.cidr = cidr;
+      d.endpoints = [];
+    }));
+    expect(problems).toEqual([{ path: 'ipPools[0].cidr', message: `${message}; a pool holds routable unicast addresses`, hint: expect.stringContaining('write an IPv6 network') }]);
+  });
+
+  it('accepts documentation, ULA and global pools', () => {
+    const topology = parseTopology(docWith((d) => {
+      d.ipPools = [{ cidr: '2001:db8::/32' }, { cidr: 'fd00:10::/48' }, { cidr: '2a01:4f8::/32' }];
+    }));
+    expect(topology.ipPools).toHaveLength(3);
+  });
+});
+
+describe('AS_TRANS', () => {
+  const message = 'AS number 23456 is AS_TRANS (RFC 6793), which stands in for a 4-byte AS number and is never a router\'s own';
+  it('refuses 23456 as the cluster, a node and a peer AS number', () => {
+    expectOneProblem(docWith((d) => (d.cluster.asNumber = 23456)), 'cluster.asNumber', message, '23456 (AS_TRANS)');
+    expectOneProblem(docWith((d) => (d.nodes[1]!.asNumber = 23456)), 'nodes[1].asNumber', message, '23456 (AS_TRANS)');
+    expectOneProblem(docWith((d) => (d.peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 23456 }])), 'peers[0].asNumber', message, '23456 (AS_TRANS)');
+  });
+
+  it('accepts its neighbours', () => {
+    expect(parseTopology(docWith((d) => (d.cluster.asNumber = 23455))).cluster.asNumber).toBe(23455);
+    expect(parseTopology(docWith((d) => (d.cluster.asNumber = 23457))).cluster.asNumber).toBe(23457);
+  });
+});

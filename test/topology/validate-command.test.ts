@@ -1,10 +1,18 @@
 // `birdctl validate` as the operator meets it: through runCli (the exit code and output that main
 // prints), once end to end through the real executable, and on the example topologies we ship.
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, exitCodeOf, formatError } from '../../src/errors.ts';
 import { execaRunner, type Runner } from '../../src/exec.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
+import { MAX_PROBLEMS } from '../../src/topology/excerpt.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'ftload-validate-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** validate starts no process; a runner that is used fails the test. */
 const refusingRunner: Runner = {
@@ -54,6 +62,29 @@ describe('birdctl validate', () => {
     expect(errors).toHaveLength(7);
     expect(hints).toHaveLength(7);
     expect(errors[0]).toBe('error[TOPOLOGY_INVALID]: test/fixtures/topologies/several-errors.yaml: cluster.nodeToNodeMsh: unknown field "nodeToNodeMsh"');
+  });
+
+  it('prints a bounded report for a huge value among a thousand mistakes: excerpt, first problems, a count of the rest', async () => {
+    const file = join(scratch, 'many.json');
+    const nodes = Array.from({ length: 1000 }, (_, i) => ({ name: i === 0 ? 'X'.repeat(5_000_000) : `Bad_${i}`, address: `fd00:ec::${(i + 1).toString(16)}` }));
+    writeFileSync(file, JSON.stringify({ apiVersion: 'bird6-controller/v1', cluster: { name: 'lab', asNumber: 64512 }, nodes }));
+    const result = await birdctl('validate', file);
+    expect(result.exitCode).toBe(2);
+    const lines = result.stderr.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(2 * (MAX_PROBLEMS + 1));
+    expect(lines[0]).toBe(`error[TOPOLOGY_INVALID]: ${file}: nodes[0].name: "${'X'.repeat(80)}"… (4999920 more characters) is not a valid node name: use 1-63 lower-case letters, digits and '-', starting with a letter or digit`);
+    expect(lines.at(-2)).toBe(`error[TOPOLOGY_INVALID]: ${file}: and ${1000 - MAX_PROBLEMS} more problems`);
+    expect(result.stderr.length).toBeLessThan(20_000);
+  });
+
+  it('exits 2 with TOPOLOGY_READ for a FIFO, without waiting for a writer', async () => {
+    const fifo = join(scratch, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const result = await birdctl('validate', fifo);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      `error[TOPOLOGY_READ]: cannot read topology ${fifo}: it is a FIFO (named pipe), not a regular file\nhint: pass the path of a regular file (a symlink to one is fine), for example topology/example.yaml\n`,
+    );
   });
 
   it('exits 2 with TOPOLOGY_READ for a missing file', async () => {
