@@ -1,10 +1,9 @@
 // The agent's view of the topology file: loaded at start, reloaded whenever the file changes
 // (watch-file.ts says when). A file that becomes invalid is reported with exactly the text
 // `birdctl validate` prints, and the agent carries on with the last good topology: a typo must never
-// tear down a cluster's routing. A file that cannot be read at all (gone, a FIFO, a read that never
-// returns) is reported the same way, and the next change retries: the source never goes deaf.
-import { closeSync, constants, openSync, statSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// tear down a cluster's routing. A file that cannot be read at all (gone, a FIFO or device, which the
+// loader refuses without opening it, or a read that never returns, as on a hung network filesystem)
+// is reported the same way, and the next change retries: the source never goes deaf.
 import { BirdctlError, formatError } from '../errors.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import type { Logger } from './logger.ts';
@@ -19,7 +18,7 @@ export interface TopologySourceOptions {
   pollMs?: number;
   /** a read that has not finished by then is abandoned with a log line (default 10 s) */
   reloadTimeoutMs?: number;
-  /** reads and validates the file: loadTopology, unless a test injects a racing one */
+  /** reads and validates the file: loadTopology, unless a test injects one that hangs */
   load?: (file: string) => Promise<Topology>;
   /** A new valid topology (not called when the file changed into the same content). */
   onTopology: (topology: Topology) => void;
@@ -32,32 +31,6 @@ type ReadOutcome =
   | { kind: 'failed'; error: unknown; message: string }
   | { kind: 'stuck' };
 
-/** What stat says a non-regular file is, for the log line and the report. */
-function fileType(s: Stats): string {
-  if (s.isDirectory()) return 'a directory';
-  if (s.isFIFO()) return 'a FIFO';
-  if (s.isSocket()) return 'a socket';
-  if (s.isCharacterDevice()) return 'a character device';
-  if (s.isBlockDevice()) return 'a block device';
-  return 'not a file';
-}
-
-/**
- * A read blocked in open() on a FIFO holds a libuv threadpool thread until a writer appears, and
- * process.exit() waits for that thread: the agent could not even stop. Opening the FIFO's write end
- * without blocking (it succeeds because our reader is waiting) and closing it at once hands the
- * reader an end of file. Nothing is written. Returns whether a FIFO was there to release.
- */
-function releaseFifoReader(file: string): boolean {
-  try {
-    if (!statSync(file).isFIFO()) return false;
-    closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
-    return true;
-  } catch {
-    return false; // ENXIO: no reader is waiting on it; or the FIFO has just gone
-  }
-}
-
 export class TopologySource {
   private watch: FileWatch | undefined;
   private lastGood: Topology | undefined;
@@ -65,8 +38,6 @@ export class TopologySource {
   /** a read is under way; changes meanwhile set `readAgain` so reads never overlap or overtake */
   private reading = false;
   private readAgain = false;
-  /** reads started and not yet returned, including ones abandoned at their deadline */
-  private unfinished = 0;
   private closed = false;
 
   constructor(private readonly options: TopologySourceOptions) {}
@@ -135,10 +106,7 @@ export class TopologySource {
   /** One read, given up after the deadline so that a read that never returns holds nothing back. */
   private async read(): Promise<ReadOutcome> {
     const { file } = this.options;
-    this.unfinished++;
-    const work = this.checkedLoad().finally(() => {
-      this.unfinished--;
-    });
+    const work = this.checkedLoad();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<ReadOutcome>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'stuck' }), this.timeoutMs);
@@ -147,34 +115,21 @@ export class TopologySource {
     const outcome = await Promise.race([work, deadline]);
     clearTimeout(timer);
     if (outcome.kind === 'stuck') {
-      const released = releaseFifoReader(file);
       this.options.logger.error('topology read did not finish; keeping the last good one', {
         file,
         timeoutMs: this.timeoutMs,
-        releasedFifo: released,
         hint: 'the next change of the file retries',
       });
     }
     return outcome;
   }
 
-  /**
-   * Refuses what is not a regular file before the loader opens it: open() on a FIFO blocks until a
-   * writer comes. stat never opens, and follows a symlink to what it names.
-   */
   private async checkedLoad(): Promise<ReadOutcome> {
-    const { file } = this.options;
     try {
-      const s = await stat(file).catch(() => undefined); // a missing file is the loader's to report
-      if (s !== undefined && !s.isFile()) {
-        const error = new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: not a regular file (${fileType(s)})`, {
-          hint: 'the topology path must name a regular file or a symlink to one',
-        });
-        return { kind: 'failed', error, message: 'topology file is not a regular file; keeping the last good one' };
-      }
-      return { kind: 'topology', topology: await (this.options.load ?? loadTopology)(file) };
+      return { kind: 'topology', topology: await (this.options.load ?? loadTopology)(this.options.file) };
     } catch (error) {
-      return { kind: 'failed', error, message: 'topology is invalid; keeping the last good one' };
+      const unreadable = error instanceof BirdctlError && error.code === 'TOPOLOGY_READ';
+      return { kind: 'failed', error, message: unreadable ? 'topology file cannot be read; keeping the last good one' : 'topology is invalid; keeping the last good one' };
     }
   }
 
@@ -204,10 +159,9 @@ export class TopologySource {
     this.options.onTopology(topology);
   }
 
-  /** Stops watching at once; a read still under way is released if it waits on a FIFO, and ignored. */
+  /** Stops watching at once; a read still under way is ignored when it returns. */
   close(): void {
     this.closed = true;
     this.watch?.close();
-    if (this.unfinished > 0) releaseFifoReader(this.options.file);
   }
 }
