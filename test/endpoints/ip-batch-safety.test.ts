@@ -1,32 +1,12 @@
 // One endpoint cannot break the node (issue 9 item 8): interface names that are ip keywords,
 // more sysctls than one command line holds, and an ip batch that dies half way.
 import { describe, expect, it } from 'vitest';
-import type { RunOptions, RunResult, Runner } from '../../src/exec.ts';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { hostLines } from '../../src/endpoints/ip-batch.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner } from '../../src/endpoints/owner.ts';
+import { FakeRunner, type RecordedRun } from '../support/fake-runner.ts';
 
-interface Call {
-  file: string;
-  args: readonly string[];
-  options: RunOptions | undefined;
-}
-
-function scriptedRunner(answer: (call: Call) => Partial<RunResult>): Runner & { calls: Call[] } {
-  const calls: Call[] = [];
-  return {
-    calls,
-    async run(file, args, options) {
-      const call = { file, args, options };
-      calls.push(call);
-      return { stdout: '', stderr: '', exitCode: 0, ...answer(call) };
-    },
-    start() {
-      throw new Error('not used');
-    },
-  };
-}
 
 const route = (owner: string, dst: string, dev: string): Change => ({ kind: 'add', owner: endpointOwner(owner), operation: { op: 'replace-route', route: { dst, dev } } });
 
@@ -49,26 +29,26 @@ describe('ip batch lines', () => {
 describe('sysctl command lines', () => {
   const keys = Array.from({ length: 45_000 }, (_, i) => `net.ipv6.conf.cali-${String(i).padStart(9, '0')}.accept_ra`);
   // Linux's ARG_MAX is 2 MiB including the environment; stay well below it per process.
-  const argvBytes = (c: Call) => c.args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+  const argvBytes = (c: RecordedRun) => c.args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
 
   it('reads 15,000 endpoints worth of sysctls in chunks that fit a command line', async () => {
-    const runner = scriptedRunner(({ file, args }) => (file === 'sysctl' ? { stdout: args.filter((a) => a !== '-e').map((k) => `${k} = 1\n`).join('') } : { stdout: '\n\n\n\n\n' }));
+    const runner = new FakeRunner(({ file, args }) => (file === 'sysctl' ? { stdout: args.filter((a) => a !== '-e').map((k) => `${k} = 1\n`).join('') } : { stdout: '\n\n\n\n\n' }));
     const actual = await new IpDataplane({ runner }).read({ sysctlKeys: keys, containerNamespaces: [] });
     expect(actual.sysctls.size).toBe(keys.length);
-    const sysctls = runner.calls.filter((c) => c.file === 'sysctl');
+    const sysctls = runner.runs.filter((c) => c.file === 'sysctl');
     expect(sysctls.length).toBeGreaterThan(1);
     for (const c of sysctls) expect(argvBytes(c)).toBeLessThanOrEqual(256 * 1024);
   });
 
   it('writes them in chunks too, and a refused key fails only its own change', async () => {
     const bad = keys[30_000]!;
-    const runner = scriptedRunner(({ file, args }) =>
+    const runner = new FakeRunner(({ file, args }) =>
       file === 'sysctl' && args.some((a) => a.startsWith(`${bad}=`)) ? { exitCode: 1, stderr: `sysctl: cannot stat /proc/sys/${bad.replaceAll('.', '/')}: No such file or directory\n` } : {},
     );
     const changes: Change[] = keys.map((key, i) => ({ kind: 'add', owner: endpointOwner(`e${i}`), operation: { op: 'set-sysctl', sysctl: { key, value: '0' } } }));
     const outcome = await new IpDataplane({ runner }).apply(changes);
     expect(outcome.failures.map((f) => f.change)).toEqual([changes[30_000]]);
-    const sysctls = runner.calls.filter((c) => c.file === 'sysctl');
+    const sysctls = runner.runs.filter((c) => c.file === 'sysctl');
     expect(sysctls.length).toBeGreaterThan(1);
     for (const c of sysctls) expect(argvBytes(c)).toBeLessThanOrEqual(256 * 1024);
   });
@@ -78,7 +58,7 @@ describe('an ip batch that dies half way', () => {
   it("charges the endpoint whose lines were running and applies every other endpoint's lines", async () => {
     // A stand-in for ip: it runs lines until one of vm-2's, then exits as ip's usage() does.
     const executed: string[] = [];
-    const runner = scriptedRunner(({ file, options }) => {
+    const runner = new FakeRunner(({ file, options }) => {
       if (file !== 'ip') return {};
       const lines = options!.input!.split('\n').filter((l) => l !== '');
       let stderr = '';
@@ -100,10 +80,10 @@ describe('an ip batch that dies half way', () => {
   });
 
   it('gives up after ip fails twice without running a line, failing every change', async () => {
-    const runner = scriptedRunner(({ file }) => (file === 'ip' ? { exitCode: 255, stderr: 'ip: cannot allocate memory\n' } : {}));
+    const runner = new FakeRunner(({ file }) => (file === 'ip' ? { exitCode: 255, stderr: 'ip: cannot allocate memory\n' } : {}));
     const changes = Array.from({ length: 50 }, (_, i) => route(`vm-${i}`, `fd00:10::${i + 1}`, `tap-${i}`));
     const outcome = await new IpDataplane({ runner }).apply(changes);
     expect(outcome.failures).toHaveLength(50);
-    expect(runner.calls.filter((c) => c.file === 'ip').length).toBeLessThanOrEqual(3);
+    expect(runner.runs.filter((c) => c.file === 'ip').length).toBeLessThanOrEqual(3);
   });
 });

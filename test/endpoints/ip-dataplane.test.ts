@@ -2,33 +2,13 @@
 // their answers (real iproute2 6.1 output) and their failures back.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RunOptions, RunResult, Runner } from '../../src/exec.ts';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
 import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
 import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
+import { FakeRunner } from '../support/fake-runner.ts';
 
-interface Call {
-  file: string;
-  args: readonly string[];
-  options: RunOptions | undefined;
-}
-
-function scriptedRunner(answer: (call: Call) => Partial<RunResult>): Runner & { calls: Call[] } {
-  const calls: Call[] = [];
-  return {
-    calls,
-    async run(file, args, options) {
-      const call = { file, args, options };
-      calls.push(call);
-      return { stdout: '', stderr: '', exitCode: 0, ...answer(call) };
-    },
-    start() {
-      throw new Error('not used');
-    },
-  };
-}
 
 const HOST_READ_OUTPUT = [
   '[{"ifindex":2,"link_index":2,"ifname":"cali-web-1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"62:1e:70:f0:41:18","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":0,"ifalias":"bird6-controller:web-1"},{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1400,"qdisc":"pfifo_fast","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"02:fc:00:00:00:01","broadcast":"ff:ff:ff:ff:ff:ff"}]',
@@ -40,7 +20,7 @@ const HOST_READ_OUTPUT = [
 
 describe('IpDataplane', () => {
   it('reads host tables in one ip batch, sysctls in one sysctl, and each container namespace in one ip batch', async () => {
-    const runner = scriptedRunner(({ file, args }) => {
+    const runner = new FakeRunner(({ file, args }) => {
       if (file === 'sysctl') return { stdout: 'net.ipv6.conf.all.forwarding = 1\n', exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/x/accept_ra: No such file or directory\n' };
       if (args.includes('netns')) return { stdout: '[{"name":"web-1","id":0},{"name":"other"}]\n' };
       if (args[0] === '-n') {
@@ -63,19 +43,19 @@ describe('IpDataplane', () => {
     expect(actual.proxies).toEqual([{ dst: 'fd00:10::10', dev: 'eth0' }]);
     expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.all.forwarding', '1']]));
     expect(actual.containers).toEqual(new Map([['web-1', { link: { up: true, addresses: ['fd00:10::10/128'] }, defaultGateway: 'fe80::1' }]]));
-    const host = runner.calls.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
+    const host = runner.runs.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
     expect(host.options?.netns).toBe('host-ns');
     expect(host.options?.input).toBe('link show\naddr show\nroute show proto 80\nneigh show\nneigh show proxy\n');
-    expect(runner.calls.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1']);
+    expect(runner.runs.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1']);
   });
 
   it('refuses to read a failing ip as an empty kernel', async () => {
-    const runner = scriptedRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
+    const runner = new FakeRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
     await expect(new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: [] })).rejects.toThrow(/Operation not permitted/);
   });
 
   it('writes the host in one forced batch and charges a failed line to its change only', async () => {
-    const runner = scriptedRunner(({ file, args }) =>
+    const runner = new FakeRunner(({ file, args }) =>
       // Lines by owner with a checkpoint after each: web-1 1-4 (checkpoint 4), vm-1 5-6 (6), the leftover 7-8 (8).
       file === 'ip' && args[0] === '-6' && args.includes('-batch') ? { exitCode: 1, stderr: 'Device "bird6/checkpoint" does not exist.\nCommand failed -:4\nError: Nexthop device is not up.\nCommand failed -:5\nDevice "bird6/checkpoint" does not exist.\nCommand failed -:6\nDevice "bird6/checkpoint" does not exist.\nCommand failed -:8\n' } : {},
     );
@@ -88,7 +68,7 @@ describe('IpDataplane', () => {
       { kind: 'add', owner: endpointOwner('web-1'), operation: { op: 'container-link-up', netns: 'web-1' } },
     ];
     const { failures, skipped } = await new IpDataplane({ runner }).apply(changes);
-    const batch = runner.calls.find((c) => c.args.includes('-batch'))!;
+    const batch = runner.runs.find((c) => c.args.includes('-batch'))!;
     expect(batch.args).toEqual(['-6', '-batch', '-', '-force']);
     expect(batch.options?.input).toBe(
       [
@@ -106,12 +86,12 @@ describe('IpDataplane', () => {
     expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([[endpointOwner('vm-1'), 'route fd00:10::30/128 dev tap-vm-1: Error: Nexthop device is not up.']]);
     // vm-1 failed, so its sysctl is not attempted (and says so); web-1's container side still is.
     expect(skipped).toEqual([changes[4]]);
-    expect(runner.calls.some((c) => c.file === 'sysctl')).toBe(false);
-    expect(runner.calls.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
+    expect(runner.runs.some((c) => c.file === 'sysctl')).toBe(false);
+    expect(runner.runs.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
   });
 
   it('charges a sysctl the kernel refused to its own change', async () => {
-    const runner = scriptedRunner(({ file }) =>
+    const runner = new FakeRunner(({ file }) =>
       file === 'sysctl' ? { exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/eth0.100/proxy_ndp: No such file or directory\n' } : {},
     );
     const change = (owner: Change['owner'], key: string): Change => ({ kind: 'add', owner, operation: { op: 'set-sysctl', sysctl: { key, value: '1' } } });

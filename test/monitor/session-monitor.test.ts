@@ -27,6 +27,16 @@ class ScriptedBird implements BirdCommands {
   }
 }
 
+/** A read-only BIRD with one passive mesh session, as the monitor's connection sees it. */
+function answerAsR2(command: string, socket: { write(data: Buffer | string): unknown }): void {
+  const replies: Record<string, Buffer | string> = {
+    restrict: '0016 Access restricted\n',
+    'show status': fixtureBytes('r2-show-status.txt'),
+    'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
+  };
+  socket.write(replies[command] ?? '9001 syntax error\n');
+}
+
 const monitors: SessionMonitor[] = [];
 afterEach(async () => {
   await Promise.all(monitors.splice(0).map((m) => m.stop()));
@@ -152,14 +162,7 @@ describe('createBirdMonitor on a control socket', () => {
   it('connects read-only, sees BIRD vanish (daemonDown) and come back (daemonUp)', async () => {
     const bird = new FakeBird();
     birds.push(bird);
-    bird.handler = (command, socket) => {
-      const replies: Record<string, Buffer | string> = {
-        restrict: '0016 Access restricted\n',
-        'show status': fixtureBytes('r2-show-status.txt'),
-        'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
-      };
-      socket.write(replies[command] ?? '9001 syntax error\n');
-    };
+    bird.handler = answerAsR2;
     const m = createBirdMonitor({ socketPath: bird.path, intervalMs: 20, onError: (e) => { throw e; } });
     monitors.push(m);
     expect((await m.start()).daemon.up).toBe(false);
@@ -179,15 +182,8 @@ describe('createBirdMonitor on a control socket', () => {
   it('reports a BIRD that restarted between two polls (its connection dropped and came back) as daemonDown then daemonUp', async () => {
     const bird = new FakeBird();
     birds.push(bird);
-    bird.handler = (command, socket) => {
-      const replies: Record<string, Buffer | string> = {
-        restrict: '0016 Access restricted\n',
-        // The same times before and after: within the jitter, the restart shows only in the connection.
-        'show status': fixtureBytes('r2-show-status.txt'),
-        'show protocols all': fixtureBytes('passive-show-protocols-all.txt'),
-      };
-      socket.write(replies[command] ?? '9001 syntax error\n');
-    };
+    // The same times at every poll: within the jitter, a restart shows only in the connection.
+    bird.handler = answerAsR2;
     await bird.start();
     const m = createBirdMonitor({ socketPath: bird.path, intervalMs: 60_000, onError: (e) => { throw e; } });
     monitors.push(m);
