@@ -34,6 +34,8 @@ export interface AgentOptions {
   configPath: string;
   socketPath: string;
   templateDir?: string;
+  /** kernel protocol number of the endpoint routes; the deps' dataplane must use the same */
+  routeProtocol?: number;
   /** start and supervise bird6 (`--bird`) */
   superviseBird: boolean;
   birdLogFile?: string;
@@ -98,7 +100,7 @@ export class Agent {
     this.config = new BirdConfig({
       nodeName: options.nodeName,
       configPath: options.configPath,
-      templateDir: options.templateDir,
+      render: { templateDir: options.templateDir, routeProtocol: options.routeProtocol },
       runner,
       command: configureOver(options.socketPath),
       log: (level, message, context) => configLog[level](message, context),

@@ -8,6 +8,7 @@ import { createJsonLogger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
 import { EXIT } from '../errors.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
+import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -34,6 +35,8 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   --topology-poll MS  how often FILE is stat'ed besides being watched, for changes no watch
                       event reports (a re-created directory, some bind mounts; default 1000)
   --uplink IF         interface for proxy NDP entries (default: the one carrying the node address)
+  ${ROUTE_PROTOCOL_HELP}
+                      (the routes it programs and the ones bird6's kernel protocol imports)
   --log-level LEVEL   debug, info (default), warn or error
 
 WebSocket stream (a snapshot on connect, then one message per event):
@@ -66,6 +69,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'resync-interval': { type: 'string', default: '30' },
       'topology-poll': { type: 'string', default: '1000' },
       uplink: { type: 'string' },
+      'route-protocol': { type: 'string' },
       ws: { type: 'string' },
       'ws-token-file': { type: 'string' },
       snmp: { type: 'string', multiple: true },
@@ -91,6 +95,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('agent', '--node NAME is required');
+    const routeProtocol = parseRouteProtocol('agent', values['route-protocol']);
     const level = values['log-level'] as LogLevel;
     if (!LEVELS.includes(level)) throw usageError('agent', `--log-level must be one of ${LEVELS.join(', ')}`);
 
@@ -121,6 +126,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         configPath: values.config,
         socketPath: resolveSocketPath(values.socket),
         templateDir: values.templates,
+        routeProtocol,
         superviseBird: values.bird,
         birdLogFile: values['bird-log'],
         debounceMs: 50,
@@ -131,7 +137,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         ws,
         snmp,
       },
-      { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner }) },
+      { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
     );
     await agent.run();
     return { output: '', exitCode: EXIT.ok };

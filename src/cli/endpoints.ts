@@ -5,8 +5,9 @@ import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { FileLedgerStore } from '../endpoints/ledger.ts';
 import { evaluatePreflight, formatFindings, gatherPreflightFacts } from '../endpoints/preflight.ts';
 import { formatSummary, reconcile } from '../endpoints/reconcile.ts';
-import { ENDPOINT_ROUTE_PROTOCOL, INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
+import { INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
+import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
 
 const OPTIONS = {
@@ -19,17 +20,6 @@ const OPTIONS = {
 
 /** Where `apply` keeps its record of the objects it made, unless --record says otherwise. */
 export const DEFAULT_RECORD = '/var/lib/bird6-controller/endpoints-owned.json';
-
-/**
- * A route protocol number for --route-protocol: 0-4 are the kernel's own (unspec, redirect,
- * kernel, boot, static) and 255 the largest a route can carry.
- */
-function routeProtocol(value: string | undefined): number {
-  if (value === undefined) return ENDPOINT_ROUTE_PROTOCOL;
-  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 5 && n <= 255)) throw usageError('endpoints', `--route-protocol ${JSON.stringify(value.slice(0, 20))} is not a number from 5 to 255`);
-  return n;
-}
 
 /** An absolute path without control characters, bounded. */
 function recordPath(value: string | undefined): string {
@@ -62,8 +52,8 @@ does not exist yet are reported pending and programmed on a later run.
   --uplink IF          interface for proxy NDP entries (default: the one carrying the node's address)
   --netns NS           act on network namespace NS as the host (labs and tests)
   --record FILE        the record of what it made (default ${DEFAULT_RECORD})
-  --route-protocol N   protocol number of its routes (default ${ENDPOINT_ROUTE_PROTOCOL}; bird6's kernel
-                       protocol imports this number only)
+  ${ROUTE_PROTOCOL_HELP}
+                       (bird6's kernel protocol imports this number only: give the agent the same)
 
 preflight reports what would break IPv6 on this host: forwarding off, an uplink taking its default
 route from RAs without accept_ra=2, no default route, ip, bird6 or dnsmasq missing.
@@ -85,7 +75,7 @@ preflight: 0 nothing found, 3 findings.`,
     if (positionals.length !== 1) throw usageError('endpoints', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('endpoints', '--node NAME is required');
     const uplink = checked(values.uplink, INTERFACE_RE, 'interface name');
-    const protocol = routeProtocol(values['route-protocol']);
+    const protocol = parseRouteProtocol('endpoints', values['route-protocol']);
     const ledger = new FileLedgerStore(recordPath(values.record));
     const topology = await loadTopology(positionals[0]!);
     const summary = await reconcile({

@@ -23,7 +23,7 @@ import { BirdClient } from '../birdc/client.ts';
 import { BirdctlError, formatError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
 import type { Topology } from '../topology/index.ts';
-import { render } from './render.ts';
+import { render, type RenderOptions } from './render.ts';
 
 /** What `configure` over the control socket answered; codes as BIRD 1.6 prints them. */
 export interface ConfigureReply {
@@ -63,7 +63,8 @@ export interface BirdConfigOptions {
   nodeName: string;
   /** The file bird6 was started with (`-c`); `configure` names it explicitly. */
   configPath: string;
-  templateDir?: string;
+  /** How to render: a site's templates, the endpoint route protocol. */
+  render?: RenderOptions;
   runner: Runner;
   /** Sends one command to the running bird6; rejects with a BirdctlError (see configureOver). */
   command: (command: string) => Promise<ConfigureReply>;
@@ -184,12 +185,12 @@ export class BirdConfig {
   }
 
   private async ensure(topology: Topology, at: number): Promise<ConfigApply | undefined> {
-    const { nodeName, configPath, templateDir } = this.options;
+    const { nodeName, configPath } = this.options;
     const started = performance.now();
     let content: string;
     let onDisk: string | undefined;
     try {
-      content = render(topology, nodeName, { templateDir });
+      content = render(topology, nodeName, this.options.render);
       this.lastRender = content;
       if (content === this.refused?.content) return undefined;
       onDisk = await readIfExists(configPath);

@@ -7,14 +7,14 @@ import { sessionsOf } from './sessions.ts';
 const environments = new Map<string, ReturnType<typeof createEnvironment>>();
 
 /** The template context: everything the templates print, already decided. */
-export function renderContext(topology: Topology, nodeName: string) {
+export function renderContext(topology: Topology, nodeName: string, routeProtocol = ENDPOINT_ROUTE_PROTOCOL) {
   const node = requireNode(topology, nodeName);
   const sessions = sessionsOf(topology, node);
   return {
     cluster: topology.cluster,
     node,
     pools: topology.ipPools.map((p) => p.cidr),
-    endpointRouteProtocol: ENDPOINT_ROUTE_PROTOCOL,
+    endpointRouteProtocol: routeProtocol,
     bgp: topology.cluster.bgp,
     sessions,
     hasExternalPeers: sessions.some((s) => s.external),
@@ -24,6 +24,8 @@ export function renderContext(topology: Topology, nodeName: string) {
 export interface RenderOptions {
   /** A site's own copy of bird-templates/ (`birdctl agent --templates`); default the shipped one. */
   templateDir?: string;
+  /** The kernel protocol number of the endpoint routes the kernel protocol imports (`--route-protocol`). */
+  routeProtocol?: number;
 }
 
 export function render(topology: Topology, nodeName: string, options: RenderOptions = {}): string {
@@ -33,5 +35,5 @@ export function render(topology: Topology, nodeName: string, options: RenderOpti
     environment = createEnvironment(dir);
     environments.set(dir, environment);
   }
-  return environment.render('bird6.conf.njk', renderContext(topology, nodeName));
+  return environment.render('bird6.conf.njk', renderContext(topology, nodeName, options.routeProtocol));
 }

@@ -33,6 +33,15 @@ describe('birdctl render', () => {
     expect(result.output).toBe(render(await loadTopology(EXAMPLE), 'node2'));
   });
 
+  it('--route-protocol N makes the kernel protocol import routes of that number, and refuses the kernel\'s own', async () => {
+    const result = await runCli(['render', EXAMPLE, '--node', 'node1', '--route-protocol', '81'], context);
+    expect(result.output).toContain('if krt_source = 81 && net.len = 128');
+    expect(result.output).not.toContain('krt_source = 80');
+    for (const bad of ['4', '256', '0x50', '']) {
+      expect((await fails(['render', EXAMPLE, '--node', 'node1', '--route-protocol', bad])).code).toBe('USAGE');
+    }
+  });
+
   it('--out writes every node\'s bird6.conf, and dnsmasq.conf only where the node has VMs', async () => {
     const out = join(dir, 'out');
     const result = await runCli(['render', EXAMPLE, '--out', out], context);
