@@ -8,7 +8,9 @@
 // Work on the kernel and on bird6's config runs one step at a time (a serial queue), so a topology
 // edit never races the periodic resync. The resync also makes sure bird6 runs the config the
 // topology renders, so an apply lost to a full disk, a hung bird6 or a kill heals by itself. SIGTERM/SIGINT stop the loops and servers and return;
-// bird6 and the kernel routes stay in place, so a controller restart flaps nothing.
+// a supervised bird6 is shut down then, so its peers withdraw the node's routes at once, unless
+// keepRoutesOnStop leaves it running for a restart of the agent alone (see bird-supervisor.ts). The
+// endpoint routes stay in the kernel: the endpoints still live on this node.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
@@ -38,6 +40,8 @@ export interface AgentOptions {
   routeProtocol?: number;
   /** start and supervise bird6 (`--bird`) */
   superviseBird: boolean;
+  /** with superviseBird: leave bird6 running on stop instead of shutting it down (`--keep-routes-on-stop`) */
+  keepRoutesOnStop?: boolean;
   birdLogFile?: string;
   debounceMs: number;
   /** safety-net stat of the topology file, for changes no watch event reports (default 1000 ms) */
@@ -60,6 +64,13 @@ export interface AgentDeps {
   signal: AbortSignal;
   dataplane: Dataplane;
 }
+
+/**
+ * How long a stopping agent waits for bird6 to shut down: BIRD exits within milliseconds of `down`;
+ * the bound keeps a hung bird6 from holding the agent past `lab down`'s 5 s before SIGKILL
+ * (src/lab/down.ts) or docker stop's 10 s.
+ */
+const BIRD_SHUTDOWN_TIMEOUT_MS = 3000;
 
 /** Runs steps one after another; a failing step is logged by its owner and does not stop the queue. */
 class SerialQueue {
@@ -294,12 +305,22 @@ export class Agent {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    logger.info('agent stopping; bird6 and the kernel routes stay in place');
+    const shutDownBird = this.supervisor !== undefined && this.options.keepRoutesOnStop !== true;
+    logger.info(
+      shutDownBird
+        ? 'agent stopping; shutting bird6 down so its peers withdraw the routes; the endpoint routes stay in the kernel'
+        : this.supervisor !== undefined
+          ? 'agent stopping; bird6 stays running (--keep-routes-on-stop) and the routes stay in place'
+          : 'agent stopping; bird6 stays running (not started by this agent) and the routes stay in place',
+    );
     clearInterval(this.resyncTimer);
     clearTimeout(this.linkTimer);
     this.topology.close();
+    // No restart from here on (the monitor will see bird6 go down); a step already queued still
+    // talks to a running bird6 before it goes.
     this.supervisor?.stop();
     await this.queue.drain();
+    if (shutDownBird) await this.supervisor!.shutDown(BIRD_SHUTDOWN_TIMEOUT_MS);
     await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close()]);
   }
 }

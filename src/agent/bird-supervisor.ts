@@ -1,12 +1,21 @@
 // `birdctl agent --bird`: starts bird6 and restarts it with backoff when it dies, so a container or
-// namespace needs only the agent. bird6 runs in its own process group and is left running when the
-// agent stops: routes stay in place while the controller restarts, and the next agent adopts the
-// running daemon (found through its control socket) instead of starting a second one.
+// namespace needs only the agent. bird6 runs in its own process group, so it outlives the agent
+// unless told otherwise, and a new agent adopts the running daemon (found through its control
+// socket) instead of starting a second one.
+//
+// Two ways to stop (the agent picks one on SIGTERM, see `--keep-routes-on-stop`):
+// - shutDown(): bird6 is shut down cleanly, so every BGP peer gets a Cease and withdraws this node's
+//   routes at once. A bird6 that just disappears (killed, container removed) closes its sessions
+//   without a word, and peers with graceful restart keep its routes as stale for the restart time
+//   (bgp.njk), a blackhole for that long when the node is not coming back.
+// - stop(): supervision ends and bird6 keeps running and routing, for an upgrade or restart of the
+//   agent alone; the next agent adopts it and nothing flaps.
 //
 // Nothing here may end the agent: a bird6 that cannot be started (binary gone mid-upgrade, EAGAIN,
 // ENOMEM) is logged and tried again with the same backoff as one that died.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { BirdClient } from '../birdc/client.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { Backoff } from './backoff.ts';
 import type { Logger } from './logger.ts';
@@ -27,7 +36,14 @@ export interface BirdSupervisorOptions {
   stableAfterMs?: number;
   /** Where process entries are read; default /proc (unit tests pass a stand-in directory). */
   procRoot?: string;
+  /** Sends a signal to a PID that is not our child (an adopted bird6); default process.kill. */
+  signal?: (pid: number, signal: NodeJS.Signals) => void;
 }
+
+/** BIRD's reply code to `down`: `0007 Shutdown requested`. */
+const SHUTDOWN_REQUESTED = 7;
+/** How often shutDown() looks whether bird6 has gone. */
+const GONE_POLL_MS = 50;
 
 /**
  * bird6's arguments. `-R` runs graceful restart recovery at start: with `graceful restart` in the
@@ -174,10 +190,72 @@ export class BirdSupervisor {
     }, delayMs);
   }
 
-  /** Stops supervising. bird6 itself keeps running (see the module comment). */
+  /** Stops supervising. bird6 itself keeps running and routing (see the module comment). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+  }
+
+  /**
+   * Stops supervising and shuts bird6 down so its peers withdraw this node's routes at once (see the
+   * module comment). BIRD 1.6 handles `down` on the control socket and SIGTERM alike: every
+   * protocol goes down, each BGP session with a Cease (administrative shutdown), then it exits.
+   * `down` reaches whichever bird6 answers on our socket, the adopted one included; SIGTERM is the
+   * fallback when the socket does not take it (still starting, access restricted), sent only to
+   * our child or to the live bird6 our pid file names. Waits until bird6 has gone, at most
+   * `timeoutMs` in all, and resolves whether it has; never rejects. A bird6 that stays (stopped,
+   * hung) is reported and left alone: killing it would close its sessions without a Cease.
+   */
+  async shutDown(timeoutMs: number): Promise<boolean> {
+    this.stop();
+    const { logger } = this.options;
+    const deadline = Date.now() + timeoutMs;
+    const accepted = await this.requestDown(Math.max(1, Math.min(1000, timeoutMs / 2)));
+    const pid = this.child?.pid ?? this.liveBirdFromPidFile()?.pid;
+    if (!accepted) {
+      if (pid === undefined) {
+        if (!(await this.isAnswering())) return true; // no bird6 running: nothing to shut down
+        logger.warn('the bird6 on the control socket refused `down` and is not ours to signal; leaving it', { socket: this.options.socketPath });
+        return false;
+      }
+      logger.info('bird6 did not take `down` on its control socket; sending it SIGTERM', { pid });
+      if (this.child !== undefined) this.child.kill('SIGTERM');
+      else (this.options.signal ?? ((target, signal) => process.kill(target, signal)))(pid, 'SIGTERM');
+    }
+    const started = Date.now();
+    while (!(await this.isGone())) {
+      if (Date.now() >= deadline) {
+        logger.warn('bird6 did not exit after the shutdown request; leaving it (its peers withdraw its routes when their hold timer expires)', {
+          pid: pid ?? null,
+          waitedMs: timeoutMs,
+        });
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+    }
+    logger.info('bird6 shut down', { pid: pid ?? null, method: accepted ? 'down' : 'SIGTERM', exitMs: Date.now() - started });
+    return true;
+  }
+
+  /** `down` on the control socket; true when bird6 accepted it. */
+  private async requestDown(timeoutMs: number): Promise<boolean> {
+    const client = new BirdClient({ socketPath: this.options.socketPath, reconnect: false, connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs });
+    try {
+      return (await client.command('down')).code === SHUTDOWN_REQUESTED;
+    } catch {
+      return false;
+    } finally {
+      await client.close();
+    }
+  }
+
+  private async isAnswering(): Promise<boolean> {
+    return this.options.isAnswering().catch(() => false);
+  }
+
+  /** No child of ours, no live bird6 under our pid file, nothing answering on our socket. */
+  private async isGone(): Promise<boolean> {
+    return this.child === undefined && this.liveBirdFromPidFile() === undefined && !(await this.isAnswering());
   }
 }

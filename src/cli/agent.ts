@@ -27,6 +27,10 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   --socket PATH       bird6's control socket (default /run/bird/bird6.ctl or /var/run/bird6.ctl)
   --bird              start bird6 and restart it with backoff when it dies; a bird6 already
                       answering on the socket is adopted instead
+  --keep-routes-on-stop
+                      with --bird: leave bird6 running when the agent stops, so its routes stay
+                      announced while the agent alone is upgraded or restarted (the next agent
+                      adopts it; peers see nothing). Without it a stop withdraws them (below)
   --bird-log FILE     where a supervised bird6's output goes (default: discarded)
   --templates DIR     a site copy of bird-templates/ to render from
   --poll-interval MS  how often bird6's sessions are polled (default 500)
@@ -52,8 +56,12 @@ SNMP (read-only; off unless a community or a v3 user is configured):
   --snmp-trap HOST:PORT   send bgpEstablished/bgpBackwardTransition traps there; repeatable
   --snmp-cisco-oids       also serve the peer table at CISCO-BGP4-MIB's cbgpPeer2Entry
 
-Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent with exit 0 and leaves bird6 and
-the kernel routes in place, so restarting the controller flaps no route.
+Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent with exit 0. With --bird it first
+shuts bird6 down ('down' on the control socket, SIGTERM if the socket does not take it; at most 3 s):
+every BGP peer gets a Cease and withdraws this node's routes at once, instead of keeping them for
+the graceful-restart time as it does for a bird6 that vanished. --keep-routes-on-stop leaves bird6
+running instead. Without --bird the agent never stops bird6 (it did not start it). Either way the
+endpoint routes stay in this node's kernel: the endpoints still live here.
 
 Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node at start.`,
   async run(argv, context) {
@@ -62,6 +70,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       config: { type: 'string', default: '/etc/bird/bird6.conf' },
       socket: { type: 'string' },
       bird: { type: 'boolean', default: false },
+      'keep-routes-on-stop': { type: 'boolean', default: false },
       'bird-log': { type: 'string' },
       templates: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -95,6 +104,9 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('agent', '--node NAME is required');
+    if (values['keep-routes-on-stop'] && !values.bird) {
+      throw usageError('agent', '--keep-routes-on-stop needs --bird: without it the agent never stops bird6');
+    }
     const routeProtocol = parseRouteProtocol('agent', values['route-protocol']);
     const level = values['log-level'] as LogLevel;
     if (!LEVELS.includes(level)) throw usageError('agent', `--log-level must be one of ${LEVELS.join(', ')}`);
@@ -128,6 +140,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         templateDir: values.templates,
         routeProtocol,
         superviseBird: values.bird,
+        keepRoutesOnStop: values['keep-routes-on-stop'],
         birdLogFile: values['bird-log'],
         debounceMs: 50,
         topologyPollMs,

@@ -6,20 +6,26 @@ import { Backoff } from '../../src/agent/backoff.ts';
 import { BirdSupervisor } from '../../src/agent/bird-supervisor.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import type { RunningProcess, StartOptions } from '../../src/exec.ts';
+import { FakeBird } from '../birdc/fake-bird.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
 
 const dirs: string[] = [];
-afterEach(() => {
+const birds: FakeBird[] = [];
+afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await Promise.all(birds.splice(0).map((b) => b.dispose()));
 });
 
-/** A scratch directory holding the pid file and a stand-in for /proc. */
-function scratch(): { pidPath: string; procRoot: string } {
+/**
+ * A scratch directory holding the pid file, a stand-in for /proc and the path of a control socket
+ * nobody listens on (never a real bird6's: shutDown() sends `down` there).
+ */
+function scratch(): { pidPath: string; procRoot: string; socketPath: string } {
   const dir = mkdtempSync(join(tmpdir(), 'fbird-sup-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'proc'));
-  return { pidPath: join(dir, 'bird6.pid'), procRoot: join(dir, 'proc') };
+  return { pidPath: join(dir, 'bird6.pid'), procRoot: join(dir, 'proc'), socketPath: join(dir, 'bird6.ctl') };
 }
 
 /** A process entry as /proc shows it: `comm`, the state letter of `stat` and `cmdline`. */
@@ -30,23 +36,54 @@ function fakeProcess(procRoot: string, pid: number, comm: string, state: string,
   writeFileSync(join(procRoot, String(pid), 'cmdline'), `${args.join('\0')}\0`);
 }
 
-const birdArgs = (pidPath: string) => ['bird6', '-f', '-c', '/etc/bird/bird6.conf', '-s', '/run/bird/bird6.ctl', '-P', pidPath];
+const birdArgs = (pidPath: string, socketPath = '/run/bird/bird6.ctl') => ['bird6', '-f', '-c', '/etc/bird/bird6.conf', '-s', socketPath, '-P', pidPath];
 
-function supervisor(answering: boolean, runner = new FakeRunner()) {
+function supervisor(answering: boolean | (() => boolean), runner = new FakeRunner(), socket?: string) {
   const logs: string[] = [];
-  const { pidPath, procRoot } = scratch();
+  const signals: Array<[number, string]> = [];
+  const { pidPath, procRoot, socketPath: unused } = scratch();
+  const socketPath = socket ?? unused;
   const sup = new BirdSupervisor({
     runner,
     configPath: '/etc/bird/bird6.conf',
-    socketPath: '/run/bird/bird6.ctl',
+    socketPath,
     pidPath,
     procRoot,
     logger: createJsonLogger({ write: (l) => logs.push(l), now: () => new Date() }),
-    isAnswering: async () => answering,
+    isAnswering: async () => (typeof answering === 'function' ? answering() : answering),
     backoff: new Backoff(10, 40),
+    signal: (pid, signal) => void signals.push([pid, signal]),
   });
-  return { runner, sup, logs, pidPath, procRoot };
+  return { runner, sup, logs, signals, pidPath, procRoot, socketPath };
 }
+
+/** A runner whose children record the signals sent to them; each signal ends the child. */
+class SignalledRunner extends FakeRunner {
+  readonly killed: string[] = [];
+
+  override start(file: string, args: readonly string[], options?: StartOptions): RunningProcess {
+    const child = super.start(file, args, options);
+    return { pid: child.pid, exited: child.exited, kill: (signal = 'SIGTERM') => (this.killed.push(signal), child.kill(signal)) };
+  }
+}
+
+/** A bird6 control socket that answers `down` as BIRD 1.6 does, then goes away as bird6 exits. */
+async function birdThatShutsDown(reply = '0007 Shutdown requested\n'): Promise<{ bird: FakeBird; up: () => boolean }> {
+  const bird = new FakeBird();
+  birds.push(bird);
+  let up = true;
+  bird.handler = (command, socket) => {
+    socket.write(command === 'down' ? reply : '9001 Parse error\n');
+    if (command === 'down' && reply.startsWith('0007')) {
+      up = false;
+      void bird.stop();
+    }
+  };
+  await bird.start();
+  return { bird, up: () => up };
+}
+
+const parsed = (logs: string[]) => logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** A runner whose start() throws (binary gone, EAGAIN) for the first `failures` calls. */
 class FailingRunner extends FakeRunner {
@@ -74,12 +111,12 @@ describe('Backoff', () => {
 
 describe('BirdSupervisor', () => {
   it('starts bird6 in the foreground with graceful restart recovery, its config, socket and pid file, detached', async () => {
-    const { runner, sup, pidPath } = supervisor(false);
+    const { runner, sup, pidPath, socketPath } = supervisor(false);
     await sup.start();
     expect(runner.starts).toHaveLength(1);
     expect(runner.starts[0]).toMatchObject({
       file: 'bird6',
-      args: ['-f', '-R', '-c', '/etc/bird/bird6.conf', '-s', '/run/bird/bird6.ctl', '-P', pidPath],
+      args: ['-f', '-R', '-c', '/etc/bird/bird6.conf', '-s', socketPath, '-P', pidPath],
       options: { detached: true },
     });
     sup.stop();
@@ -174,5 +211,78 @@ describe('BirdSupervisor', () => {
     await sup.start();
     expect(runner.starts).toHaveLength(1);
     sup.stop();
+  });
+
+  it('stop() (keep routes for a restart) sends bird6 nothing: no `down`, no signal, and the child keeps running', async () => {
+    const runner = new SignalledRunner();
+    const { sup, signals } = supervisor(false, runner);
+    await sup.start();
+    sup.stop();
+    expect(runner.killed).toEqual([]);
+    expect(signals).toEqual([]);
+    expect(sup.pid).toBe(runner.starts[0]!.process.pid);
+  });
+});
+
+describe('stop: BirdSupervisor.shutDown', () => {
+  it('sends `down` over the control socket to an adopted bird6 and resolves once it has gone, without restarting it', async () => {
+    const { bird, up } = await birdThatShutsDown();
+    const { runner, sup, signals, logs } = supervisor(up, new FakeRunner(), bird.path);
+    await sup.start();
+    expect(runner.starts).toHaveLength(0);
+    await expect(sup.shutDown(2000)).resolves.toBe(true);
+    expect(bird.commands).toEqual(['down']);
+    expect(signals).toEqual([]);
+    expect(parsed(logs).map((l) => l.msg)).toContain('bird6 shut down');
+    // The monitor reports the daemon down right after: nothing must bring it back.
+    await sup.ensureRunning();
+    expect(runner.starts).toHaveLength(0);
+  });
+
+  it('sends SIGTERM to its own child (BIRD shuts down the same way) when the socket does not take `down` yet', async () => {
+    const runner = new SignalledRunner();
+    const { sup, signals } = supervisor(false, runner);
+    await sup.start();
+    await expect(sup.shutDown(2000)).resolves.toBe(true);
+    expect(runner.killed).toEqual(['SIGTERM']);
+    expect(signals).toEqual([]);
+    expect(sup.pid).toBeUndefined();
+    expect(runner.starts).toHaveLength(1);
+  });
+
+  it('sends SIGTERM to the bird6 its pid file names when the socket refuses `down`, and waits until it has gone', async () => {
+    const { bird } = await birdThatShutsDown('8007 Access restricted\n');
+    let alive = true;
+    const { sup, signals, pidPath, procRoot } = supervisor(() => alive, new FakeRunner(), bird.path);
+    writeFileSync(pidPath, '4242\n');
+    fakeProcess(procRoot, 4242, 'bird6', 'S', birdArgs(pidPath, bird.path));
+    await sup.start();
+    const shutting = sup.shutDown(2000);
+    await waitFor('SIGTERM to 4242', () => (signals.length > 0 ? true : undefined), 2000, 5);
+    expect(signals).toEqual([[4242, 'SIGTERM']]);
+    // bird6 exits: its entry leaves /proc and its socket stops answering.
+    rmSync(join(procRoot, '4242'), { recursive: true });
+    alive = false;
+    await expect(shutting).resolves.toBe(true);
+  });
+
+  it('gives up after its bound with a warning, and no SIGKILL, when bird6 stays (stopped, not answering)', async () => {
+    const { sup, signals, logs, pidPath, procRoot } = supervisor(false);
+    writeFileSync(pidPath, '4242\n');
+    fakeProcess(procRoot, 4242, 'bird6', 'T', birdArgs(pidPath));
+    await sup.start();
+    await expect(sup.shutDown(200)).resolves.toBe(false);
+    expect(signals).toEqual([[4242, 'SIGTERM']]);
+    const warning = parsed(logs).find((l) => /did not exit/.test(String(l.msg)));
+    expect(warning).toMatchObject({ level: 'warn', pid: 4242 });
+  });
+
+  it('signals nothing it cannot prove is its bird6 (a recycled PID in the pid file), and nothing when no bird6 runs', async () => {
+    const { sup, signals, pidPath, procRoot } = supervisor(false);
+    writeFileSync(pidPath, '4242\n');
+    fakeProcess(procRoot, 4242, 'nginx', 'S', ['nginx', '-c', pidPath]);
+    sup.stop(); // not supervising: nothing was started
+    await expect(sup.shutDown(500)).resolves.toBe(true);
+    expect(signals).toEqual([]);
   });
 });

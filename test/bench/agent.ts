@@ -129,7 +129,8 @@ export const agentSuite: BenchSuite = {
         : [];
       const run = new AgentRun(bed.start(h.netns, process.execPath, [
         BIRDCTL, 'agent', options.file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'),
-        '--bird', '--poll-interval', String(options.pollMs), ...views,
+        // --keep-routes-on-stop: a restarted agent adopts the running bird6 (killSeries relies on it).
+        '--bird', '--keep-routes-on-stop', '--poll-interval', String(options.pollMs), ...views,
       ], 'agent'));
       agents.push(run);
       return run;

@@ -85,9 +85,10 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
     const node2 = node('node2');
     const bird = readPidFile(node2.birdPidFile)!;
     expect(await birdPids(node2.netns)).toEqual([bird]);
-    // A restarted agent adopts the running bird6 (it is not the agent's child any more).
+    // A new agent adopts the running bird6 (it is not the agent's child any more). SIGKILL leaves
+    // bird6 running; on SIGTERM the agent would shut it down.
     const agent = readState(stateDir)!.processes.find((p) => p.role === 'agent node2')!;
-    await signalPid(agent.pid, 'TERM');
+    await signalPid(agent.pid, 'KILL');
     await timeUntil('agent node2 to exit', async () => !isAlive(agent.pid), 5000);
     const log = () => readFileSync(node2.agentLog, 'utf8');
     const before = log().length;
@@ -108,7 +109,8 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
       expect(await birdPids(node2.netns)).toEqual([bird]);
     } finally {
       await signalPid(bird, 'CONT');
-      adopter.kill('SIGTERM');
+      // SIGKILL: the last test needs this bird6 still running (SIGTERM would shut it down).
+      adopter.kill('SIGKILL');
       await timeUntil('the adopting agent to exit', async () => !isAlive(adopter.pid), 5000);
     }
   }, 35_000);

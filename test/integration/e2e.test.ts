@@ -91,9 +91,10 @@ for (const scenario of SCENARIOS) {
       const holdTimeMs = (report.topology.cluster.bgp?.holdTime ?? 6) * 1000;
       const hung = report.plan.nodes.find((n) => n.name === scenario.hang)!;
       const addresses = report.topology.endpoints.filter((e) => e.node === scenario.hang).flatMap((e) => e.addresses);
-      // The agent would restart a bird6 that stops answering: stop the agent first (it leaves bird6 running).
+      // The agent would restart a bird6 that stops answering: kill the agent first (SIGKILL leaves
+      // bird6 running; on SIGTERM the agent would shut bird6 down).
       const agent = readState(stateDir)!.processes.find((p) => p.role === `agent ${scenario.hang}`)!;
-      await signalPid(agent.pid, 'TERM');
+      await signalPid(agent.pid, 'KILL');
       await timeUntil(`agent ${scenario.hang} to exit`, async () => !isAlive(agent.pid), 5000);
       const bird = readPidFile(hung.birdPidFile)!;
       expect(bird).toBeGreaterThan(1);
