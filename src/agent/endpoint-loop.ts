@@ -54,6 +54,8 @@ export class EndpointLoop {
   /** The key of the last pass that left nothing pending or failed; undefined forces a pass. */
   private settledKey: string | undefined;
   private lastResult: { summary?: ReconcileSummary; error?: string } = {};
+  /** The reason each pending endpoint was last reported with: said once, not on every resync. */
+  private readonly pendingReported = new Map<string, string>();
 
   constructor(private readonly options: EndpointLoopOptions) {
     this.dnsmasq = new DnsmasqService({ runner: options.runner, dir: options.dnsmasqDir });
@@ -94,6 +96,7 @@ export class EndpointLoop {
       failed: summary.failed.map((f) => ({ owner: ownerLabel(f.owner), reasons: f.reasons })),
       summary: formatSummary(summary).trim(),
     });
+    this.reportPending(summary);
     let dnsmasqOk = true;
     try {
       const action = await this.dnsmasq.update(topology, nodeName);
@@ -105,6 +108,20 @@ export class EndpointLoop {
     if (dnsmasqOk && summary.failed.length === 0 && summary.pending.length === 0) this.settledKey = nodeEndpointsKey(topology, nodeName);
     this.lastResult = { summary };
     return this.lastResult;
+  }
+
+  /**
+   * A pending endpoint waits for something outside the agent (a container's namespace, a VM's tap):
+   * an operator must see what at the default level, once per endpoint and reason. One that stops
+   * being pending is forgotten, so pending again is said again.
+   */
+  private reportPending(summary: ReconcileSummary): void {
+    const now = new Map(summary.pending.map((p) => [p.endpoint, p.reason]));
+    for (const [endpoint, reason] of now) {
+      if (this.pendingReported.get(endpoint) !== reason) this.options.logger.info('endpoint pending', { endpoint, reason });
+    }
+    this.pendingReported.clear();
+    for (const [endpoint, reason] of now) this.pendingReported.set(endpoint, reason);
   }
 
   /** Calls `onEvent` for every link notification (`ip -o monitor link`). */

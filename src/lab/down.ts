@@ -1,10 +1,12 @@
 // `lab down`: undoes everything state.json says the lab made, plus any namespace that carries the
 // lab's prefix (debris of a crash before the state was written). Idempotent: a second run finds
-// nothing and succeeds. Order matters: agents first (a live agent would restart the bird6 we stop),
-// then every other process in the lab's namespaces, then the namespaces, then the files.
+// nothing and succeeds. Order matters: the orchestrator first (it would make namespaces behind our
+// back), then the agents (a live agent would restart the bird6 we stop), then every other process
+// in the lab's namespaces, then the namespaces, then the files.
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import type { Runner } from '../exec.ts';
 import { isAlive, namespaceInode, pidsInNamespace, processNetnsInode, readPidFile, terminate } from './host.ts';
+import { ORCHESTRATOR_LOG, ORCHESTRATOR_PID_FILE, stopOrchestrator } from './orchestrator-process.ts';
 import { readState, statePath } from './state.ts';
 
 export interface DownOptions {
@@ -47,6 +49,8 @@ async function listNamespaces(runner: Runner): Promise<string[]> {
 
 export async function labDown(options: DownOptions, deps: { runner: Runner; sleep: (ms: number) => Promise<void> }): Promise<DownReport> {
   const { runner, sleep } = deps;
+  // Read again once it has stopped: it records what it made up to its last step.
+  const orchestrators = await stopOrchestrator(runner, options.stateDir, readState(options.stateDir), sleep);
   const state = readState(options.stateDir);
   const prefixes = new Set([options.prefix, ...(state ? [state.prefix] : [])]);
   const existing = await listNamespaces(runner);
@@ -86,6 +90,8 @@ export async function labDown(options: DownOptions, deps: { runner: Runner; slee
     files += 1;
   }
   for (const dir of ['nodes', 'vms']) rmSync(`${options.stateDir}/${dir}`, { recursive: true, force: true });
+  // The orchestrator's files, also when a crash kept it from recording them.
+  for (const file of [ORCHESTRATOR_PID_FILE, ORCHESTRATOR_LOG]) rmSync(`${options.stateDir}/${file}`, { force: true });
   rmSync(statePath(options.stateDir), { force: true });
   rmSync(`${statePath(options.stateDir)}.tmp`, { force: true });
   try {
@@ -93,7 +99,7 @@ export async function labDown(options: DownOptions, deps: { runner: Runner; slee
   } catch {
     // not empty (somebody else's files) or already gone: leave it
   }
-  return { processes: agents.length + others.size, ...(lingering.length === 0 ? {} : { lingering }), namespaces, files };
+  return { processes: orchestrators + agents.length + others.size, ...(lingering.length === 0 ? {} : { lingering }), namespaces, files };
 }
 
 export function formatDownReport(report: DownReport): string {

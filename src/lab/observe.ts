@@ -1,39 +1,51 @@
-// What the lab looks at to decide it is up: each node's BGP sessions (through bird6's control
-// socket), each node's kernel routes and each VM's DHCPv6 address (through `ip -json`).
+// What the lab looks at: each node's BGP sessions, read through the session monitor's one poll
+// (src/monitor) like every other view, never through birdc's parsers, and each node's kernel routes
+// and each VM's DHCPv6 address (through `ip -json`).
 import { BirdClient } from '../birdc/client.ts';
-import { parseShowProtocols, type ProtocolRow } from '../birdc/parse-protocols.ts';
 import type { Runner } from '../exec.ts';
+import { observeBird, type Observation } from '../monitor/poll.ts';
 import { canonicalIPv6 } from '../topology/ipv6.ts';
 
-/** The BGP rows of `show protocols` from one bird6; rejects when bird6 is not answering. */
-export async function bgpSessions(socketPath: string, now: () => Date): Promise<ProtocolRow[]> {
-  const client = new BirdClient({ socketPath, reconnect: false, connectTimeoutMs: 1000, commandTimeoutMs: 2000 });
+/** One poll of one bird6 on a read-only connection; rejects when bird6 is not answering. */
+export async function observeNode(socketPath: string, now: () => Date): Promise<Observation> {
+  const client = new BirdClient({ socketPath, restrict: true, reconnect: false, connectTimeoutMs: 1000, commandTimeoutMs: 2000 });
   try {
     await client.connect();
-    const reply = await client.command('show protocols');
-    return parseShowProtocols(reply, Math.floor(now().getTime() / 1000)).filter((row) => row.proto === 'BGP');
+    return await observeBird(client, now().getTime());
   } finally {
     await client.close();
   }
 }
 
-export function isEstablished(row: ProtocolRow): boolean {
-  return row.state === 'up' && /^Established\b/.test(row.info);
+export type Session = Observation['peers'][number];
+
+export function isEstablished(session: Session): boolean {
+  return session.bgpState === 'Established';
 }
 
 // `ip -json -6 route show` (fixtures/iproute2/ip-json-route-r3-proto-bird.json):
 //   [{"dst":"fd00:10::20","gateway":"fd00:ec::2","dev":"eth0","metric":1024,"flags":[],"pref":"medium"}]
 // A /128 prints without its length.
-interface JsonRoute {
+export interface KernelRoute {
+  /** canonical; a /128 prints without its length */
   dst: string;
+  dev?: string;
+  gateway?: string;
+  /** `bird` (or its number 12 where /etc/iproute2/rt_protos lacks the name), `kernel`, `80`... */
+  protocol?: string;
+}
+
+/** A namespace's main IPv6 table; empty when the namespace is gone. */
+export async function kernelRoutes(runner: Runner, netns: string): Promise<KernelRoute[]> {
+  const result = await runner.run('ip', ['-n', netns, '-json', '-6', 'route', 'show']);
+  if (result.exitCode !== 0) return [];
+  const routes = JSON.parse(result.stdout || '[]') as KernelRoute[];
+  return routes.map((r) => ({ ...r, dst: canonicalIPv6(r.dst) ?? r.dst }));
 }
 
 /** The /128 destinations in a namespace's main IPv6 table, canonical. */
 export async function hostRoutes(runner: Runner, netns: string): Promise<Set<string>> {
-  const result = await runner.run('ip', ['-n', netns, '-json', '-6', 'route', 'show']);
-  if (result.exitCode !== 0) return new Set();
-  const routes = JSON.parse(result.stdout || '[]') as JsonRoute[];
-  return new Set(routes.filter((r) => !r.dst.includes('/')).map((r) => canonicalIPv6(r.dst) ?? r.dst));
+  return new Set((await kernelRoutes(runner, netns)).filter((r) => !r.dst.includes('/')).map((r) => r.dst));
 }
 
 // `ip -json -6 addr show dev eth0`:

@@ -3,7 +3,7 @@
 // endpoint, the container endpoints' own namespaces, and a directory per node for its agent.
 import { join } from 'node:path';
 import { BirdctlError } from '../errors.ts';
-import type { Topology } from '../topology/index.ts';
+import type { Endpoint, Topology } from '../topology/index.ts';
 import { formatPrefix } from '../topology/ipv6.ts';
 import { NODE_PREFIX_LENGTH, nodeSubnet } from './subnet.ts';
 
@@ -75,6 +75,30 @@ export function validatePrefix(prefix: string): void {
   }
 }
 
+/** A container endpoint's part of the lab; its netns must be set (planLab refuses one without). */
+export function containerPlan(e: Endpoint): ContainerPlan {
+  return { name: e.name, node: e.node, netns: e.netns! };
+}
+
+/** Where a VM's namespace and files are, from its name alone (what `lab down` and removal need). */
+export function vmPaths(options: LabOptions, name: string): Pick<VmPlan, 'netns' | 'dir' | 'dhclientPidFile' | 'dhclientLeaseFile' | 'dhclientLog' | 'resolvConf'> {
+  const dir = join(options.stateDir, 'vms', name);
+  const netns = `${options.prefix}--vm-${name}`;
+  return {
+    netns,
+    dir,
+    dhclientPidFile: join(dir, 'dhclient.pid'),
+    dhclientLeaseFile: join(dir, 'dhclient6.leases'),
+    dhclientLog: join(dir, 'dhclient.log'),
+    resolvConf: join('/etc/netns', netns, 'resolv.conf'),
+  };
+}
+
+/** A VM endpoint's part of the lab: its namespace, tap stand-in and dhclient's files. */
+export function vmPlan(e: Endpoint, options: LabOptions): VmPlan {
+  return { name: e.name, node: e.node, tap: e.interface, mac: e.mac!, addresses: e.addresses, ...vmPaths(options, e.name) };
+}
+
 export function planLab(topology: Topology, options: LabOptions): LabPlan {
   validatePrefix(options.prefix);
   const subnet = nodeSubnet(topology);
@@ -103,28 +127,8 @@ export function planLab(topology: Topology, options: LabOptions): LabPlan {
       agentLog: join(dir, 'agent.log'),
     };
   });
-  const containers = topology.endpoints
-    .filter((e) => e.kind === 'container')
-    .map((e) => ({ name: e.name, node: e.node, netns: e.netns! }));
-  const vms = topology.endpoints
-    .filter((e) => e.kind === 'vm')
-    .map((e): VmPlan => {
-      const dir = join(options.stateDir, 'vms', e.name);
-      const netns = `${options.prefix}--vm-${e.name}`;
-      return {
-        name: e.name,
-        node: e.node,
-        netns,
-        tap: e.interface,
-        mac: e.mac!,
-        addresses: e.addresses,
-        dir,
-        dhclientPidFile: join(dir, 'dhclient.pid'),
-        dhclientLeaseFile: join(dir, 'dhclient6.leases'),
-        dhclientLog: join(dir, 'dhclient.log'),
-        resolvConf: join('/etc/netns', netns, 'resolv.conf'),
-      };
-    });
+  const containers = topology.endpoints.filter((e) => e.kind === 'container').map(containerPlan);
+  const vms = topology.endpoints.filter((e) => e.kind === 'vm').map((e) => vmPlan(e, options));
   return {
     prefix: options.prefix,
     stateDir: options.stateDir,

@@ -30,9 +30,27 @@ export interface LabState {
   dirs: string[];
   /** where each node and endpoint lives, for `lab exec` and `lab status` */
   nodes: Array<{ name: string; netns: string; socket: string; address: string }>;
-  endpoints: Array<{ name: string; node: string; kind: 'container' | 'vm'; netns: string }>;
+  endpoints: LabEndpointRecord[];
   /** set once every session is Established and every route is everywhere */
   readyAt?: string;
+  /**
+   * The copy of the topology the agents watch (orchestrator.ts publishes the user's file to it
+   * once the endpoints' namespaces exist, as an orchestrator creates a sandbox before its network).
+   */
+  agentTopology?: string;
+  /** the orchestrator process `lab up` leaves running; it records itself here when it starts */
+  orchestrator?: { pid: number; pidFile: string; log: string };
+}
+
+/** An endpoint the lab stands in for; the namespace is the lab's only when `namespaces` lists it. */
+export interface LabEndpointRecord {
+  name: string;
+  node: string;
+  kind: 'container' | 'vm';
+  netns: string;
+  /** a VM's tap stand-in and MAC, so a change of either is seen as a new VM */
+  tap?: string;
+  mac?: string;
 }
 
 export const STATE_FILE = 'state.json';
@@ -82,6 +100,18 @@ export class StateRecorder {
       throw new BirdctlError('LAB_RUNNING', `a lab is already up (or crashed) with state in ${stateDir}${other ? `: prefix ${other.prefix}, topology ${other.topologyFile}, started ${other.startedAt}` : ''}`, {
         hint: `run birdctl lab down${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`} first`,
       });
+    }
+    return new StateRecorder(stateDir, state);
+  }
+
+  /**
+   * Takes over the state of a lab that is up (the orchestrator, once `lab up` has returned and
+   * stopped writing): from then on this recorder is the file's only writer.
+   */
+  static resume(stateDir: string): StateRecorder {
+    const state = readState(stateDir);
+    if (state === undefined) {
+      throw new BirdctlError('LAB_NOT_RUNNING', `no lab is up (no state in ${stateDir})`, { hint: 'start one with birdctl lab up' });
     }
     return new StateRecorder(stateDir, state);
   }

@@ -1,16 +1,20 @@
 // `lab up`: builds the hosts of a topology in network namespaces on one machine and starts a real
 // `birdctl agent --bird` in each, then waits until BGP has carried every endpoint's /128 into every
 // host's kernel. Everything made is recorded in state.json before the next step, for `lab down`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { sessionsOf } from '../render/sessions.ts';
-import { loadTopology, type Topology } from '../topology/index.ts';
-import { isAlive, must, pidsInNamespace, processName } from './host.ts';
-import { bgpSessions, globalAddresses, hasDefaultRoute, hostRoutes, isEstablished } from './observe.ts';
-import { planLab, type LabOptions, type LabPlan, type NodePlan, type VmPlan } from './plan.ts';
+import { parseTopologyText, type Topology } from '../topology/index.ts';
+import { readTopologyFile } from '../topology/read-file.ts';
+import { addContainer, addNamespace, addVm, NO_DAD, startDhclient, vmServed } from './endpoint-stand-ins.ts';
+import { isAlive, must } from './host.ts';
+import { globalAddresses, hasDefaultRoute, hostRoutes, isEstablished, observeNode } from './observe.ts';
+import { birdctlOrchestratorLauncher, ORCHESTRATOR_LOG, untilOrchestrating, type OrchestratorLauncher } from './orchestrator-process.ts';
+import { planLab, type LabOptions, type LabPlan, type NodePlan } from './plan.ts';
 import { StateRecorder } from './state.ts';
 
 /** Starts one node's agent in the node's namespace; the lab records and later stops it by PID. */
@@ -40,6 +44,8 @@ export interface LabDeps {
   sleep: (ms: number) => Promise<void>;
   /** progress lines while it works (the CLI prints them at once) */
   progress?: (line: string) => void;
+  /** default: `birdctl lab orchestrate` (orchestrator-process.ts) */
+  orchestrator?: OrchestratorLauncher;
 }
 
 export interface UpOptions extends LabOptions {
@@ -83,15 +89,24 @@ export interface BuiltLab {
 export async function buildLab(options: LabOptions & { topologyFile: string }, deps: LabDeps): Promise<BuiltLab> {
   const started = deps.now().getTime();
   const topologyFile = resolve(options.topologyFile);
-  const topology = await loadTopology(topologyFile);
+  const text = await readTopologyFile(topologyFile);
+  const topology = parseTopologyText(text, topologyFile);
   const plan = planLab(topology, options);
   const recorder = StateRecorder.claim(options.stateDir, { prefix: options.prefix, topologyFile, startedAt: deps.now().toISOString() });
+  // The agents watch the lab's copy, which the orchestrator updates only once an edit's new
+  // endpoints have their namespaces (orchestrator.ts); the loader picks its parser by extension.
+  const agentTopology = join(resolve(options.stateDir), `agent-topology${extname(topologyFile) || '.yaml'}`);
+  await writeFileAtomic(agentTopology, text);
+  recorder.update((s) => {
+    s.agentTopology = agentTopology;
+    s.files.push(agentTopology);
+  });
   await buildHosts(plan, recorder, deps.runner);
   deps.progress?.(`namespaces ready (${recorder.state.namespaces.length}); starting ${plan.nodes.length} agents`);
 
   const agents = new Map<string, RunningProcess>();
   for (const node of plan.nodes) {
-    const agent = deps.launcher.start(node, topologyFile);
+    const agent = deps.launcher.start(node, agentTopology);
     agents.set(node.name, agent);
     recorder.update((s) => s.processes.push({ role: `agent ${node.name}`, pid: agent.pid, netns: node.netns }));
   }
@@ -103,18 +118,10 @@ export async function labUp(options: UpOptions, deps: LabDeps): Promise<UpReport
   const built = deps.now().getTime() - lab.started;
   const { sessions, phases } = await waitReady({ ...lab, deps, deadline: lab.started + options.timeoutMs });
   lab.recorder.update((s) => (s.readyAt = deps.now().toISOString()));
+  await startOrchestrator(lab, options.stateDir, deps);
   return { plan: lab.plan, topology: lab.topology, elapsedMs: deps.now().getTime() - lab.started, sessions, phases: { built, ...phases } };
 }
 
-async function addNamespace(runner: Runner, recorder: StateRecorder, netns: string, sysctls: string[]): Promise<void> {
-  await must(runner, 'ip', ['netns', 'add', netns]);
-  recorder.update((s) => s.namespaces.push(netns));
-  // Before any link exists: addresses on links created later skip DAD, which bird6 needs.
-  await must(runner, 'sysctl', ['-qw', ...sysctls], { netns });
-  await must(runner, 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-}
-
-const NO_DAD = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
 const ROUTER = ['net.ipv6.conf.all.forwarding=1', ...NO_DAD];
 
 async function buildHosts(plan: LabPlan, recorder: StateRecorder, runner: Runner): Promise<void> {
@@ -138,49 +145,20 @@ async function buildHosts(plan: LabPlan, recorder: StateRecorder, runner: Runner
   }
 
   // The orchestrator's part for containers: only the namespace; the agent wires the veth into it.
-  for (const container of plan.containers) {
-    await addNamespace(runner, recorder, container.netns, NO_DAD);
-    recorder.update((s) => s.endpoints.push({ name: container.name, node: container.node, kind: 'container', netns: container.netns }));
-  }
-
-  // The hypervisor's part for VMs: the "VM" namespace and the tap's stand-in, a veth whose host end
-  // carries the endpoint's interface name in the node namespace and whose VM end has its MAC.
-  for (const vm of plan.vms) {
-    const node = plan.nodes.find((n) => n.name === vm.node)!;
-    await addNamespace(runner, recorder, vm.netns, NO_DAD);
-    mkdirSync(dirname(vm.resolvConf), { recursive: true });
-    recorder.update((s) => s.files.push(vm.resolvConf, dirname(vm.resolvConf)));
-    writeFileSync(vm.resolvConf, '');
-    await must(runner, 'ip', ['-n', node.netns, 'link', 'add', vm.tap, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.netns]);
-    await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'address', vm.mac]);
-    await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'up']);
-    await must(runner, 'ip', ['-n', node.netns, 'link', 'set', vm.tap, 'up']);
-    recorder.update((s) => s.endpoints.push({ name: vm.name, node: vm.node, kind: 'vm', netns: vm.netns }));
-  }
-}
-
-/** The guest's DHCPv6 client, in the foreground so the PID the Runner reports is dhclient's own. */
-function startDhclient(runner: Runner, recorder: StateRecorder, vm: VmPlan): void {
-  const child = runner.start('dhclient', ['-6', '-d', '-v', '-pf', vm.dhclientPidFile, '-lf', vm.dhclientLeaseFile, 'eth0'], {
-    netns: vm.netns,
-    detached: true,
-    logFile: vm.dhclientLog,
-  });
-  recorder.update((s) => {
-    s.processes.push({ role: `dhclient ${vm.name}`, pid: child.pid, netns: vm.netns });
-    s.pidFiles.push(vm.dhclientPidFile);
-  });
+  for (const container of plan.containers) await addContainer(runner, recorder, container);
+  // The hypervisor's part for VMs: the "VM" namespace and the tap's stand-in (endpoint-stand-ins.ts).
+  for (const vm of plan.vms) await addVm(runner, recorder, vm, plan.nodes.find((n) => n.name === vm.node)!.netns);
 }
 
 /**
- * The node is ready to answer the VM: its dnsmasq runs and the agent has programmed the tap (its
- * route is in the node's kernel, so the tap carries the address dnsmasq ties the DHCP range to).
+ * From here on the orchestrator owns state.json: `lab up` writes nothing after it has started, so
+ * the file has one writer at a time.
  */
-async function vmServed(runner: Runner, netns: string, vm: VmPlan): Promise<boolean> {
-  const pids = await pidsInNamespace(runner, netns);
-  if (!pids.some((pid) => processName(pid) === 'dnsmasq')) return false;
-  const routes = await hostRoutes(runner, netns);
-  return vm.addresses.every((a) => routes.has(a));
+async function startOrchestrator(lab: BuiltLab, stateDir: string, deps: LabDeps): Promise<void> {
+  const log = join(resolve(stateDir), ORCHESTRATOR_LOG);
+  lab.recorder.update((s) => s.files.push(log));
+  const child = (deps.orchestrator ?? birdctlOrchestratorLauncher(deps.runner)).start(stateDir, log);
+  await untilOrchestrating(child, stateDir, log, { runner: deps.runner, sleep: deps.sleep, timeoutMs: 15_000 });
 }
 
 function tail(file: string, lines: number): string {
@@ -254,10 +232,10 @@ async function notReady(ctx: WaitContext, expected: Map<string, string[]>, addre
   await Promise.all(
     plan.nodes.map(async (node) => {
       try {
-        const rows = await bgpSessions(node.socket, deps.now);
+        const { peers } = await observeNode(node.socket, deps.now);
         for (const protocol of expected.get(node.name)!) {
-          const row = rows.find((r) => r.name === protocol);
-          if (row === undefined || !isEstablished(row)) missing.push({ part: 'sessions', text: `${node.name}: session ${protocol} ${row === undefined ? 'not configured' : `${row.state} ${row.info}`}` });
+          const peer = peers.find((p) => p.name === protocol);
+          if (peer === undefined || !isEstablished(peer)) missing.push({ part: 'sessions', text: `${node.name}: session ${protocol} ${peer === undefined ? 'not configured' : `${peer.state} ${peer.bgpState}`}` });
         }
       } catch (error) {
         missing.push({ part: 'sessions', text: `${node.name}: bird6 not answering on ${node.socket} (${(error as Error).message})` });

@@ -23,7 +23,7 @@ function topology(endpoints: Array<{ name: string; node: string; address: string
   });
 }
 
-function loop() {
+function loop(lines: string[] = []) {
   const dataplane = new FakeDataplane();
   dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
   dataplane.addLink('cali-a');
@@ -33,7 +33,7 @@ function loop() {
     ledger: new MemoryLedgerStore(),
     nodeName: 'n1',
     dnsmasqDir: dir,
-    logger: createJsonLogger({ write: () => {}, now: () => new Date() }),
+    logger: createJsonLogger({ write: (line) => void lines.push(line), now: () => new Date() }),
   });
   return { dataplane, endpoints };
 }
@@ -62,5 +62,26 @@ describe('EndpointLoop on topology changes', () => {
     const changed = await endpoints.onTopology(topology([{ name: 'a', node: 'n1', address: 'fd00:10::5' }, { name: 'x', node: 'n1', address: 'fd00:10::9' }]));
     expect(changed.skipped).toBeUndefined();
     expect(changed.summary!.added).toBeGreaterThan(0);
+  });
+});
+
+describe('EndpointLoop pending log', () => {
+  const pendingLines = (lines: string[]) =>
+    lines.map((l) => JSON.parse(l) as { level: string; msg: string; endpoint?: string; reason?: string }).filter((l) => l.msg === 'endpoint pending');
+
+  it('says at info level, with the reason, once per endpoint and reason, not on every resync', async () => {
+    const lines: string[] = [];
+    const { dataplane, endpoints } = loop(lines);
+    const withPending = topology([{ name: 'a', node: 'n1', address: 'fd00:10::1' }, { name: 'x', node: 'n1', address: 'fd00:10::9' }]);
+    for (let i = 0; i < 3; i += 1) await endpoints.run(withPending);
+    const logged = pendingLines(lines);
+    expect(logged).toEqual([expect.objectContaining({ level: 'info', endpoint: 'x', reason: expect.stringContaining('cali-x') })]);
+
+    // Programmed, then pending again: said again.
+    dataplane.addLink('cali-x');
+    await endpoints.run(withPending);
+    dataplane.deleteLink('cali-x');
+    await endpoints.run(withPending);
+    expect(pendingLines(lines)).toHaveLength(2);
   });
 });

@@ -65,7 +65,7 @@ describeIntegration('lab plumbing', { root: true, netns: true, binaries: ['ip', 
       expect(state.endpoints).toEqual([
         { name: 'web-1', node: 'node1', kind: 'container', netns: 'blt-web-1' },
         { name: 'db-1', node: 'node2', kind: 'container', netns: 'blt-db-1' },
-        { name: 'vm-1', node: 'node3', kind: 'vm', netns: 'blt--vm-vm-1' },
+        { name: 'vm-1', node: 'node3', kind: 'vm', netns: 'blt--vm-vm-1', tap: 'tap-vm-1', mac: '02:00:00:00:00:30' },
       ]);
       expect(state.topologyFile).toBe(topologyFile);
     });

@@ -20,7 +20,7 @@ function context(runner = new FakeRunner()): CommandContext {
 
 describe('birdctl lab', () => {
   it.each([
-    [[], 'expected up, status, exec or down'],
+    [[], 'expected up, status, exec, down or orchestrate'],
     [['sideways'], 'unknown subcommand "sideways"'],
     [['exec', 'node1', 'ip', 'a'], 'expected NAME -- CMD'],
     [['exec', 'node1', '--'], 'expected NAME -- CMD'],

@@ -1,0 +1,128 @@
+// The lab's stand-ins for what an orchestrator and a hypervisor make for an endpoint: a container's
+// namespace (the agent then wires its veth into it by name, as a CNI plugin would), and a VM's
+// namespace with the tap's stand-in and the guest's dhclient. Each object is recorded in state.json
+// the moment it exists, and only what state.json records is ever removed.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Runner } from '../exec.ts';
+import { isAlive, must, namespaceInode, pidsInNamespace, processName, processNetnsInode, terminate } from './host.ts';
+import { hostRoutes } from './observe.ts';
+import type { ContainerPlan, VmPlan } from './plan.ts';
+import type { LabEndpointRecord, StateRecorder } from './state.ts';
+
+export const NO_DAD = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
+
+export async function addNamespace(runner: Runner, recorder: StateRecorder, netns: string, sysctls: string[]): Promise<void> {
+  await must(runner, 'ip', ['netns', 'add', netns]);
+  recorder.update((s) => s.namespaces.push(netns));
+  // Before any link exists: addresses on links created later skip DAD, which bird6 needs.
+  await must(runner, 'sysctl', ['-qw', ...sysctls], { netns });
+  await must(runner, 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+}
+
+/**
+ * A container's namespace. One that already exists and is not the lab's (made by hand, as before
+ * the lab did this) is used as it is and never removed: only the endpoint is recorded, for `lab exec`.
+ */
+export async function addContainer(runner: Runner, recorder: StateRecorder, container: ContainerPlan): Promise<'created' | 'existing'> {
+  const foreign = existsSync(`/run/netns/${container.netns}`) && !recorder.state.namespaces.includes(container.netns);
+  if (!foreign) await addNamespace(runner, recorder, container.netns, NO_DAD);
+  recorder.update((s) => s.endpoints.push({ name: container.name, node: container.node, kind: 'container', netns: container.netns }));
+  return foreign ? 'existing' : 'created';
+}
+
+/**
+ * The "VM" namespace and the tap's stand-in: a veth whose host end carries the endpoint's interface
+ * name in the node namespace and whose VM end has its MAC. dhclient comes later (startDhclient).
+ */
+export async function addVm(runner: Runner, recorder: StateRecorder, vm: VmPlan, nodeNetns: string): Promise<void> {
+  if (!recorder.state.dirs.includes(vm.dir)) {
+    mkdirSync(vm.dir, { recursive: true });
+    recorder.update((s) => s.dirs.push(vm.dir));
+  }
+  await addNamespace(runner, recorder, vm.netns, NO_DAD);
+  mkdirSync(dirname(vm.resolvConf), { recursive: true });
+  recorder.update((s) => s.files.push(vm.resolvConf, dirname(vm.resolvConf)));
+  writeFileSync(vm.resolvConf, '');
+  await must(runner, 'ip', ['-n', nodeNetns, 'link', 'add', vm.tap, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.netns]);
+  await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'address', vm.mac]);
+  await must(runner, 'ip', ['-n', vm.netns, 'link', 'set', 'eth0', 'up']);
+  await must(runner, 'ip', ['-n', nodeNetns, 'link', 'set', vm.tap, 'up']);
+  recorder.update((s) => s.endpoints.push({ name: vm.name, node: vm.node, kind: 'vm', netns: vm.netns, tap: vm.tap, mac: vm.mac }));
+}
+
+export const dhclientRole = (vm: string) => `dhclient ${vm}`;
+
+/** The guest's DHCPv6 client, in the foreground so the PID the Runner reports is dhclient's own. */
+export function startDhclient(runner: Runner, recorder: StateRecorder, vm: VmPlan): void {
+  const child = runner.start('dhclient', ['-6', '-d', '-v', '-pf', vm.dhclientPidFile, '-lf', vm.dhclientLeaseFile, 'eth0'], {
+    netns: vm.netns,
+    detached: true,
+    logFile: vm.dhclientLog,
+  });
+  recorder.update((s) => {
+    s.processes.push({ role: dhclientRole(vm.name), pid: child.pid, netns: vm.netns });
+    s.pidFiles.push(vm.dhclientPidFile);
+  });
+}
+
+/**
+ * The node is ready to answer the VM: its dnsmasq runs and the agent has programmed the tap (its
+ * route is in the node's kernel, so the tap carries the address dnsmasq ties the DHCP range to).
+ * Earlier, dhclient's first solicits go unheard and it backs off for seconds.
+ */
+export async function vmServed(runner: Runner, nodeNetns: string, vm: Pick<VmPlan, 'addresses'>): Promise<boolean> {
+  const pids = await pidsInNamespace(runner, nodeNetns);
+  if (!pids.some((pid) => processName(pid) === 'dnsmasq')) return false;
+  const routes = await hostRoutes(runner, nodeNetns);
+  return vm.addresses.every((a) => routes.has(a));
+}
+
+/**
+ * Stops every process in one of the lab's namespaces and deletes it. Every process there is the
+ * lab's (dhclient, or what `lab exec` started); a recorded PID only counts while /proc shows it in
+ * that namespace, so a PID recycled since is never signalled.
+ */
+async function deleteOwnNamespace(runner: Runner, recorder: StateRecorder, netns: string, sleep: (ms: number) => Promise<void>): Promise<void> {
+  const inode = namespaceInode(netns);
+  const recorded = recorder.state.processes.filter((p) => p.netns === netns).map((p) => p.pid);
+  const pids = new Set([...recorded.filter((pid) => inode !== undefined && isAlive(pid) && processNetnsInode(pid) === inode), ...(await pidsInNamespace(runner, netns))]);
+  await terminate(runner, [...pids], 3000, sleep);
+  if (inode !== undefined) await must(runner, 'ip', ['netns', 'del', netns]);
+  recorder.update((s) => {
+    s.namespaces = s.namespaces.filter((ns) => ns !== netns);
+    s.processes = s.processes.filter((p) => p.netns !== netns);
+  });
+}
+
+/** A namespace of the lab's that nothing claims (left by a crash before its endpoint was recorded): removed with its processes. */
+export async function removeDebris(runner: Runner, recorder: StateRecorder, netns: string, sleep: (ms: number) => Promise<void>): Promise<void> {
+  await deleteOwnNamespace(runner, recorder, netns, sleep);
+  rmSync(`/etc/netns/${netns}`, { recursive: true, force: true });
+  recorder.update((s) => (s.files = s.files.filter((f) => f !== `/etc/netns/${netns}` && !f.startsWith(`/etc/netns/${netns}/`))));
+}
+
+/**
+ * Undoes one endpoint's stand-in: its processes and namespace if the lab made it (deleting a VM's
+ * namespace deletes the tap's stand-in with it), a VM's files, then its record.
+ */
+export async function removeEndpoint(
+  runner: Runner,
+  recorder: StateRecorder,
+  record: LabEndpointRecord,
+  vmFiles: Pick<VmPlan, 'dir' | 'resolvConf' | 'dhclientPidFile'> | undefined,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  if (recorder.state.namespaces.includes(record.netns)) await deleteOwnNamespace(runner, recorder, record.netns, sleep);
+  if (vmFiles !== undefined) {
+    const files = [vmFiles.resolvConf, dirname(vmFiles.resolvConf)];
+    for (const file of files) if (recorder.state.files.includes(file)) rmSync(file, { recursive: true, force: true });
+    if (recorder.state.dirs.includes(vmFiles.dir)) rmSync(vmFiles.dir, { recursive: true, force: true });
+    recorder.update((s) => {
+      s.files = s.files.filter((f) => !files.includes(f));
+      s.dirs = s.dirs.filter((d) => d !== vmFiles.dir);
+      s.pidFiles = s.pidFiles.filter((f) => f !== vmFiles.dhclientPidFile);
+    });
+  }
+  recorder.update((s) => (s.endpoints = s.endpoints.filter((e) => e.name !== record.name)));
+}
