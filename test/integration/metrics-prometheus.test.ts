@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIntegration } from '../support/integration.ts';
-import { killByPidFile, NetnsTestbed, waitFor } from '../support/netns.ts';
+import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TOKEN = 'prom-scrape-token-0123456789';
@@ -111,9 +111,11 @@ describeIntegration('metrics: a real Prometheus scrapes every agent', { netns: t
   }, 45_000);
 
   afterAll(async () => {
-    // Prometheus and the agents by their PIDs (bed.cleanup); bird6, left running by design, by its pid file.
-    await bed.cleanup();
+    // The agents first, so no supervisor restarts bird6; then bird6, which an agent leaves running
+    // by design, by its pid file (before cleanup removes the dir); Prometheus by its PID in cleanup.
+    await Promise.all(hosts.map((h) => (h.agent === undefined ? undefined : stop(h.agent))));
     for (const h of hosts) killByPidFile(join(h.dir, 'bird6.pid'));
+    await bed.cleanup();
   });
 
   it('scrapes every agent: each target is up', async () => {
