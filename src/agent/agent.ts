@@ -2,7 +2,7 @@
 //
 //   topology file --watch--> TopologySource --+--> BirdConfig (bird6.conf, configure) <-- resync timer
 //                                             +--> EndpointLoop (kernel, dnsmasq) <-- resync timer, link events
-//   bird6 control socket --> monitor --> AgentState --> logs, WebSocket stream, SNMP
+//   bird6 control socket --> monitor --> AgentState --> logs, WebSocket stream, SNMP, /metrics
 //                                    \--> daemonDown --> BirdSupervisor (--bird)
 //
 // Work on the kernel and on bird6's config runs one step at a time (a serial queue), so a topology
@@ -19,6 +19,7 @@ import { FileLedgerStore } from '../endpoints/ledger.ts';
 import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import { BirdConfig, configureOver, type ConfigApply } from '../render/apply.ts';
+import type { MetricsServer } from '../metrics/server.ts';
 import type { MonitorEvent, SessionMonitor } from '../monitor/types.ts';
 import { createSnmpAgent, type SnmpAgent, type SnmpAgentOptions } from '../snmp/agent.ts';
 import { createStreamServer, type StreamServer } from '../stream/server.ts';
@@ -53,6 +54,7 @@ export interface AgentOptions {
   /** interface for proxy NDP entries; default the one carrying the node address */
   uplink?: string;
   ws?: { host: string; port: number; token: string | null };
+  metrics?: { host: string; port: number; token: string | null };
   snmp?: Omit<SnmpAgentOptions, 'monitor' | 'localAs' | 'log'>;
 }
 
@@ -96,6 +98,9 @@ export class Agent {
   readonly endpoints: EndpointLoop;
   stream: StreamServer | undefined;
   snmp: SnmpAgent | undefined;
+  metrics: MetricsServer | undefined;
+  /** valid topologies taken in since start; every apply event says which one it rendered */
+  private generation = 0;
   private readonly queue = new SerialQueue();
   private resyncTimer: NodeJS.Timeout | undefined;
   /** A resync waits in the queue: a hung bird6 makes each one slow, and they must not pile up. */
@@ -194,18 +199,23 @@ export class Agent {
   }
 
   private async onTopology(topology: Topology): Promise<void> {
-    this.recordApply(await this.config.apply(topology));
+    this.generation += 1;
+    const started = performance.now();
+    this.recordApply(await this.config.apply(topology), started);
     await this.reconcileEndpoints(topology);
   }
 
-  private recordApply(applied: ConfigApply): void {
-    this.state.setLastApply(applied, { type: applied.ok ? 'configApplied' : 'configRejected', at: applied.at, outcome: applied.outcome, summary: applied.summary });
+  private recordApply(applied: ConfigApply, started: number): void {
+    const durationMs = Math.round(performance.now() - started);
+    this.state.setLastApply(applied, { type: applied.ok ? 'configApplied' : 'configRejected', at: applied.at, outcome: applied.outcome, summary: applied.summary, durationMs, generation: this.generation });
   }
 
   /** `full`: the resync timer and link events; a topology change may skip an unchanged node. */
   private async reconcileEndpoints(topology: Topology, full = false): Promise<void> {
+    const started = performance.now();
     const result = full ? await this.endpoints.run(topology) : await this.endpoints.onTopology(topology);
     if ('skipped' in result) return;
+    const durationMs = Math.round(performance.now() - started);
     const { summary, error } = result;
     const at = this.deps.now().getTime();
     const states = endpointStates(topology, this.options.nodeName, summary, error);
@@ -213,6 +223,7 @@ export class Agent {
       type: 'endpointsReconciled',
       at,
       ok: summary !== undefined && summary.failed.length === 0,
+      durationMs,
       ...(summary === undefined
         ? { error }
         : { added: summary.added, replaced: summary.replaced, removed: summary.removed, pending: summary.pending.length, failed: summary.failed.length }),
@@ -236,10 +247,24 @@ export class Agent {
     void this.queue.push(async () => {
       this.resyncQueued = false;
       const topology = this.topology.current!;
+      const started = performance.now();
       const applied = await this.config.resync(topology);
-      if (applied !== undefined) this.recordApply(applied);
+      if (applied !== undefined) this.recordApply(applied, started);
       await this.reconcileEndpoints(topology, true);
     });
+  }
+
+  /**
+   * Before the first apply, so the apply counters count it. Loaded on demand: the client library
+   * takes some 60 ms to load, and every birdctl command loads this module.
+   */
+  private async startMetrics(): Promise<void> {
+    const { metrics } = this.options;
+    if (metrics === undefined) return;
+    const { createMetricsServer } = await import('../metrics/server.ts');
+    const metricsLog = this.deps.logger.with({ component: 'metrics' });
+    this.metrics = await createMetricsServer({ ...metrics, monitor: this.monitor, state: this.state, log: (level, message, context) => metricsLog[level](message, context) });
+    metricsLog.info('metrics listening', { address: this.metrics.address() });
   }
 
   private async startServers(topology: Topology): Promise<void> {
@@ -270,12 +295,14 @@ export class Agent {
     const topology = await this.topology.start();
     try {
       requireNode(topology, nodeName);
+      await this.startMetrics();
+      await mkdir(dirname(configPath), { recursive: true });
+      await this.config.start();
     } catch (error) {
       this.topology.close();
+      await this.metrics?.close();
       throw error;
     }
-    await mkdir(dirname(configPath), { recursive: true });
-    await this.config.start();
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
@@ -290,7 +317,7 @@ export class Agent {
     } catch (error) {
       this.topology.close();
       this.supervisor?.stop();
-      await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close()]);
+      await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.metrics?.close()]);
       throw error;
     }
     this.endpoints.watchLinks((event) => {
@@ -321,6 +348,6 @@ export class Agent {
     this.supervisor?.stop();
     await this.queue.drain();
     if (shutDownBird) await this.supervisor!.shutDown(BIRD_SHUTDOWN_TIMEOUT_MS);
-    await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close()]);
+    await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.snmp?.close(), this.metrics?.close()]);
   }
 }

@@ -2,7 +2,7 @@
 // protocol named by the renderer (protocolName) maps back to its peer address and peer type; any
 // other BGP protocol (hand-written config, a foreign name) is still listed, by its neighbour address.
 import { canonicalIPv6 } from '../topology/ipv6.ts';
-import type { ProtocolDetails } from './parse-protocols.ts';
+import type { ProtocolDetails, RouteChangeStats } from './parse-protocols.ts';
 import { parseProtocolName, type PeerType } from './protocol-names.ts';
 import type { BgpState, LastError, ProtocolState } from './protocol-states.ts';
 
@@ -27,6 +27,23 @@ export interface BgpPeer {
   /** accepted import updates; 0 while down (BIRD prints no statistics then) */
   importUpdates: number;
   lastError: LastError | null;
+  /** filters and route counters as BIRD prints them, for views that export them whole (metrics) */
+  routeStats: PeerRouteStats;
+}
+
+/**
+ * `Input filter`/`Output filter`, `Routes` and `Route change stats` of the protocol, the objects
+ * parse-protocols made (not copies: this is built for every peer on every poll). The counters are
+ * null while the protocol is down, as BIRD prints none then.
+ */
+export interface PeerRouteStats {
+  inputFilter: string | null;
+  outputFilter: string | null;
+  routes: ProtocolDetails['routes'];
+  importUpdates: RouteChangeStats | null;
+  importWithdraws: RouteChangeStats | null;
+  exportUpdates: RouteChangeStats | null;
+  exportWithdraws: RouteChangeStats | null;
 }
 
 // parseProtocolName parses and re-formats an IPv6 address (bigint arithmetic): for 1,000 peers that
@@ -64,6 +81,15 @@ export function bgpPeers(protocols: readonly ProtocolDetails[]): BgpPeer[] {
       routesExported: p.routes?.exported ?? 0,
       importUpdates: p.importUpdates?.accepted ?? 0,
       lastError: p.bgp.lastError,
+      routeStats: {
+        inputFilter: p.inputFilter,
+        outputFilter: p.outputFilter,
+        routes: p.routes,
+        importUpdates: p.importUpdates,
+        importWithdraws: p.importWithdraws,
+        exportUpdates: p.exportUpdates,
+        exportWithdraws: p.exportWithdraws,
+      },
     });
   }
   return peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

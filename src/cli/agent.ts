@@ -48,6 +48,11 @@ WebSocket stream (a snapshot on connect, then one message per event):
   --ws-token-file PATH    clients must send 'Authorization: Bearer TOKEN' (the file's first line);
                           or set BIRDCTL_WS_TOKEN. Required when HOST is not loopback.
 
+Prometheus metrics (GET /metrics; BGP sessions under bird_exporter's names, and birdctl_* series):
+  --metrics HOST:PORT         listen there (IPv6 in brackets: [::1]:9324)
+  --metrics-token-file PATH   scrapers must send 'Authorization: Bearer TOKEN' (the file's first
+                              line); or set BIRDCTL_METRICS_TOKEN. Required when HOST is not loopback.
+
 SNMP (read-only; off unless a community or a v3 user is configured):
   --snmp HOST:PORT        listen there, udp4 or udp6 by the address; repeatable
   --snmp-community NAME   SNMPv2c community (or BIRDCTL_SNMP_COMMUNITY)
@@ -81,6 +86,8 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'route-protocol': { type: 'string' },
       ws: { type: 'string' },
       'ws-token-file': { type: 'string' },
+      metrics: { type: 'string' },
+      'metrics-token-file': { type: 'string' },
       snmp: { type: 'string', multiple: true },
       'snmp-community': { type: 'string' },
       'snmp-user': { type: 'string' },
@@ -111,7 +118,11 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     const level = values['log-level'] as LogLevel;
     if (!LEVELS.includes(level)) throw usageError('agent', `--log-level must be one of ${LEVELS.join(', ')}`);
 
-    const ws = values.ws === undefined ? undefined : { ...parseHostPort('--ws', values.ws), token: await wsToken(values['ws-token-file'], context.env) };
+    const ws = values.ws === undefined ? undefined : { ...parseHostPort('--ws', values.ws), token: await listenerToken('WebSocket', values['ws-token-file'], context.env.BIRDCTL_WS_TOKEN) };
+    const metrics =
+      values.metrics === undefined
+        ? undefined
+        : { ...parseHostPort('--metrics', values.metrics), token: await listenerToken('metrics', values['metrics-token-file'], context.env.BIRDCTL_METRICS_TOKEN) };
     const community = values['snmp-community'] ?? context.env.BIRDCTL_SNMP_COMMUNITY;
     const user = values['snmp-user'];
     const snmp =
@@ -148,6 +159,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         resyncIntervalMs: resyncSeconds * 1000,
         uplink: values.uplink,
         ws,
+        metrics,
         snmp,
       },
       { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
@@ -157,15 +169,15 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
   },
 };
 
-/** The stream's token: first line of --ws-token-file, else BIRDCTL_WS_TOKEN, else none. */
-async function wsToken(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string | null> {
-  if (file === undefined) return env.BIRDCTL_WS_TOKEN || null;
+/** A listener's token (the stream's, the metrics'): first line of the token file, else the variable's value, else none. */
+async function listenerToken(listener: string, file: string | undefined, fromEnv: string | undefined): Promise<string | null> {
+  if (file === undefined) return fromEnv || null;
   try {
     const token = (await readFile(file, 'utf8')).split('\n')[0]!.trim();
     if (token === '') throw new Error('the file is empty');
     return token;
   } catch (error) {
-    throw new BirdctlError('USAGE', `cannot read the WebSocket token from ${file}: ${(error as Error).message}`, {
+    throw new BirdctlError('USAGE', `cannot read the ${listener} token from ${file}: ${(error as Error).message}`, {
       hint: 'put the token on the first line of the file (readable by the agent only)',
     });
   }

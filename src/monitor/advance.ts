@@ -103,6 +103,7 @@ function track(peer: BgpPeer, memory: PeerSnapshot | undefined, last: PeerSnapsh
     routesExported: peer.routesExported,
     importUpdates: peer.importUpdates,
     lastError: peer.lastError,
+    routeStats: peer.routeStats,
     establishedTransitions: (memory?.establishedTransitions ?? 0) + (entered ? 1 : 0),
     timeInStateSeconds: daemon.serverTime === null ? null : Math.max(0, daemon.serverTime - peer.since),
     previousBgpState: changed ? memory.bgpState : (memory?.previousBgpState ?? null),

@@ -4,7 +4,7 @@
 import { BirdClient, type BirdCommands } from '../birdc/client.ts';
 import { advance } from './advance.ts';
 import { pollBird } from './poll.ts';
-import type { MonitorListener, MonitorSnapshot, PeerSnapshot, SessionMonitor } from './types.ts';
+import type { MonitorListener, MonitorSnapshot, PeerSnapshot, PollStats, SessionMonitor } from './types.ts';
 
 export interface SessionMonitorOptions {
   bird: BirdCommands & { close?: () => Promise<void> };
@@ -37,12 +37,26 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
   let running = false;
   let lossesSeen = options.connectionLosses?.() ?? 0;
 
+  const stats: PollStats = { polls: 0, failures: 0, lastDurationMs: null };
+
   async function pollOnce(): Promise<MonitorSnapshot> {
-    const observed = await pollBird(options.bird, now());
+    const startedAt = now();
+    let observed;
+    try {
+      observed = await pollBird(options.bird, startedAt);
+    } catch (error) {
+      stats.polls += 1;
+      stats.failures += 1;
+      stats.lastDurationMs = now() - startedAt;
+      throw error;
+    }
     const losses = options.connectionLosses?.() ?? 0;
     if (losses !== lossesSeen) observed.reconnected = true;
     lossesSeen = losses;
-    const { snapshot: next, events } = advance(snapshot, known, observed, now());
+    const at = now();
+    stats.polls += 1;
+    stats.lastDurationMs = at - startedAt;
+    const { snapshot: next, events } = advance(snapshot, known, observed, at);
     snapshot = next;
     for (const peer of next.peers) known.set(peer.name, peer);
     for (const event of events) {
@@ -74,6 +88,7 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
 
   return {
     current: () => snapshot,
+    pollStats: () => ({ ...stats }),
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

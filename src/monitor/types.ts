@@ -68,8 +68,19 @@ export type MonitorEventType = MonitorEvent['type'];
 
 export type MonitorListener = (event: MonitorEvent, snapshot: MonitorSnapshot) => void;
 
+/** How the polls have gone since the monitor started, for views that report the monitor's health (metrics). */
+export interface PollStats {
+  /** polls finished, failed ones included */
+  polls: number;
+  /** polls whose reply the parsers did not understand (an unreachable BIRD is an observation, not a failure) */
+  failures: number;
+  /** milliseconds the last poll took, failed or not; null before the first */
+  lastDurationMs: number | null;
+}
+
 /** One poll loop shared by every consumer. */
 export interface SessionMonitor {
+  pollStats(): PollStats;
   /** The last snapshot, or undefined before the first poll finished. */
   current(): MonitorSnapshot | undefined;
   /** Events from the next poll on; returns the unsubscribe function. A throwing listener does not stop the others. */

@@ -118,8 +118,21 @@ function refuseUnprotectedListener(host: string, token: string | null | undefine
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: 401 | 503): void {
-  const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+/** The stream's one path: other views (`/metrics`) may listen on the same host and must not be answered for. */
+const STREAM_PATH = '/';
+
+function isStreamPath(request: IncomingMessage): boolean {
+  // Only the path counts: a query string (`/?pretty`) changes nothing. Compared as text, not
+  // through the URL parser, which throws on targets such as `//` that any client may send.
+  const target = request.url ?? '';
+  const query = target.indexOf('?');
+  return (query < 0 ? target : target.slice(0, query)) === STREAM_PATH;
+}
+
+const UPGRADE_REASONS = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' } as const;
+
+function rejectUpgrade(socket: Duplex, status: keyof typeof UPGRADE_REASONS): void {
+  const reason = UPGRADE_REASONS[status];
   const challenge = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\n${challenge}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
@@ -225,11 +238,15 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
       response.writeHead(401, { 'WWW-Authenticate': 'Bearer', 'Content-Type': 'text/plain' }).end('unauthorized\n');
       return;
     }
+    if (!isStreamPath(request)) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
     if (request.method !== 'GET') {
       response.writeHead(405, { Allow: 'GET', 'Content-Type': 'text/plain' }).end('method not allowed\n');
       return;
     }
-    // A plain GET returns the snapshot once, for curl and health checks.
+    // A plain GET of / returns the snapshot once, for curl and health checks.
     response.writeHead(200, { 'Content-Type': 'application/json' }).end(`${snapshotMessage()}\n`);
   };
 
@@ -253,6 +270,10 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
     if (!authorized(request)) {
       log('warn', 'stream upgrade refused: bad or missing token', { remote: remoteOf(request) });
       rejectUpgrade(socket, 401);
+      return;
+    }
+    if (!isStreamPath(request)) {
+      rejectUpgrade(socket, 404);
       return;
     }
     if (clients.size >= maxClients) {

@@ -34,6 +34,15 @@ describe('bgpPeers', () => {
       routesExported: 2,
       importUpdates: 1,
       lastError: null,
+      routeStats: {
+        inputFilter: 'ACCEPT',
+        outputFilter: 'ACCEPT',
+        routes: { imported: 1, filtered: null, exported: 2, preferred: 1 },
+        importUpdates: { received: 1, rejected: 0, filtered: 0, ignored: 0, accepted: 1 },
+        importWithdraws: { received: 0, rejected: 0, filtered: null, ignored: 0, accepted: 0 },
+        exportUpdates: { received: 3, rejected: 1, filtered: 0, ignored: null, accepted: 2 },
+        exportWithdraws: { received: 0, rejected: null, filtered: null, ignored: null, accepted: 0 },
+      },
     });
   });
 
@@ -42,6 +51,7 @@ describe('bgpPeers', () => {
     expect(active).toMatchObject({ peerType: 'node specific', peerAddress: 'fd00:ec::5', lastError: { class: 'Socket', text: 'Connection refused' }, neighborId: null });
     const [down] = bgpPeers(parseShowProtocolsAll(fixtureReply('disabled-show-protocols-all.txt'), REF));
     expect(down).toMatchObject({ routesImported: 0, routesExported: 0, importUpdates: 0, bgpState: 'Down' });
+    expect(down!.routeStats).toMatchObject({ routes: null, importUpdates: null, importWithdraws: null, exportUpdates: null, exportWithdraws: null });
     expect(bgpPeers(parseShowProtocolsAll(fixtureReply('r2-show-protocols-all.txt'), REF)).map((p) => [p.name, p.peerAddress, p.peerType])).toEqual([
       ['r1', 'fd00:ec::1', null],
       ['r3', 'fd00:ec::3', null],

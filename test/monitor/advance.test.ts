@@ -27,6 +27,7 @@ function peer(name: string, overrides: Partial<BgpPeer> = {}): BgpPeer {
     routesExported: 2,
     importUpdates: 1,
     lastError: null,
+    routeStats: { inputFilter: 'ACCEPT', outputFilter: 'ACCEPT', routes: null, importUpdates: null, importWithdraws: null, exportUpdates: null, exportWithdraws: null },
     ...overrides,
   };
 }

@@ -75,6 +75,22 @@ describe('createSessionMonitor', () => {
     expect(first.peers.find((p) => p.name === 'Mesh_fd00_ec__2')).toMatchObject({ bgpState: 'Established' });
   });
 
+  it('counts polls and failed polls and keeps the duration of the last one, on its clock', async () => {
+    const bird = new ScriptedBird();
+    const m = monitor(bird, { onError: () => {} });
+    expect(m.pollStats()).toEqual({ polls: 0, failures: 0, lastDurationMs: null });
+    await m.start();
+    // The test clock moves 1 s per reading: one when the poll starts, one when it ends.
+    expect(m.pollStats()).toEqual({ polls: 1, failures: 0, lastDurationMs: 1000 });
+    bird.replies.set('show protocols all', fixtureReply('r1-bad-command.txt'));
+    await expect(m.refresh()).rejects.toThrow();
+    expect(m.pollStats()).toMatchObject({ polls: 2, failures: 1 });
+    // An unreachable BIRD is an observation (daemon down), not a failed poll.
+    bird.replies.set('show status', new BirdctlError('BIRD_UNREACHABLE', 'no socket'));
+    await m.refresh();
+    expect(m.pollStats()).toMatchObject({ polls: 3, failures: 1 });
+  });
+
   it('shares one poll between concurrent callers', async () => {
     const bird = new ScriptedBird();
     const m = monitor(bird);

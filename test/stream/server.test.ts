@@ -178,6 +178,34 @@ describe('stream authentication', () => {
   });
 });
 
+describe('stream paths', () => {
+  // Other views (/metrics) may share a host with the stream; the stream answers only its own path.
+  it('answers a GET of / (with or without a query) and 404 for any other path', async () => {
+    const { url } = await start();
+    expect((await httpStatus(url)).status).toBe(200);
+    expect((await httpStatus(`${url}?pretty`)).status).toBe(200);
+    for (const path of ['metrics', 'snapshot', 'index.html', '/']) {
+      const other = await httpStatus(`${url}${path}`);
+      expect(other.status).toBe(404);
+      expect(other.body).not.toContain('snapshot');
+    }
+  });
+
+  it('refuses an upgrade on any path but / with 404 and keeps no client', async () => {
+    const { server, url } = await start();
+    expect(await upgradeStatus(`${url}metrics`)).toBe(404);
+    expect(await upgradeStatus(`${url}ws/`)).toBe(404);
+    expect(server.clients()).toHaveLength(0);
+    expect(await upgradeStatus(url)).toBe(101);
+  });
+
+  it('answers 401, not 404, to a client without the token whatever the path', async () => {
+    const { url } = await start({ token: 'path-token-0123456789' });
+    expect((await httpStatus(`${url}metrics`)).status).toBe(401);
+    expect(await upgradeStatus(`${url}metrics`)).toBe(401);
+  });
+});
+
 describe('stream heartbeat', () => {
   it('drops a client that does not answer pings and keeps one that does', async () => {
     const { server, url } = await start({ heartbeatMs: 50 });

@@ -1,6 +1,6 @@
 // A SessionMonitor that tests drive by hand: push a snapshot, emit an event, and every consumer
 // (stream, SNMP agent) sees exactly what a real monitor would hand it, without BIRD.
-import type { DaemonState, MonitorEvent, MonitorListener, MonitorSnapshot, PeerSnapshot, SessionMonitor } from '../../src/monitor/types.ts';
+import type { DaemonState, MonitorEvent, MonitorListener, MonitorSnapshot, PeerSnapshot, PollStats, SessionMonitor } from '../../src/monitor/types.ts';
 
 export function daemonState(overrides: Partial<DaemonState> = {}): DaemonState {
   return {
@@ -33,6 +33,15 @@ export function peerSnapshot(overrides: Partial<PeerSnapshot> = {}): PeerSnapsho
     routesExported: 2,
     importUpdates: 7,
     lastError: null,
+    routeStats: {
+      inputFilter: 'ACCEPT',
+      outputFilter: 'mesh_export',
+      routes: { imported: 3, filtered: null, exported: 2, preferred: 3 },
+      importUpdates: { received: 9, rejected: 0, filtered: 2, ignored: 0, accepted: 7 },
+      importWithdraws: { received: 4, rejected: 0, filtered: null, ignored: 1, accepted: 3 },
+      exportUpdates: { received: 12, rejected: 1, filtered: 3, ignored: null, accepted: 8 },
+      exportWithdraws: { received: 5, rejected: null, filtered: null, ignored: null, accepted: 5 },
+    },
     establishedTransitions: 1,
     timeInStateSeconds: 50,
     previousBgpState: null,
@@ -44,6 +53,8 @@ export class FakeMonitor implements SessionMonitor {
   private snapshot: MonitorSnapshot | undefined;
   private readonly listeners = new Set<MonitorListener>();
   private started = false;
+  /** what pollStats() reports; tests set it as the polls they pretend to have made went */
+  stats: PollStats = { polls: 0, failures: 0, lastDurationMs: null };
 
   constructor(initial?: MonitorSnapshot) {
     this.snapshot = initial;
@@ -66,6 +77,10 @@ export class FakeMonitor implements SessionMonitor {
 
   isStarted(): boolean {
     return this.started;
+  }
+
+  pollStats(): PollStats {
+    return { ...this.stats };
   }
 
   current(): MonitorSnapshot | undefined {
