@@ -209,8 +209,8 @@ export class Agent {
     return endpoint !== undefined && (event.deleted || endpoint.state !== 'programmed');
   }
 
-  /** Queues a resync with the last good topology (timer and link events). */
-  private resync(): void {
+  /** Queues a resync with the last good topology (timer, link events, compose mode's attacher). */
+  resync(): void {
     const topology = this.topology.current;
     if (topology !== undefined) void this.queue.push(() => this.reconcileEndpoints(topology, true));
   }
