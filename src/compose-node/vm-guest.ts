@@ -73,7 +73,10 @@ export function startGuestDhcp(runner: Runner, vm: Endpoint, stateDir: string): 
   // writes the guest's copy, never the node container's.
   mkdirSync(`/etc/netns/${netns}`, { recursive: true });
   writeFileSync(`/etc/netns/${netns}/resolv.conf`, '', { flag: 'a' });
-  return runner.start('dhclient', ['-6', '-d', '-v', '-pf', join(dir, 'dhclient.pid'), '-lf', join(dir, 'dhclient.leases'), GUEST_INTERFACE], {
+  // -D LL: a DUID from the MAC alone. The default DUID-LLT carries the time it was made, so a
+  // restarted guest (its lease file is gone with the node's /run) would be a new client, and
+  // dnsmasq, which keeps the VM's address leased to the old DUID, would offer it nothing.
+  return runner.start('dhclient', ['-6', '-D', 'LL', '-d', '-v', '-pf', join(dir, 'dhclient.pid'), '-lf', join(dir, 'dhclient.leases'), GUEST_INTERFACE], {
     netns,
     logFile: join(dir, 'dhclient.log'),
   });

@@ -105,11 +105,24 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
     timings.nodesReachEndpoints = performance.now() - t;
   }, 180_000);
 
+  const endpointPairs = () =>
+    topology.endpoints.flatMap((from) => topology.endpoints.filter((to) => to.node !== from.node).flatMap((to) => to.addresses.map((a) => [from.name, a] as [string, string])));
+
   it('every endpoint (containers and the VM) pings every endpoint on the other nodes', async () => {
-    const pairs = topology.endpoints.flatMap((from) =>
-      topology.endpoints.filter((to) => to.node !== from.node).flatMap((to) => to.addresses.map((a) => [from.name, a] as [string, string])),
-    );
-    expect(pairs.length).toBeGreaterThan(0);
-    expect(await unanswered(pairs, Date.now() + 60_000)).toEqual([]);
+    expect(endpointPairs().length).toBeGreaterThan(0);
+    expect(await unanswered(endpointPairs(), Date.now() + 60_000)).toEqual([]);
   }, 180_000);
+
+  it('after restarts (a container endpoint: a new namespace; a node: a fresh /run and a new guest) everything is wired again', async () => {
+    const db = topology.endpoints.find((e) => e.kind === 'container')!;
+    const vm = topology.endpoints.find((e) => e.kind === 'vm')!;
+    await mustCompose(['restart', '-t', '2', db.name]);
+    await mustCompose(['restart', '-t', '2', vm.node]);
+    // The node's restart ends its PID namespace and so its endpoints; Docker 20.10's restart
+    // manager tries them once, before the node runs again, and gives up. `up -d` starts them.
+    await mustCompose(['up', '-d']);
+    const t = performance.now();
+    expect(await unanswered(endpointPairs(), Date.now() + 90_000)).toEqual([]);
+    timings.rewiredAfterRestarts = performance.now() - t;
+  }, 240_000);
 });
