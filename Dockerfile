@@ -1,12 +1,18 @@
 # One cluster node: bird6 (BIRD 1.6.8) supervised by `birdctl agent`. Built by compose.yaml
 # (`birdctl compose FILE`). Debian 12's own nodejs is 18, so the base is the official Node 20
-# image on bookworm, with BIRD, iproute2 and dnsmasq from Debian.
+# image on bookworm, with BIRD, iproute2 and dnsmasq from Debian; procps for sysctl (the agent
+# reads and sets IPv6 sysctls with it), mount (util-linux, already in the base) for compose mode,
+# isc-dhcp-client for the simulated VMs of the one-host compose cluster (README, Deployment).
+# /etc/bird is bird:bird 0750 from the package; dnsmasq drops to nobody:dip (Debian's build) and
+# must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
+# may enter it.
 FROM node:20-bookworm-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bird iproute2 dnsmasq-base iputils-ping \
+ && apt-get install -y --no-install-recommends bird iproute2 dnsmasq-base iputils-ping procps isc-dhcp-client \
  && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /run/bird /etc/bird /etc/birdctl
+ && mkdir -p /etc/bird /etc/birdctl \
+ && chgrp dip /etc/bird
 
 WORKDIR /opt/bird6-controller
 # Dependencies first, so a source change does not reinstall them.
@@ -16,5 +22,6 @@ COPY bird-templates ./bird-templates
 COPY src ./src
 RUN ln -s /opt/bird6-controller/src/cli/birdctl.mjs /usr/local/bin/birdctl
 
-# The agent writes /etc/bird/bird6.conf and bird6 listens on /run/bird/bird6.ctl (compose.yaml's command).
+# The agent writes /etc/bird/bird6.conf and bird6 listens on /run/bird/bird6.ctl (compose.yaml's
+# command); /run is a tmpfs there, made afresh on every start.
 CMD ["birdctl", "--help"]

@@ -240,8 +240,8 @@ export class Agent {
     return endpoint !== undefined && (event.deleted || endpoint.state !== 'programmed');
   }
 
-  /** Queues a resync of config and endpoints with the last good topology (timer and link events). */
-  private resync(): void {
+  /** Queues a resync of config and endpoints with the last good topology (timer, link events, compose mode's attacher). */
+  resync(): void {
     if (this.topology.current === undefined || this.resyncQueued) return;
     this.resyncQueued = true;
     void this.queue.push(async () => {

@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ComposeAttacher } from '../compose-node/attacher.ts';
+import { prepareComposeNode } from '../compose-node/prepare.ts';
+import type { Runner } from '../exec.ts';
 import { Agent } from '../agent/agent.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError } from '../errors.ts';
 import { INTERFACE_RE } from '../topology/index.ts';
 import { parseHostPort } from './listen-address.ts';
-import { createJsonLogger, type LogLevel } from '../agent/logger.ts';
+import { createJsonLogger, type Logger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
 import { EXIT } from '../errors.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
@@ -42,6 +46,10 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   ${ROUTE_PROTOCOL_HELP}
                       (the routes it programs and the ones bird6's kernel protocol imports)
   --log-level LEVEL   debug, info (default), warn or error
+  --compose-endpoints compose mode (the one-host cluster of 'birdctl compose'): find this node's
+                      endpoint containers in the container's PID namespace, name their network
+                      namespaces in /run/netns, make the taps of VM containers and run their
+                      DHCPv6 clients; needs CAP_SYS_ADMIN (README, Deployment)
 
 WebSocket stream (a snapshot on connect, then one message per event):
   --ws HOST:PORT          listen there (IPv6 in brackets: [::1]:9180)
@@ -93,6 +101,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'snmp-user': { type: 'string' },
       'snmp-trap': { type: 'string', multiple: true },
       'snmp-cisco-oids': { type: 'boolean', default: false },
+      'compose-endpoints': { type: 'boolean', default: false },
     });
     const resyncSeconds = Number(values['resync-interval']);
     if (!Number.isInteger(resyncSeconds) || resyncSeconds < 1 || resyncSeconds > 86_400) {
@@ -164,10 +173,35 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       },
       { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
     );
-    await agent.run();
+    const socketPath = resolveSocketPath(values.socket);
+    const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, values.node, socketPath, context.runner, logger) : undefined;
+    try {
+      await agent.run();
+    } finally {
+      await attacher?.stop();
+    }
     return { output: '', exitCode: EXIT.ok };
   },
 };
+
+/** Compose mode: the node container prepared, then its endpoint containers attached as they come. */
+async function startComposeAttacher(agent: Agent, nodeName: string, socketPath: string, runner: Runner, logger: Logger): Promise<ComposeAttacher> {
+  const log = logger.with({ component: 'compose' });
+  const { remounted } = await prepareComposeNode(runner, socketPath);
+  if (remounted) log.info('/proc/sys/net made writable in this container');
+  const attacher = new ComposeAttacher({
+    runner,
+    nodeName,
+    logger: log,
+    topology: () => agent.topology.current,
+    onChange: () => agent.resync(),
+    intervalMs: 1000,
+    // Under /run (a tmpfs in compose mode): leases and pid files never outlive the container.
+    stateDir: join(dirname(socketPath), 'vm-guests'),
+  });
+  attacher.start();
+  return attacher;
+}
 
 /** A listener's token (the stream's, the metrics'): first line of the token file, else the variable's value, else none. */
 async function listenerToken(listener: string, file: string | undefined, fromEnv: string | undefined): Promise<string | null> {

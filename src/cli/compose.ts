@@ -5,17 +5,25 @@ import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 export const composeCommand: Command = {
   name: 'compose',
-  summary: 'print a docker compose file that deploys a topology, one service per node',
+  summary: 'print a docker compose file that runs a topology on one Docker host, nodes and endpoints',
   help: `Usage: birdctl compose FILE > compose.yaml
 
-Prints a compose file for the topology in FILE: one service per node, built from the Dockerfile
-in the current directory, on one IPv6 network (the nodes' shared /64) with each node's address,
-NET_ADMIN and NET_RAW, IPv6 forwarding on and DAD off, FILE mounted read-only, running
-\`birdctl agent --bird\` (which starts and supervises bird6), and a healthcheck on
-\`birdctl status\`'s exit code. FILE's path is written relative to the current directory, so run
-it from the directory that will hold compose.yaml.
+Prints a compose file (format 2.4, for docker-compose 1.29 or docker compose v2) that brings up
+the topology in FILE on one Docker host:
+  - one service per node, built from the Dockerfile in the current directory, on one IPv6
+    network (the nodes' shared /64) with the node's address, running
+    \`birdctl agent --bird --compose-endpoints\` (bird6 started and supervised; the node's
+    endpoint containers wired by the agent), FILE's directory mounted read-only, /run a tmpfs,
+    a healthcheck on \`birdctl status --ready\`;
+  - one service per endpoint, named after it, with no Docker network of its own: the node's
+    agent gives it eth0, its addresses and its default route as a CNI plugin would; a VM
+    endpoint's container is the guest, behind a tap the agent makes, addressed by the node's
+    dnsmasq over DHCPv6. Container endpoints without a netns are left out (header says which).
+The file's header lists each privilege and why. FILE's path is written relative to the current
+directory, so run it from the directory that will hold compose.yaml.
 
-Exit codes: 0 printed, 2 invalid topology (including node addresses outside one /64) or bad usage.`,
+Exit codes: 0 printed, 2 invalid topology (including node addresses outside one /64 or an
+endpoint named like a node) or bad usage.`,
   async run(argv) {
     const { positionals } = parseCommandArgs('compose', argv, {});
     if (positionals.length !== 1) throw usageError('compose', 'expected exactly one topology FILE');

@@ -2,6 +2,7 @@
 // One-shot mode asks BIRD once on a read-only connection; --watch runs the session monitor and
 // redraws when something changes. Exit: 0 every peer Established, 3 any not (or no peers),
 // 1 BIRD unreachable (a BIRD_UNREACHABLE error, printed by main as one line plus a hint).
+// --ready swaps in the readiness policy a container healthcheck wants (readyExitCode).
 import { BirdClient } from '../birdc/client.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
 import { EXIT, type ExitCodeValue } from '../errors.ts';
@@ -11,7 +12,7 @@ import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import type { MonitorSnapshot, PeerSnapshot } from '../monitor/types.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext, type CommandResult } from './command.ts';
 
-const HELP = `Usage: birdctl status [--socket PATH] [--json] [--watch] [--interval SECONDS]
+const HELP = `Usage: birdctl status [--socket PATH] [--json] [--watch] [--interval SECONDS] [--ready]
 
 Shows the BGP sessions of the local bird6, read through its control socket (read-only: the
 connection is restricted before any command is sent).
@@ -24,10 +25,14 @@ Options:
                       times are epoch seconds
   --watch             keep watching and redraw on every change until interrupted (Ctrl-C)
   --interval SECONDS  poll interval with --watch (default 1)
+  --ready             readiness instead (a healthcheck's question): exit 0 when bird6 answers and
+                      either has no peers configured (a one-node cluster) or at least one session
+                      is Established, so one node down leaves the others healthy
 
 Exit codes: 0 every peer Established, 3 any peer not Established or no peers configured,
 1 BIRD cannot be reached (socket missing, permission denied, no answer in time, or an answer
-far bigger than BIRD's: a line over 64 KiB, a reply over 16 MiB).`;
+far bigger than BIRD's: a line over 64 KiB, a reply over 16 MiB).
+With --ready: 0 ready, 3 peers configured and none Established, 1 BIRD cannot be reached.`;
 
 export interface StatusJson {
   daemon: { up: boolean; version: string | null; routerId: string | null; lastReconfiguration: number | null; gracefulRestart: boolean; error?: string };
@@ -79,6 +84,15 @@ export function statusExitCode(snapshot: MonitorSnapshot): ExitCodeValue {
   return healthy ? EXIT.ok : EXIT.degraded;
 }
 
+/** --ready: bird6 answers and, once it has peers, at least one session is Established. */
+export function readyExitCode(snapshot: MonitorSnapshot): ExitCodeValue {
+  if (!snapshot.daemon.up) return EXIT.failure;
+  const ready = snapshot.peers.length === 0 || snapshot.peers.some((p) => p.bgpState === 'Established');
+  return ready ? EXIT.ok : EXIT.degraded;
+}
+
+type ExitPolicy = (snapshot: MonitorSnapshot) => ExitCodeValue;
+
 /** `42s`, `5m12s`, `3h05m`, `2d04h`: how long a session has been in its state. */
 export function formatAge(seconds: number | null): string {
   if (seconds === null) return '-';
@@ -125,18 +139,18 @@ function render(snapshot: MonitorSnapshot, json: boolean, socketPath: string): s
   return json ? `${JSON.stringify(statusJson(snapshot))}\n` : renderStatus(snapshot, socketPath);
 }
 
-async function once(socketPath: string, json: boolean, context: CommandContext): Promise<CommandResult> {
+async function once(socketPath: string, json: boolean, exitCode: ExitPolicy, context: CommandContext): Promise<CommandResult> {
   const bird = new BirdClient({ socketPath, restrict: true, reconnect: false });
   try {
     const observed = await observeBird(bird, context.now().getTime());
     const { snapshot } = advance(undefined, new Map(), observed, context.now().getTime());
-    return { output: render(snapshot, json, socketPath), exitCode: statusExitCode(snapshot) };
+    return { output: render(snapshot, json, socketPath), exitCode: exitCode(snapshot) };
   } finally {
     await bird.close();
   }
 }
 
-async function watch(socketPath: string, json: boolean, intervalMs: number, context: CommandContext): Promise<CommandResult> {
+async function watch(socketPath: string, json: boolean, intervalMs: number, exitCode: ExitPolicy, context: CommandContext): Promise<CommandResult> {
   const monitor = createBirdMonitor({ socketPath, intervalMs, now: () => context.now().getTime() });
   // A terminal gets a cleared screen per redraw; a pipe or log gets one frame after another.
   const clear = context.env.TERM !== undefined && context.env.TERM !== 'dumb' ? '\x1b[H\x1b[2J' : '';
@@ -161,7 +175,7 @@ async function watch(socketPath: string, json: boolean, intervalMs: number, cont
     await monitor.start();
     draw();
     await aborted;
-    return { output: '', exitCode: statusExitCode(monitor.current()!) };
+    return { output: '', exitCode: exitCode(monitor.current()!) };
   } finally {
     unsubscribe();
     await monitor.stop();
@@ -176,7 +190,7 @@ export const statusCommand: Command = {
     const { values, positionals } = parseCommandArgs(
       'status',
       argv,
-      { socket: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+      { socket: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' }, ready: { type: 'boolean' } },
       false,
     );
     if (positionals.length > 0) throw usageError('status', 'takes no positional arguments');
@@ -184,6 +198,7 @@ export const statusCommand: Command = {
     if (!Number.isFinite(interval) || interval < 0.1 || interval > 3600) throw usageError('status', `--interval must be seconds between 0.1 and 3600, got ${JSON.stringify(values.interval)}`);
     if (values.interval !== undefined && !values.watch) throw usageError('status', '--interval only applies with --watch');
     const socketPath = resolveSocketPath(values.socket);
-    return values.watch ? watch(socketPath, values.json ?? false, interval * 1000, context) : once(socketPath, values.json ?? false, context);
+    const exitCode = values.ready ? readyExitCode : statusExitCode;
+    return values.watch ? watch(socketPath, values.json ?? false, interval * 1000, exitCode, context) : once(socketPath, values.json ?? false, exitCode, context);
   },
 };

@@ -1,16 +1,19 @@
-// The compose deployment of a topology: one service per node, each running `birdctl agent` with
-// bird6 under its supervision, all on one IPv6 network that carries the nodes' addresses. Built as
-// a plain object and serialised by the `yaml` package, so no topology value is ever spliced into
-// YAML text.
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+// The compose deployment of a topology on one Docker host: one service per node, each running
+// `birdctl agent --compose-endpoints` with bird6 under its supervision, all on one IPv6 network that
+// carries the nodes' addresses; and one service per endpoint, a container with no Docker network
+// of its own that its node's agent wires (compose-node/attacher.ts). Built as a plain object and
+// serialised by the `yaml` package, so no topology value is ever spliced into YAML text.
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Document } from 'yaml';
-import type { Topology } from '../topology/index.ts';
+import { ENDPOINT_ENV } from '../compose-node/endpoint-processes.ts';
+import { BirdctlError } from '../errors.ts';
+import type { Endpoint, Topology } from '../topology/index.ts';
 import { formatPrefix } from '../topology/ipv6.ts';
 import { freeGatewayAddress, nodeSubnet } from './subnet.ts';
 
 /** Where things live inside the image (see Dockerfile). */
 export const CONTAINER_PATHS = {
-  topologyDir: '/etc/birdctl',
+  topologyDir: '/etc/birdctl/topology',
   config: '/etc/bird/bird6.conf',
   socket: '/run/bird/bird6.ctl',
 } as const;
@@ -26,18 +29,82 @@ export interface ComposeOptions {
   composeDir: string;
 }
 
-/** A bind-mount source as compose expects it: `./x` for a path below composeDir, else as resolved. */
+/** A bind-mount source as compose expects it: `.` or `./x` for a path below composeDir, else as resolved. */
 function mountSource(file: string, composeDir: string): string {
   const absolute = resolve(composeDir, file);
   const rel = relative(composeDir, absolute);
-  if (rel === '' || isAbsolute(rel)) return absolute;
+  if (rel === '') return '.';
+  if (isAbsolute(rel)) return absolute;
   return rel.startsWith('..') ? rel.split(sep).join('/') : `./${rel.split(sep).join('/')}`;
+}
+
+/** Docker turns IPv6 off on interfaces made after a container starts; the agent's veths need it on. */
+const IPV6_ON = { 'net.ipv6.conf.all.disable_ipv6': 0, 'net.ipv6.conf.default.disable_ipv6': 0 };
+const NO_DAD = { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 };
+/** The node's only network interface, the uplink (Docker names a container's first network eth0). */
+const UPLINK = 'eth0';
+
+/**
+ * Why each privilege is there. YAML written by a serialiser carries no comments on its values, so
+ * this goes in the file's header (and README, Deployment).
+ */
+export const PRIVILEGES = [
+  'Nodes: NET_ADMIN (routes, veths, addresses, proxy NDP; bird6 installs routes), NET_RAW (dnsmasq',
+  'sends Router Advertisements), SYS_ADMIN (to enter an endpoint container\'s network namespace, to',
+  'name it in /run/netns with a bind mount, and to make /proc/sys/net writable in the node\'s own',
+  'mount namespace: Docker mounts /proc/sys read-only); no privileged mode. sysctls: forwarding,',
+  'DAD off, IPv6 on for interfaces made later, proxy NDP on the uplink. /run is a tmpfs so no',
+  'namespace name outlives a restart. Endpoints: no Docker network (the node wires eth0 the way a',
+  'CNI plugin does), only NET_RAW (ping), no new privileges; they join their node\'s PID namespace,',
+  'which is how the node finds their network namespace (their processes carry the endpoint name in',
+  `${ENDPOINT_ENV}) and also means an endpoint can see the node's processes: a one-host demo and CI`,
+  'layout, not a production one.',
+];
+
+/** The services of the endpoints the compose cluster can wire: containers with a netns, and VMs. */
+function deployable(topology: Topology): Endpoint[] {
+  return topology.endpoints.filter((e) => e.kind === 'vm' || e.netns !== undefined);
+}
+
+function endpointService(endpoint: Endpoint): Record<string, unknown> {
+  return {
+    image: IMAGE,
+    depends_on: [endpoint.node],
+    network_mode: 'none',
+    pid: `service:${endpoint.node}`,
+    restart: 'unless-stopped',
+    // The stand-in workload pings: iputils' ping needs a raw socket; nothing else is granted.
+    cap_drop: ['ALL'],
+    cap_add: ['NET_RAW'],
+    security_opt: ['no-new-privileges:true'],
+    environment: { [ENDPOINT_ENV]: endpoint.name },
+    // Before the node makes eth0 in here: IPv6 on, and no DAD holding its address tentative.
+    sysctls: { ...IPV6_ON, ...NO_DAD },
+    // The workload stand-in: a container that only has to exist (and answer ping).
+    command: ['sleep', 'infinity'],
+  };
+}
+
+/** Service names are shared by nodes and endpoints: one name for both would be one service. */
+function checkServiceNames(topology: Topology): void {
+  const nodes = new Set(topology.nodes.map((n) => n.name));
+  const clashes = topology.endpoints.filter((e) => nodes.has(e.name));
+  if (clashes.length === 0) return;
+  throw new BirdctlError('TOPOLOGY_INVALID', `${topology.source}: endpoints named like nodes cannot be compose services`, {
+    problems: clashes.map((e) => ({
+      path: `endpoints[${topology.endpoints.indexOf(e)}].name`,
+      message: `${JSON.stringify(e.name)} is also a node's name`,
+      hint: 'the compose file has one service per node and per endpoint: rename the endpoint',
+    })),
+  });
 }
 
 export function composeObject(topology: Topology, options: ComposeOptions): Record<string, unknown> {
   const subnet = nodeSubnet(topology);
-  // The loader picks its parser by extension, so the mounted copy keeps the original's.
-  const topologyInContainer = `${CONTAINER_PATHS.topologyDir}/topology${extname(options.topologyFile) || '.yaml'}`;
+  checkServiceNames(topology);
+  // The topology's directory, not the file, is mounted: an edit that replaces the file (most
+  // editors, `git checkout`) would leave a single-file mount on the old inode.
+  const topologyFile = `${CONTAINER_PATHS.topologyDir}/${basename(options.topologyFile)}`;
   const services: Record<string, unknown> = {};
   for (const node of topology.nodes) {
     services[node.name] = {
@@ -47,31 +114,37 @@ export function composeObject(topology: Topology, options: ComposeOptions): Reco
       // tini as PID 1 reaps bird6 and dnsmasq once the agent has detached them.
       init: true,
       restart: 'unless-stopped',
-      cap_add: ['NET_ADMIN', 'NET_RAW'],
+      cap_add: ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'],
       sysctls: {
         'net.ipv6.conf.all.forwarding': 1,
-        'net.ipv6.conf.all.accept_dad': 0,
-        'net.ipv6.conf.default.accept_dad': 0,
+        ...NO_DAD,
+        ...IPV6_ON,
+        [`net.ipv6.conf.${UPLINK}.proxy_ndp`]: 1,
       },
+      tmpfs: ['/run'],
       networks: { [NETWORK_NAME]: { ipv6_address: node.address } },
-      volumes: [{ type: 'bind', source: mountSource(options.topologyFile, options.composeDir), target: topologyInContainer, read_only: true }],
+      volumes: [{ type: 'bind', source: mountSource(dirname(options.topologyFile), options.composeDir), target: CONTAINER_PATHS.topologyDir, read_only: true }],
       command: [
-        'birdctl', 'agent', topologyInContainer,
+        'birdctl', 'agent', topologyFile,
         '--node', node.name,
         '--config', CONTAINER_PATHS.config,
         '--socket', CONTAINER_PATHS.socket,
+        '--uplink', UPLINK,
         '--bird',
+        '--compose-endpoints',
       ],
       healthcheck: {
-        // birdctl status exits 0 only when every session is Established (3 degraded, 1 unreachable).
-        test: ['CMD', 'birdctl', 'status', '--socket', CONTAINER_PATHS.socket],
+        // Ready: bird6 answers and, once it has peers, one session is Established (status --ready).
+        // A birdctl run costs node's start-up (seconds on a busy host): hence not more often.
+        test: ['CMD', 'birdctl', 'status', '--ready', '--socket', CONTAINER_PATHS.socket],
         interval: '10s',
-        timeout: '5s',
+        timeout: '10s',
         retries: 3,
         start_period: '30s',
       },
     };
   }
+  for (const endpoint of deployable(topology)) services[endpoint.name] = endpointService(endpoint);
   return {
     version: '2.4',
     services,
@@ -85,9 +158,18 @@ export function composeObject(topology: Topology, options: ComposeOptions): Reco
   };
 }
 
-/** The compose file's text, headed by how to regenerate it. */
+/** The compose file's text, headed by how to regenerate it, the privileges and what is left out. */
 export function composeYaml(topology: Topology, options: ComposeOptions): string {
   const doc = new Document(composeObject(topology, options));
-  doc.commentBefore = ` Generated by: birdctl compose ${mountSource(options.topologyFile, options.composeDir)}\n Do not edit by hand; regenerate it when the topology changes.`;
+  const skipped = topology.endpoints.filter((e) => !deployable(topology).includes(e)).map((e) => e.name);
+  const header = [
+    `Generated by: birdctl compose ${mountSource(options.topologyFile, options.composeDir)}`,
+    'Do not edit by hand; regenerate it when the topology changes.',
+    'One Docker host: docker-compose up -d (README, Deployment).',
+    '',
+    ...PRIVILEGES,
+    ...(skipped.length === 0 ? [] : ['', `Not deployed (container endpoints without a netns are wired by someone else): ${skipped.join(', ')}`]),
+  ];
+  doc.commentBefore = header.map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
   return doc.toString({ lineWidth: 0 });
 }

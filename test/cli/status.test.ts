@@ -111,6 +111,24 @@ describe('birdctl status', () => {
     expect(none.output).toMatch(/No IPv6 BGP peers configured\.\n$/);
   });
 
+  it('--ready: one Established session is enough, a node without peers is ready, no session up is not; plain status keeps its codes', async () => {
+    // The fixture: Mesh_fd00_ec__2 Established, three others not.
+    expect((await statusCommand.run(['--socket', bird.path, '--ready'], context())).exitCode).toBe(0);
+    expect((await statusCommand.run(['--socket', bird.path], context())).exitCode).toBe(3);
+    protocols = Buffer.from(
+      fixtureBytes('epoch-show-protocols-all.txt')
+        .toString()
+        .split(/(?=1002-)/)
+        .filter((block) => !block.startsWith('1002-Mesh_fd00_ec__2'))
+        .join(''),
+    );
+    expect((await statusCommand.run(['--socket', bird.path, '--ready'], context())).exitCode).toBe(3);
+    protocols = Buffer.from('2002-name     proto    table    state  since       info\n1002-device1  Device   master   up     1795686703  \n1006-  Preference:     240\n \n0000 \n');
+    expect((await statusCommand.run(['--socket', bird.path, '--ready'], context())).exitCode).toBe(0);
+    const missing = await statusCommand.run(['--socket', join(bird.dir, 'gone.ctl'), '--ready'], context()).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'BIRD_UNREACHABLE', exitCode: 1 });
+  });
+
   it('fails with BIRD_UNREACHABLE when the socket is missing or BIRD does not answer', async () => {
     const missing = await statusCommand.run(['--socket', join(bird.dir, 'gone.ctl')], context()).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(BirdctlError);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { execaRunner } from '../../src/exec.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { ENDPOINT_ENV } from '../../src/compose-node/endpoint-processes.ts';
 import { composeYaml, CONTAINER_PATHS } from '../../src/lab/compose.ts';
 import { freeGatewayAddress, nodeSubnet } from '../../src/lab/subnet.ts';
 import { loadTopology, parseTopology } from '../../src/topology/index.ts';
@@ -22,11 +23,18 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 interface Service {
   networks: Record<string, { ipv6_address: string }>;
   cap_add: string[];
+  cap_drop?: string[];
   sysctls: Record<string, number>;
   volumes: Array<{ source: string; target: string; read_only: boolean }>;
+  tmpfs: string[];
   command: string[];
   healthcheck: { test: string[] };
   build: { context: string; dockerfile: string };
+  network_mode?: string;
+  pid?: string;
+  depends_on?: string[];
+  environment?: Record<string, string>;
+  security_opt?: string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -50,8 +58,10 @@ describe('birdctl compose', () => {
     for (const file of EXAMPLE_TOPOLOGIES) {
       const compose = parse(await generate(file)) as ComposeFile;
       const topology = await loadTopology(file);
-      expect(Object.keys(compose.services).sort()).toEqual(topology.nodes.map((n) => n.name).sort());
-      for (const [name, service] of Object.entries(compose.services)) {
+      const nodes = topology.nodes.map((n) => n.name);
+      const endpoints = topology.endpoints.filter((e) => e.kind === 'vm' || e.netns !== undefined).map((e) => e.name);
+      expect(Object.keys(compose.services).sort()).toEqual([...nodes, ...endpoints].sort());
+      for (const [name, service] of Object.entries(compose.services).filter(([n]) => nodes.includes(n))) {
         for (const network of Object.keys(service.networks)) {
           expect(compose.networks, `${file}: ${name} names network ${network}`).toHaveProperty(network);
           expect(compose.networks[network]!.enable_ipv6).toBe(true);
@@ -66,23 +76,71 @@ describe('birdctl compose', () => {
     }
   });
 
-  it('each service runs the agent for its own node with bird6, the topology read-only, the capabilities, sysctls and a status healthcheck', async () => {
+  it('each node service runs the agent in compose mode with bird6, the topology directory read-only, the capabilities, sysctls, a tmpfs /run and a readiness healthcheck', async () => {
     const compose = parse(await generate('topology/example.yaml')) as ComposeFile;
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const name of ['node1', 'node2', 'node3']) {
+      const service = compose.services[name]!;
       expect(service.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
-      expect(service.cap_add.sort()).toEqual(['NET_ADMIN', 'NET_RAW']);
+      expect(service.cap_add.sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+      expect(service).not.toHaveProperty('privileged');
       expect(service.sysctls).toEqual({
         'net.ipv6.conf.all.forwarding': 1,
         'net.ipv6.conf.all.accept_dad': 0,
         'net.ipv6.conf.default.accept_dad': 0,
+        'net.ipv6.conf.all.disable_ipv6': 0,
+        'net.ipv6.conf.default.disable_ipv6': 0,
+        'net.ipv6.conf.eth0.proxy_ndp': 1,
       });
-      expect(service.volumes).toEqual([{ type: 'bind', source: './topology/example.yaml', target: '/etc/birdctl/topology.yaml', read_only: true }]);
+      expect(service.tmpfs).toEqual(['/run']);
+      expect(service.volumes).toEqual([{ type: 'bind', source: './topology', target: CONTAINER_PATHS.topologyDir, read_only: true }]);
       expect(service.command).toEqual([
-        'birdctl', 'agent', '/etc/birdctl/topology.yaml', '--node', name,
-        '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird',
+        'birdctl', 'agent', `${CONTAINER_PATHS.topologyDir}/example.yaml`, '--node', name,
+        '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--uplink', 'eth0', '--bird', '--compose-endpoints',
       ]);
-      expect(service.healthcheck.test).toEqual(['CMD', 'birdctl', 'status', '--socket', CONTAINER_PATHS.socket]);
+      expect(service.healthcheck.test).toEqual(['CMD', 'birdctl', 'status', '--ready', '--socket', CONTAINER_PATHS.socket]);
     }
+  });
+
+  it('each endpoint is a service of its own: no Docker network, its node\'s PID namespace, its name in the environment, IPv6 on', async () => {
+    const compose = parse(await generate('topology/example.yaml')) as ComposeFile;
+    for (const [name, node] of [['web-1', 'node1'], ['db-1', 'node2'], ['vm-1', 'node3']] as const) {
+      const service = compose.services[name]!;
+      expect(service).toMatchObject({
+        network_mode: 'none',
+        pid: `service:${node}`,
+        depends_on: [node],
+        environment: { [ENDPOINT_ENV]: name },
+        cap_drop: ['ALL'],
+        cap_add: ['NET_RAW'],
+        security_opt: ['no-new-privileges:true'],
+      });
+      expect(service).not.toHaveProperty('networks');
+      expect(service).not.toHaveProperty('build');
+      expect(service.sysctls).toMatchObject({ 'net.ipv6.conf.default.disable_ipv6': 0, 'net.ipv6.conf.default.accept_dad': 0 });
+    }
+  });
+
+  it('the header explains every capability and names the endpoints it cannot deploy', async () => {
+    const text = await generate('topology/example.yaml');
+    const header = text.slice(0, text.indexOf('version:'));
+    for (const word of ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'PID namespace', '/proc/sys', 'tmpfs']) expect(header).toContain(word);
+    const dir = join(scratch, 'no-netns');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 't.yaml'), readFileSync(join(REPO, 'topology/example.yaml'), 'utf8').replace('    netns: db-1\n', ''));
+    const without = await generate('t.yaml', dir);
+    expect(without).toMatch(/# Not deployed \(container endpoints without a netns are wired by someone else\): db-1\n/);
+    expect(Object.keys((parse(without) as ComposeFile).services)).not.toContain('db-1');
+    expect((parse(without) as ComposeFile).services.node1!.volumes[0]!.source).toBe('.');
+  });
+
+  it('refuses an endpoint named like a node: one compose service cannot be both (exit 2)', async () => {
+    const file = join(scratch, 'clash.yaml');
+    writeFileSync(file, readFileSync(join(REPO, 'topology/example.yaml'), 'utf8').replace('  - name: db-1\n', '  - name: node1\n'));
+    await expect(runCli(['compose', file], context())).rejects.toMatchObject({
+      code: 'TOPOLOGY_INVALID',
+      exitCode: 2,
+      problems: [expect.objectContaining({ path: 'endpoints[1].name', message: expect.stringContaining("also a node's name") })],
+    });
   });
 
   it('a topology path full of YAML syntax reaches the file only as a quoted value', async () => {
@@ -93,7 +151,8 @@ describe('birdctl compose', () => {
     copyFileSync(join(REPO, 'topology/example.yaml'), join(dir, name));
     const compose = parse(await generate(name, dir)) as ComposeFile;
     expect(Object.keys(compose)).toEqual(['version', 'services', 'networks']);
-    expect(compose.services.node1!.volumes[0]!.source).toBe(`./${name}`);
+    expect(compose.services.node1!.volumes[0]!.source).toBe('.');
+    expect(compose.services.node1!.command[2]).toBe(`${CONTAINER_PATHS.topologyDir}/${name}`);
   });
 
   it('refuses nodes outside one /64, naming each and the subnet (exit 2)', async () => {
