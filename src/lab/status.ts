@@ -1,5 +1,5 @@
 // `lab status`: every node's BGP sessions, read from each node's bird6 through its control socket.
-import { parseProtocolName } from '../birdc/protocol-names.ts';
+import { parseProtocolName } from '../peering/protocol-names.ts';
 import type { ProtocolRow } from '../birdc/parse-protocols.ts';
 import { bgpSessions, isEstablished } from './observe.ts';
 import type { LabState } from './state.ts';

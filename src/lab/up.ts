@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
-import { sessionsOf } from '../render/sessions.ts';
+import { sessionsOf } from '../peering/sessions.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import { isAlive, must, pidsInNamespace, processName } from './host.ts';
 import { bgpSessions, globalAddresses, hasDefaultRoute, hostRoutes, isEstablished } from './observe.ts';

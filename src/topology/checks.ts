@@ -6,7 +6,7 @@ import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { formatIPv6, formatPrefix, isSubnetRouterAnycast, parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
-import { nodesWithoutNodeSessions } from './peering.ts';
+import { nodesWithoutNodeSessions } from '../peering/node-pairs.ts';
 
 type Rule = (t: Topology) => Problem[];
 

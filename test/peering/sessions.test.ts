@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sessionsOf } from '../../src/render/sessions.ts';
+import { sessionsOf } from '../../src/peering/sessions.ts';
 import { parseTopology, findNode, type Topology } from '../../src/topology/index.ts';
 import { prng, randomTopology } from '../support/random-topology.ts';
 
@@ -59,9 +59,9 @@ describe('BGP sessions', () => {
       { name: 'c1', address: 'fd00:ec::11', routeReflectorClient: { clusterId: '1.0.0.1' } },
       { name: 'c2', address: 'fd00:ec::12', routeReflectorClient: { clusterId: '1.0.0.1' } },
     ]);
-    expect(sessions(t, 'c1').map((s) => [s.peerName, s.peerType, s.rrClient])).toEqual([
-      ['rr1', 'route reflector', false],
-      ['rr2', 'route reflector', false],
+    expect(sessions(t, 'c1').map((s) => [s.peerName, s.peerType, s.rrClusterId])).toEqual([
+      ['rr1', 'route reflector', undefined],
+      ['rr2', 'route reflector', undefined],
     ]);
     const rr1 = sessions(t, 'rr1');
     expect(rr1.map((s) => [s.peerName, s.peerType])).toEqual([
@@ -69,8 +69,8 @@ describe('BGP sessions', () => {
       ['c2', 'route reflector client'],
       ['rr2', 'route reflector'],
     ]);
-    expect(rr1.filter((s) => s.rrClient).every((s) => s.rrClusterId === '1.0.0.1')).toBe(true);
-    expect(rr1.find((s) => s.peerName === 'rr2')!.rrClient).toBe(false);
+    expect(rr1.filter((s) => s.peerType === 'route reflector client').every((s) => s.rrClusterId === '1.0.0.1')).toBe(true);
+    expect(rr1.find((s) => s.peerName === 'rr2')!.rrClusterId).toBeUndefined();
   });
 
   it('with the mesh on, non-clients mesh and clients still use only reflectors', () => {
@@ -93,8 +93,9 @@ describe('BGP sessions', () => {
     expect(sessions(t, 'a').filter((s) => s.peerType === 'global').map((s) => s.protocol)).toEqual(['Global_fd00_ec__fe']);
     expect(sessions(t, 'a').some((s) => s.peerType === 'node specific')).toBe(false);
     expect(sessions(t, 'b').find((s) => s.peerType === 'node specific')).toMatchObject({
-      protocol: 'Node_fd00_ed__1', neighborAs: 65002, localAs: 64512, port: 1790, password: 'pw', passive: true, multihop: 3, nextHop: 'keep',
+      protocol: 'Node_fd00_ed__1', neighborAs: 65002, localAs: 64512, port: 1790, password: 'pw', passive: true, reach: { kind: 'multihop', ttl: 3 },
     });
+    expect(sessions(t, 'b').find((s) => s.peerType === 'node specific')!.external).toMatchObject({ nextHop: 'keep' });
   });
 
   it('uses the node AS override as local AS and the other node\'s AS as neighbour AS', () => {
