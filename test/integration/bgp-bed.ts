@@ -44,7 +44,8 @@ export async function birdCommand(host: Pick<BirdHost, 'socket'>, command: strin
   const client = new BirdClient({ socketPath: host.socket, reconnect: false, connectTimeoutMs: 1000 });
   try {
     const reply = await client.command(command);
-    return reply.blocks.flatMap((b) => b.lines).join('\n');
+    // The final line carries the answer of some commands (`show route count`).
+    return [...reply.blocks.flatMap((b) => b.lines), reply.text].join('\n');
   } finally {
     await client.close();
   }
