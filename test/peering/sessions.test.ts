@@ -106,4 +106,40 @@ describe('BGP sessions', () => {
     expect(sessions(t, 'a')[0]).toMatchObject({ localAs: 65010, neighborAs: 64512 });
     expect(sessions(t, 'b')[0]).toMatchObject({ localAs: 64512, neighborAs: 65010 });
   });
+
+  it('node sessions are multihop whether or not the nodes share a segment; explicit peers are direct unless multihop', () => {
+    const t = topology({ peers: [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }] });
+    const all = sessions(t, 'a');
+    expect(all.filter((s) => s.external === undefined).every((s) => s.reach.kind === 'multihop' && s.reach.ttl === undefined)).toBe(true);
+    expect(all.find((s) => s.peerName === 'tor')!.reach).toEqual({ kind: 'direct' });
+  });
+
+  it('an external peer without settings gets the safe ToR policy: pool aggregates out, default route in, BIRD\'s next hop', () => {
+    const t = topology({ peers: [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }] });
+    expect(sessions(t, 'a').find((s) => s.peerName === 'tor')).toMatchObject({
+      external: { export: 'pools', import: 'default', importLimit: undefined, communities: [], nextHop: 'auto' },
+      bfd: false,
+      timers: undefined,
+    });
+  });
+
+  it('cluster.bgp sets the defaults and each peer overrides them', () => {
+    const t = topology({
+      cluster: { name: 'c', asNumber: 64512, bgp: { export: 'endpoints', import: 'all', importLimit: 10, communities: ['1:2'], nextHop: 'self', bfd: true } },
+      peers: [
+        { name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 },
+        { name: 'rs', address: 'fd00:ec::fd', asNumber: 65002, export: 'pools', import: 'default', importLimit: 5, communities: ['3:4:5'], nextHop: 'keep', bfd: false, holdTime: 30, keepaliveTime: 10, localAsNumber: 65100 },
+      ],
+    });
+    const [rs, tor] = sessions(t, 'a').filter((s) => s.external !== undefined);
+    expect(tor).toMatchObject({ bfd: true, localAs: 64512, external: { export: 'endpoints', import: 'all', importLimit: 10, communities: [{ large: false, parts: [1, 2] }], nextHop: 'self' } });
+    expect(rs).toMatchObject({
+      bfd: false,
+      localAs: 65100,
+      timers: { holdTime: 30, keepaliveTime: 10 },
+      external: { export: 'pools', import: 'default', importLimit: 5, communities: [{ large: true, parts: [3, 4, 5] }], nextHop: 'keep' },
+    });
+    // cluster.bgp.bfd covers the node sessions too.
+    expect(sessions(t, 'a').filter((s) => s.external === undefined).every((s) => s.bfd)).toBe(true);
+  });
 });
