@@ -2,12 +2,26 @@
 // bird6 (a directly connected eBGP session, single-hop BFD), with a 9 s hold time. A peer whose
 // bird6 is frozen (SIGSTOP: the TCP session stays open, keepalives just stop) must be noticed by
 // BFD within 1 s, long before the hold time.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIntegration } from '../support/integration.ts';
 import { NetnsTestbed, waitFor } from '../support/netns.ts';
 import { allEstablished, birdCommand, protocols, startBirdWith, startNodeBird, topologyOf, type BirdHost } from './bgp-bed.ts';
 
 const TOR = 'fd00:ec::f1';
+const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
+
+/** `birdctl status --json` for a socket; exit 3 (a peer not Established) is an answer, not a failure. */
+function statusJson(socket: string): { peers: Array<{ name: string; info: string; lastError: string | null }> } {
+  try {
+    return JSON.parse(execFileSync(process.execPath, [BIRDCTL, 'status', '--socket', socket, '--json'], { encoding: 'utf8' }));
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    if (stdout === "") throw new Error(`birdctl status failed: ${stderr}`);
+    return JSON.parse(stdout);
+  }
+}
 const topology = topologyOf({
   apiVersion: 'bird6-controller/v1',
   cluster: { name: 'bfd', asNumber: 64512, bgp: { holdTime: 9, keepaliveTime: 3, bfd: true } },
@@ -40,13 +54,18 @@ describeIntegration('BFD on BGP sessions', { root: true, netns: true, binaries: 
   let tor: BirdHost;
   const [n1, n2] = [() => hosts[0]!, () => hosts[1]!];
 
-  /** Freezes `peer`'s bird6 and measures how long n1 keeps `protocol` Established. */
-  async function detectionMs(peer: BirdHost, protocol: string): Promise<number> {
+  /**
+   * Freezes `peer`'s bird6 and measures how long n1 keeps `protocol` Established; `whileDown` runs
+   * before the peer is thawed.
+   */
+  async function detectionMs(peer: BirdHost, protocol: string, whileDown: () => Promise<void> = async () => {}): Promise<number> {
     process.kill(peer.pid, 'SIGSTOP');
     const stopped = Date.now();
     try {
       await waitFor(`${protocol} down`, async () => ((await protocols(n1())).find((p) => p.name === protocol)?.info.startsWith('Established') ? undefined : true), 8000, 10);
-      return Date.now() - stopped;
+      const ms = Date.now() - stopped;
+      await whileDown();
+      return ms;
     } finally {
       process.kill(peer.pid, 'SIGCONT');
     }
@@ -76,10 +95,13 @@ describeIntegration('BFD on BGP sessions', { root: true, netns: true, binaries: 
   });
 
   it('notices a frozen ToR within 1 s (hold time 9 s)', async () => {
-    const ms = await detectionMs(tor, 'Node_fd00_ec__f1');
+    const ms = await detectionMs(tor, 'Node_fd00_ec__f1', async () => {
+      expect(await birdCommand(n1(), 'show protocols all Node_fd00_ec__f1')).toMatch(/Last error:\s+Error: BFD session down/);
+      // BIRD reports BFD on a BGP session only as the reason it went down; `birdctl status` shows it.
+      expect(statusJson(n1().socket).peers.find((p) => p.name === 'Node_fd00_ec__f1')).toMatchObject({ lastError: 'Error: BFD session down' });
+    });
     console.log(`BFD detection, single-hop (ToR): ${ms} ms`);
     expect(ms).toBeLessThan(1000);
-    expect(await birdCommand(n1(), 'show protocols all Node_fd00_ec__f1')).toMatch(/Last error:\s+Error: BFD session down/);
     await waitFor('ToR session back', () => allEstablished(n1(), 2), 20_000, 200);
   }, 30_000);
 
