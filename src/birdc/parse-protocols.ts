@@ -94,7 +94,8 @@ export interface ProtocolDetails extends ProtocolRow {
   inputFilter: string | null;
   outputFilter: string | null;
   /** absent while the protocol is down */
-  routes: { imported: number; filtered: number | null; exported: number; preferred: number } | null;
+  /** `preferred` is null for a pipe, which prints no such count */
+  routes: { imported: number; filtered: number | null; exported: number; preferred: number | null } | null;
   importUpdates: RouteChangeStats | null;
   importWithdraws: RouteChangeStats | null;
   exportUpdates: RouteChangeStats | null;
@@ -351,9 +352,9 @@ function integer(text: string, what: string, line: string): number {
 }
 
 function parseRoutes(value: string, what: string, line: string): NonNullable<ProtocolDetails['routes']> {
-  const m = /^(\d+) imported, (?:(\d+) filtered, )?(\d+) exported, (\d+) preferred$/.exec(value);
+  const m = /^(\d+) imported, (?:(\d+) filtered, )?(\d+) exported(?:, (\d+) preferred)?$/.exec(value);
   if (m === null) throw unexpectedReply(what, `routes line ${JSON.stringify(line)}`);
-  return { imported: Number(m[1]), filtered: m[2] === undefined ? null : Number(m[2]), exported: Number(m[3]), preferred: Number(m[4]) };
+  return { imported: Number(m[1]), filtered: m[2] === undefined ? null : Number(m[2]), exported: Number(m[3]), preferred: m[4] === undefined ? null : Number(m[4]) };
 }
 
 const STATS_ROW = /^(\d+|---)\s+(\d+|---)\s+(\d+|---)\s+(\d+|---)\s+(\d+|---)$/;

@@ -3,7 +3,7 @@
 // other BGP protocol (hand-written config, a foreign name) is still listed, by its neighbour address.
 import { canonicalIPv6 } from '../topology/ipv6.ts';
 import type { ProtocolDetails, RouteChangeStats } from './parse-protocols.ts';
-import { parseProtocolName, type PeerType } from './protocol-names.ts';
+import { parseProtocolName, type PeerType } from '../peering/protocol-names.ts';
 import type { BgpState, LastError, ProtocolState } from './protocol-states.ts';
 
 export interface BgpPeer {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
-import { sessionsOf } from '../render/sessions.ts';
+import { sessionsOf } from '../peering/sessions.ts';
 import { parseTopologyText, type Topology } from '../topology/index.ts';
 import { readTopologyFile } from '../topology/read-file.ts';
 import { addContainer, addNamespace, addVm, NO_DAD, startDhclient, vmServed } from './endpoint-stand-ins.ts';

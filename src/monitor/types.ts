@@ -9,7 +9,7 @@ import type { BgpPeer } from '../birdc/peers.ts';
 import type { BgpState } from '../birdc/protocol-states.ts';
 
 // The state vocabularies live with the parsers that read them; consumers import them from here.
-export type { PeerType } from '../birdc/protocol-names.ts';
+export type { PeerType } from '../peering/protocol-names.ts';
 export type { BgpState, LastError, ProtocolState } from '../birdc/protocol-states.ts';
 
 export interface DaemonState {

@@ -1,10 +1,20 @@
 // render(topology, nodeName): the node's complete bird6.conf, a pure function of its input.
 import { ENDPOINT_ROUTE_PROTOCOL, requireNode, type Topology } from '../topology/index.ts';
 import { createEnvironment, TEMPLATE_DIR } from './environment.ts';
-import { sessionsOf } from './sessions.ts';
+import { sessionsOf } from '../peering/sessions.ts';
 
 /** One compiled environment per template directory (templates are compiled once, then cached). */
 const environments = new Map<string, ReturnType<typeof createEnvironment>>();
+
+/**
+ * The kernel metric of routes from outside the pools (a ToR's): above the 1024 Linux gives a
+ * static or RA route, so a ToR's default route lies beside the host's own and never replaces it.
+ */
+export const EXTERNAL_ROUTE_METRIC = 4096;
+
+/** BFD: 5 missed packets 100 ms apart, so a dead peer is noticed in 0.5 s. */
+export const BFD_INTERVAL_MS = 100;
+export const BFD_MULTIPLIER = 5;
 
 /** The template context: everything the templates print, already decided. */
 export function renderContext(topology: Topology, nodeName: string, routeProtocol = ENDPOINT_ROUTE_PROTOCOL) {
@@ -17,7 +27,13 @@ export function renderContext(topology: Topology, nodeName: string, routeProtoco
     endpointRouteProtocol: routeProtocol,
     bgp: topology.cluster.bgp,
     sessions,
-    hasExternalPeers: sessions.some((s) => s.external),
+    hasExternalPeers: sessions.some((s) => s.external !== undefined),
+    /** the import policies some external session uses: only their filters are written */
+    externalImports: [...new Set(sessions.flatMap((s) => (s.external === undefined ? [] : [s.external.import])))],
+    externalRouteMetric: EXTERNAL_ROUTE_METRIC,
+    bfd: sessions.some((s) => s.bfd),
+    bfdIntervalMs: BFD_INTERVAL_MS,
+    bfdMultiplier: BFD_MULTIPLIER,
   };
 }
 

@@ -6,7 +6,8 @@ import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { formatIPv6, formatPrefix, isSubnetRouterAnycast, parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
-import { nodesWithoutNodeSessions } from './peering.ts';
+import { nodesWithoutNodeSessions } from '../peering/node-pairs.ts';
+import { externalPolicy, timersFor } from '../peering/policy.ts';
 
 type Rule = (t: Topology) => Problem[];
 
@@ -260,6 +261,46 @@ const timers: Rule = (t) =>
     ? []
     : [{ path: 'cluster.bgp.keepaliveTime', message: `keepalive time ${t.cluster.bgp.keepaliveTime} must be shorter than hold time ${t.cluster.bgp.holdTime}`, hint: 'keepalive is usually a third of the hold time' }];
 
+const peerTimers: Rule = (t) =>
+  t.peers.flatMap((p, i) => {
+    if (p.holdTime === undefined && p.keepaliveTime === undefined) return [];
+    const { holdTime, keepaliveTime } = timersFor(t.cluster, p);
+    return keepaliveTime < holdTime
+      ? []
+      : [{ path: `peers[${i}].${p.keepaliveTime === undefined ? 'holdTime' : 'keepaliveTime'}`, message: `keepalive time ${keepaliveTime} of peer ${q(p.name)} must be shorter than its hold time ${holdTime}`, hint: 'keepalive is usually a third of the hold time; a peer without its own holdTime or keepaliveTime uses the one under cluster.bgp' }];
+  });
+
+/**
+ * Settings that can only act on routes a session carries: an import limit on a peer nothing is
+ * imported from, communities for a peer that is sent nothing. Reported where the setting is
+ * written, so a cluster-wide default that some peer cannot use is reported once, at cluster.bgp.
+ */
+const policyFieldsThatDoNothing: Rule = (t) => {
+  const problems = new Map<string, Problem>();
+  t.peers.forEach((p, i) => {
+    const policy = externalPolicy(t.cluster, p);
+    const at = (field: 'importLimit' | 'communities') => (p[field] !== undefined ? `peers[${i}].${field}` : `cluster.bgp.${field}`);
+    if (policy.import === 'none' && policy.importLimit !== undefined && !problems.has(at('importLimit')))
+      problems.set(at('importLimit'), { path: at('importLimit'), message: `peer ${q(p.name)} has an import limit but imports nothing (import: none)`, hint: 'remove importLimit, or import default or all from this peer' });
+    if (policy.export === 'none' && policy.communities.length > 0 && !problems.has(at('communities')))
+      problems.set(at('communities'), { path: at('communities'), message: `peer ${q(p.name)} has communities but is sent nothing (export: none)`, hint: 'remove communities, or export pools or endpoints to this peer' });
+  });
+  return [...problems.values()];
+};
+
+/** With the peer's own AS as the local one the session would be internal: no longer the eBGP session the field exists for. */
+const localAsOtherThanPeers: Rule = (t) =>
+  t.peers.flatMap((p, i) =>
+    p.localAsNumber === undefined || p.localAsNumber !== p.asNumber
+      ? []
+      : [{ path: `peers[${i}].localAsNumber`, message: `localAsNumber ${p.localAsNumber} equals the AS of peer ${q(p.name)}`, hint: 'localAsNumber gives an eBGP session another local AS; for an internal session remove it (the node\'s AS is used)' }],
+  );
+
+const gracefulRestartTime: Rule = (t) =>
+  t.cluster.bgp.gracefulRestartTime !== undefined && !t.cluster.bgp.gracefulRestart
+    ? [{ path: 'cluster.bgp.gracefulRestartTime', message: 'gracefulRestartTime is set but gracefulRestart is false', hint: 'remove gracefulRestartTime or set gracefulRestart: true' }]
+    : [];
+
 /**
  * `searches` names the parts a rule concludes from an absence in ("no such node", "outside every
  * pool"): such a rule is only sound when those parts are complete. The other rules find something
@@ -284,6 +325,10 @@ const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
   { rule: routeReflectionWithinOneAs, searches: ['nodes', 'cluster'] },
   { rule: everyNodeHasASession, searches: ['nodes', 'peers', 'cluster'] },
   { rule: timers, searches: ['cluster'] },
+  { rule: peerTimers, searches: ['cluster'] },
+  { rule: policyFieldsThatDoNothing, searches: ['cluster'] },
+  { rule: localAsOtherThanPeers },
+  { rule: gracefulRestartTime, searches: ['cluster'] },
 ];
 
 /** `incomplete` names the top-level parts that lost entries to schema errors (see load.ts). */

@@ -102,12 +102,43 @@ const mac = z
   .regex(MAC_RE, { error: (issue) => `${quote(issue.input)} is not a MAC address such as 02:00:00:00:00:10` })
   .transform((text) => text.toLowerCase());
 
+/** A BGP community added on export: standard `A:B` (16-bit parts) or large `A:B:C` (32-bit parts, RFC 8092). */
+const community = z.string().transform((text, ctx) => {
+  const parts = /^\d{1,10}(:\d{1,10}){1,2}$/.test(text) ? text.split(':').map(Number) : [];
+  const max = parts.length === 2 ? 0xffff : 0xffffffff;
+  if (parts.length === 0 || parts.some((part) => part > max)) {
+    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not a BGP community: use A:B with parts 0..65535, or a large community A:B:C with parts 0..4294967295` });
+    return z.NEVER;
+  }
+  return parts.join(':');
+});
+
+/**
+ * What an external peer is sent and what is taken from it. They live at cluster level as defaults
+ * and on each peer as overrides, so a peer's own value is never filled in by the schema: the
+ * peering policy (src/peering/policy.ts) resolves peer, then cluster.
+ */
+const externalPolicy = {
+  /** pools: the pool prefixes as aggregates; endpoints: this node's own /128s; none: nothing */
+  export: z.enum(['pools', 'endpoints', 'none']).optional(),
+  /** default: only ::/0; all: every route outside the pools; none: nothing */
+  import: z.enum(['default', 'all', 'none']).optional(),
+  importLimit: z.number().int().min(1).max(10_000_000).optional(),
+  communities: z.array(community).max(32, { error: 'at most 32 communities' }).optional(),
+  /** auto: BIRD's own choice; self: always this node; keep: never changed */
+  nextHop: z.enum(['auto', 'self', 'keep']).optional(),
+  bfd: z.boolean().optional(),
+};
+
 const clusterBgp = z.strictObject({
   holdTime: seconds(3, 65535).default(6),
   keepaliveTime: seconds(1, 21845).default(2),
   connectRetryTime: seconds(1, 65535).default(1),
   gracefulRestart: z.boolean().default(true),
+  /** how long peers keep this node's routes while its bird6 restarts; BIRD's default (120 s) when absent */
+  gracefulRestartTime: seconds(1, 65535).optional(),
   password: password.optional(),
+  ...externalPolicy,
 });
 
 const cluster = z.strictObject({
@@ -137,7 +168,11 @@ const peer = z.strictObject({
   password: password.optional(),
   passive: z.boolean().optional(),
   multihop: z.number().int().min(1).max(255).optional(),
-  nextHop: z.enum(['self', 'keep']).default('self'),
+  holdTime: seconds(3, 65535).optional(),
+  keepaliveTime: seconds(1, 21845).optional(),
+  /** this side's AS on this session only, for eBGP designs that present another AS to a router */
+  localAsNumber: asNumber.optional(),
+  ...externalPolicy,
 });
 
 const endpoint = z.strictObject({

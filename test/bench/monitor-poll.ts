@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { BirdClient } from '../../src/birdc/client.ts';
 import { ReplyFramer } from '../../src/birdc/framing.ts';
 import { ProtocolsParser, parseShowProtocolsAll } from '../../src/birdc/parse-protocols.ts';
-import { protocolName } from '../../src/birdc/protocol-names.ts';
+import { protocolName } from '../../src/peering/protocol-names.ts';
 import type { Reply } from '../../src/birdc/reply.ts';
 import { createBirdMonitor } from '../../src/monitor/session-monitor.ts';
 import { NetnsTestbed, waitFor } from '../support/netns.ts';

@@ -165,6 +165,23 @@ describe('parseShowProtocolsAll', () => {
     });
   });
 
+  it('reads a pipe, whose routes line has no preferred count (BIRD 1.6 pipe_show_stats)', () => {
+    const reply = one(
+      [
+        '2002-name     proto    table    state  since       info',
+        '1002-host_routes_from_kernel Pipe     master   up     1796121473  => host_routes',
+        '1006-  Preference:     70',
+        '   Input filter:   REJECT',
+        '   Output filter:  host_routes_only',
+        '   Routes:         0 imported, 1 exported',
+        ' ',
+        '0000 ',
+        '',
+      ].join('\n'),
+    );
+    expect(parseShowProtocolsAll(reply, REF)[0]).toMatchObject({ proto: 'Pipe', info: '=> host_routes', routes: { imported: 0, filtered: null, exported: 1, preferred: null } });
+  });
+
   it.each([
     ['a detail block without a row', '2002-name     proto    table    state  since       info\n1006-  Preference:     100\n0000 \n', /without its protocol row/],
     ['a row without details', '2002-name     proto    table    state  since       info\n1002-r2       BGP      master   up     07:54:04    Established\n0000 \n', /no detail block/],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BirdClient } from '../../src/birdc/client.ts';
-import { protocolName } from '../../src/birdc/protocol-names.ts';
+import { protocolName } from '../../src/peering/protocol-names.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { statusCommand, type StatusJson } from '../../src/cli/status.ts';
 import { BirdctlError } from '../../src/errors.ts';

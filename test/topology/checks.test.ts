@@ -224,6 +224,53 @@ describe('BGP timers', () => {
   });
 });
 
+describe('external peer options', () => {
+  const TOR = { name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 };
+
+  it('refuses a peer keepalive not shorter than its hold time, the cluster\'s filling in the other', () => {
+    expectOneProblem(docWith((d) => (d.peers = [{ ...TOR, keepaliveTime: 6 }])), 'peers[0].keepaliveTime', 'keepalive time 6 of peer "tor" must be shorter than its hold time 6', 'a third of the hold time');
+    const inherited = docWith((d) => {
+      d.cluster.bgp = { holdTime: 9, keepaliveTime: 3 };
+      d.peers = [{ ...TOR, holdTime: 3 }];
+    });
+    expectOneProblem(inherited, 'peers[0].holdTime', 'keepalive time 3 of peer "tor" must be shorter than its hold time 3', 'a third of the hold time');
+    expect(() => parseTopology(docWith((d) => (d.peers = [{ ...TOR, holdTime: 30, keepaliveTime: 10 }])))).not.toThrow();
+  });
+
+  it('refuses an import limit on a peer nothing is imported from', () => {
+    expectOneProblem(docWith((d) => (d.peers = [{ ...TOR, import: 'none', importLimit: 10 }])), 'peers[0].importLimit', 'peer "tor" has an import limit but imports nothing (import: none)', 'remove importLimit, or import default or all');
+  });
+
+  it('refuses a cluster-wide import limit inherited by a peer that imports nothing, once, at the cluster field', () => {
+    const doc = docWith((d) => {
+      d.cluster.bgp = { importLimit: 10 };
+      d.peers = [{ ...TOR, import: 'none' }, { ...TOR, name: 'tor2', address: 'fd00:ec::fd', import: 'none' }];
+    });
+    expectOneProblem(doc, 'cluster.bgp.importLimit', 'peer "tor" has an import limit but imports nothing (import: none)', 'remove importLimit');
+  });
+
+  it('refuses communities on a peer that is sent nothing', () => {
+    expectOneProblem(docWith((d) => (d.peers = [{ ...TOR, export: 'none', communities: ['64512:1'] }])), 'peers[0].communities', 'peer "tor" has communities but is sent nothing (export: none)', 'remove communities, or export pools or endpoints');
+  });
+
+  it('refuses a local AS that equals the peer\'s AS', () => {
+    expectOneProblem(docWith((d) => (d.peers = [{ ...TOR, localAsNumber: 65001 }])), 'peers[0].localAsNumber', 'localAsNumber 65001 equals the AS of peer "tor"', 'localAsNumber gives an eBGP session another local AS');
+  });
+
+  it('refuses a graceful restart time with graceful restart off', () => {
+    expectOneProblem(docWith((d) => (d.cluster.bgp = { gracefulRestart: false, gracefulRestartTime: 60 })), 'cluster.bgp.gracefulRestartTime', 'gracefulRestartTime is set but gracefulRestart is false', 'remove gracefulRestartTime or set gracefulRestart: true');
+  });
+
+  it('refuses communities that are not BGP communities, with the field\'s path', () => {
+    for (const bad of ['65536:1', '1:2:4294967296', '1', 'a:b', '1:2:3:4']) {
+      const problems = problemsOf(docWith((d) => (d.peers = [{ ...TOR, communities: [bad] }])));
+      expect(problems.map((p) => p.path), bad).toEqual(['peers[0].communities[0]']);
+      expect(problems[0]!.message).toContain('is not a BGP community');
+    }
+    expect(() => parseTopology(docWith((d) => (d.peers = [{ ...TOR, communities: ['65535:65535', '4294967295:0:4294967295'] }])))).not.toThrow();
+  });
+});
+
 describe('all rules run', () => {
   it('reports every whole-topology problem at once, in rule order', () => {
     const doc = docWith((d) => {

@@ -77,7 +77,7 @@ describe('JSON', () => {
     const topology = await loadTopology(`${FIXTURES}/valid.json`);
     expect(topology.source).toBe(`${FIXTURES}/valid.json`);
     expect(topology.cluster).toMatchObject({ name: 'json-lab', bgp: { holdTime: 9, keepaliveTime: 3, connectRetryTime: 1, gracefulRestart: true } });
-    expect(topology.peers[0]).toMatchObject({ name: 'tor', node: 'node2', port: 1179, nextHop: 'self' });
+    expect(topology.peers[0]).toMatchObject({ name: 'tor', node: 'node2', port: 1179 });
     expect(topology.endpoints[0]!.interface).toMatch(/^tap[0-9a-f]{11}$/);
   });
 

@@ -1,9 +1,9 @@
 // Which nodes of the cluster run a BGP session with each other: the node-to-node mesh joins
 // every pair of nodes that are not route reflector clients, a client peers only with the
 // reflectors of its cluster, and reflectors always peer with each other. The renderer writes
-// these sessions (render/sessions.ts); the checks use the same rule to refuse a topology that
+// these sessions (sessions.ts in this folder); the topology checks use the same rule to refuse a topology that
 // would leave a node without any.
-import type { NodeSpec, Topology } from './model.ts';
+import type { NodeSpec, Topology } from '../topology/model.ts';
 
 export type NodePeering = 'node-to-node mesh' | 'route reflector' | 'route reflector client';
 

@@ -1,4 +1,4 @@
-// BIRD protocol names for BGP sessions. The renderer names each protocol with protocolName() and
+// BIRD protocol names for BGP sessions. Sessions (sessions.ts) are named with protocolName() and
 // the status side reverses it with parseProtocolName(): one function pair, so `birdctl status`
 // can always tell which peer and which kind of peer a protocol stands for.
 import { canonicalIPv6 } from '../topology/ipv6.ts';

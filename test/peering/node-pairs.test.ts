@@ -1,9 +1,9 @@
-// Which nodes peer with which (src/topology/peering.ts): the counting shortcut that finds nodes
+// Which nodes peer with which (src/peering/node-pairs.ts): the counting shortcut that finds nodes
 // without any node session must agree with the pairwise rule the renderer uses, for every mix
 // of roles in a small cluster, with and without the mesh.
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec, Topology } from '../../src/topology/index.ts';
-import { nodePeering, nodesWithoutNodeSessions } from '../../src/topology/peering.ts';
+import { nodePeering, nodesWithoutNodeSessions } from '../../src/peering/node-pairs.ts';
 
 type Role = Pick<NodeSpec, 'routeReflector' | 'routeReflectorClient'>;
 const ROLES: Role[] = [
