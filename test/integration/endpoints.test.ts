@@ -143,12 +143,19 @@ describeIntegration('endpoint programmer in network namespaces', { netns: true, 
     writeFileSync(config, render(full, 'node1'));
     ({ socket: birdSocket } = tb.startBird(HOST, config, 'bird'));
     const expected = ['fd00:10::10/128', 'fd00:10::11/128', 'fd00:10::20/128', 'fd00:10::30/128'];
+    const nets = (...filter: string[]) => {
+      const out = tb.run(undefined, 'birdc6', ['-s', birdSocket, 'show', 'route', ...filter]);
+      return [...out.matchAll(/^(\S+\/\d+)/gm)].map((m) => m[1]!).sort();
+    };
+    // What the BGP sessions may carry: exactly the endpoint routes.
     const learnt = await waitFor('bird6 to learn the endpoint routes', () => {
-      const out = tb.run(undefined, 'birdc6', ['-s', birdSocket, 'show', 'route']);
-      const nets = [...out.matchAll(/^(\S+\/\d+)/gm)].map((m) => m[1]!).sort();
-      return nets.length >= expected.length ? nets : undefined;
+      const toPeers = nets('filter', 'bgp_pool_routes');
+      return toPeers.length >= expected.length ? toPeers : undefined;
     }, 15_000);
     expect(learnt).toEqual(expected);
+    // Inside the pool the table holds only those and the pool's own unreachable route; the host's
+    // routes outside the pools are there only to resolve next hops (the filter above drops them).
+    expect(nets().filter((n) => n.startsWith('fd00:10:'))).toEqual(['fd00:10::/48', ...expected]);
   });
 
   it('drift is repaired: a route deleted by hand comes back; the foreign routes survive', async () => {
