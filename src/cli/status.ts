@@ -25,6 +25,10 @@ Options:
   --watch             keep watching and redraw on every change until interrupted (Ctrl-C)
   --interval SECONDS  poll interval with --watch (default 1)
 
+A value this BIRD prints in a format birdctl cannot read (a \`since\` in another timeformat, a
+field it leaves out) is shown as null (\`-\` in the table) with one warning on stderr; the rest is
+shown and the exit code is as usual. An unknown reply code is still an error.
+
 Exit codes: 0 every peer Established, 3 any peer not Established or no peers configured,
 1 BIRD cannot be reached (socket missing, permission denied, no answer in time, or an answer
 far bigger than BIRD's: a line over 64 KiB, a reply over 16 MiB).`;
@@ -37,7 +41,8 @@ export interface StatusJson {
     peerType: string | null;
     state: string;
     bgpState: string;
-    since: number;
+    /** null when BIRD printed it in a format bird6-controller cannot read (a warning says so) */
+    since: number | null;
     info: string;
     neighborAs: number | null;
     routesImported: number;
@@ -129,6 +134,8 @@ async function once(socketPath: string, json: boolean, context: CommandContext):
   const bird = new BirdClient({ socketPath, restrict: true, reconnect: false });
   try {
     const observed = await observeBird(bird, context.now().getTime());
+    // Values shown as null are said on stderr, so the table and the JSON on stdout stay as they are.
+    for (const warning of observed.warnings ?? []) context.warn?.(warning);
     const { snapshot } = advance(undefined, new Map(), observed, context.now().getTime());
     return { output: render(snapshot, json, socketPath), exitCode: statusExitCode(snapshot) };
   } finally {
@@ -137,7 +144,7 @@ async function once(socketPath: string, json: boolean, context: CommandContext):
 }
 
 async function watch(socketPath: string, json: boolean, intervalMs: number, context: CommandContext): Promise<CommandResult> {
-  const monitor = createBirdMonitor({ socketPath, intervalMs, now: () => context.now().getTime() });
+  const monitor = createBirdMonitor({ socketPath, intervalMs, now: () => context.now().getTime(), onWarning: (warning) => context.warn?.(warning) });
   // A terminal gets a cleared screen per redraw; a pipe or log gets one frame after another.
   const clear = context.env.TERM !== undefined && context.env.TERM !== 'dumb' ? '\x1b[H\x1b[2J' : '';
   let pending = false;

@@ -41,7 +41,7 @@ export function formatLabStatus(state: LabState, status: readonly NodeStatus[]):
     for (const row of node.sessions) {
       const peer = parseProtocolName(row.name);
       const who = peer ? `${peerName.get(peer.peerAddress) ?? peer.peerAddress} (${peer.peerType})` : row.name;
-      lines.push(`  ${who.padEnd(36)} ${row.state.padEnd(6)} ${row.info || '-'}  since ${new Date(row.since * 1000).toISOString()}`);
+      lines.push(`  ${who.padEnd(36)} ${row.state.padEnd(6)} ${row.info || '-'}  since ${row.since === null ? row.sinceText : new Date(row.since * 1000).toISOString()}`);
     }
   }
   return `${lines.join('\n')}\n`;
