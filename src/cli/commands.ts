@@ -5,6 +5,7 @@ import { composeCommand } from './compose.ts';
 import { endpointsCommand } from './endpoints.ts';
 import { labCommand } from './lab.ts';
 import { renderCommand } from './render.ts';
+import { routesCommand } from './routes.ts';
 import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   renderCommand,
   statusCommand,
+  routesCommand,
   endpointsCommand,
   agentCommand,
   composeCommand,
