@@ -4,6 +4,7 @@ import { agentCommand } from './agent.ts';
 import { composeCommand } from './compose.ts';
 import { endpointsCommand } from './endpoints.ts';
 import { labCommand } from './lab.ts';
+import { planCommand } from './plan.ts';
 import { renderCommand } from './render.ts';
 import { routesCommand } from './routes.ts';
 import { statusCommand } from './status.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   renderCommand,
   statusCommand,
   routesCommand,
+  planCommand,
   endpointsCommand,
   agentCommand,
   composeCommand,
