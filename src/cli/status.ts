@@ -107,7 +107,8 @@ export function renderStatus(snapshot: MonitorSnapshot, socketPath: string): str
   if (!daemon.up) return `BIRD is not reachable at ${socketPath}: ${daemon.error ?? 'unknown reason'}\n`;
   const reconfigured = daemon.serverTime !== null && daemon.lastReconfiguration !== null ? `, reconfigured ${formatAge(daemon.serverTime - daemon.lastReconfiguration)} ago` : '';
   const restart = daemon.gracefulRestart ? ', graceful restart recovery in progress' : '';
-  let out = `BIRD ${daemon.version} is running (router id ${daemon.routerId}${reconfigured}${restart})\n\nIPv6 BGP status\n`;
+  // Version and router id are null when this BIRD printed them in a form the parser could not read.
+  let out = `BIRD ${daemon.version ?? '(version not read)'} is running (router id ${daemon.routerId ?? '-'}${reconfigured}${restart})\n\nIPv6 BGP status\n`;
   if (snapshot.peers.length === 0) return `${out}No IPv6 BGP peers configured.\n`;
   const header = ['PEER ADDRESS', 'PEER TYPE', 'STATE', 'SINCE', 'INFO', 'IMPORTED', 'EXPORTED'];
   const rows = snapshot.peers.map((p) => [

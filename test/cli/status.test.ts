@@ -187,6 +187,14 @@ describe('birdctl status', () => {
     expect(JSON.parse(json.output).peers[0]).toMatchObject({ since: null, bgpState: 'Active', neighborAs: 64512 });
   });
 
+  it('draws the daemon line when BIRD printed no readable version or router id', async () => {
+    status = Buffer.from('1000-BIRD, version three\n1011-Current server time is 1795686760\n Last reboot on 1795686702\n Last reconfiguration on 1795686726\n0013 Daemon is up and running\n');
+    const warned: string[] = [];
+    const result = await statusCommand.run(['--socket', bird.path], context({ warn: (m) => warned.push(m) }));
+    expect(result.output).toMatch(/^BIRD \(version not read\) is running \(router id -, reconfigured 34s ago\)\n/);
+    expect(warned).toEqual([expect.stringMatching(/version line "BIRD, version three"/), expect.stringMatching(/no `Router ID` line/)]);
+  });
+
   it('prints the warnings on stderr through the birdctl binary, stdout unchanged', async () => {
     status = fixtureBytes('monthday-show-status.txt');
     protocols = fixtureBytes('monthday-show-protocols-all.txt');
