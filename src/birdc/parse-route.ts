@@ -77,8 +77,9 @@ export interface RouteCount {
 const ROUTE = new RegExp(
   String.raw`^(\S*)\s+(via (\S+) on (\S+)|dev (\S+)|multipath|blackhole|unreachable|prohibited) \[(\S+) ([^\]]+?)(?: from (\S+))?\]( [*!])? \((\d+)([^)]*)\)(.*)$`,
 );
-const NEXT_HOP = /^\tvia (\S+) on (\S+) weight (\d+)$/;
-const ATTRIBUTE = /^\t([^:]+):\s?(.*)$/;
+// Continuation lines are read whatever their indentation (BIRD 1.6.8 prints one tab).
+const NEXT_HOP = /^\s+via (\S+) on (\S+) weight (\d+)$/;
+const ATTRIBUTE = /^\s+([^:]+):\s?(.*)$/;
 
 /** `show route ...` with or without `all`; an empty table gives []. */
 export function parseShowRoute(reply: Reply, referenceSeconds: number, warnings: ParseWarnings = new ParseWarnings()): RouteEntry[] {
@@ -100,7 +101,7 @@ export function parseShowRoute(reply: Reply, referenceSeconds: number, warnings:
           break;
         }
         case 1008: {
-          const m = /^\tType: (.*)$/.exec(line);
+          const m = /^\s+Type: (.*)$/.exec(line);
           if (m === null || last === undefined) throw unexpectedReply(what, `type line ${JSON.stringify(line)}`);
           last.type = m[1]!;
           break;

@@ -77,6 +77,15 @@ describe('values in other formats', () => {
     expect(warnings.list()).toEqual([]);
   });
 
+  it('reads route attribute lines indented more than one tab', () => {
+    const indented = fixtureReply('isolong-show-route-all.txt');
+    for (const block of indented.blocks) block.lines = block.lines.map((l) => l.replace(/^\t/, '  \t  '));
+    const warnings = new ParseWarnings();
+    const [, learnt] = parseShowRoute(indented, NOW, warnings);
+    expect(learnt).toMatchObject({ type: 'BGP unicast univ', bgp: { origin: 'IGP', asPath: [], localPref: 100, nextHop: ['fd00:ec::2', 'fe80::1815:8cff:fe8c:dadd'] } });
+    expect(warnings.list()).toEqual([]);
+  });
+
   it('keeps a poll of a BIRD with unreadable times going: peers shown, since null, warnings returned', async () => {
     const replies = new Map([
       ['show status', fixtureReply('monthday-show-status.txt')],
