@@ -147,6 +147,7 @@ export class Agent {
       intervalMs: options.pollIntervalMs,
       now: () => now().getTime(),
       onError: (error) => monitorLog.warn('poll failed', { error }),
+      onWarning: (warning) => monitorLog.warn('bird6 printed a value the parsers cannot read', { warning }),
     });
     this.monitor.subscribe((event) => this.onMonitorEvent(event));
     this.state = new AgentState(this.monitor);

@@ -33,7 +33,13 @@
 //
 // A BGP session that is not up prints, instead of Neighbor ID..Keepalive timer, some of
 // `Error wait: 3/5`, `Connect delay: 1/1`, `Restart timer: 90/-` and `Last error: Socket: Connection refused`.
+//
+// Strict framing, tolerant values: a code, block or heading this parser does not know is an error,
+// but a value in another format (a `since` in another `timeformat`, a row or detail line indented
+// more, a number or timer spelt otherwise, a field this BIRD leaves out) is null, with one warning
+// per kind in the ParseWarnings the caller passes (fixtures monthday-*, isolong-*, defaultfmt-*).
 import { SINCE_PATTERN, parseBirdTime } from './bird-time.ts';
+import { ParseWarnings, quote, UnreadableValue } from './parse-warnings.ts';
 import { PROTOCOL_STATES, isBgpState, splitLastError, type BgpState, type LastError, type ProtocolState } from './protocol-states.ts';
 import { unexpectedReply, type Reply, type ReplyBlock } from './reply.ts';
 
@@ -43,8 +49,8 @@ export interface ProtocolRow {
   proto: string;
   table: string;
   state: ProtocolState;
-  /** epoch seconds of the last state change (see parseBirdTime for a bare date) */
-  since: number;
+  /** epoch seconds of the last state change (see parseBirdTime for a bare date); null in an unknown format */
+  since: number | null;
   /** as printed */
   sinceText: string;
   /** the info column, trimmed: `Established`, `Active        Socket: Connection refused`, '' */
@@ -68,10 +74,12 @@ export interface Timer {
 
 export interface BgpDetails {
   state: BgpState;
-  neighborAddress: string;
+  /** null when BIRD printed none */
+  neighborAddress: string | null;
   /** the `%eth0` of a link-local neighbour */
   neighborInterface: string | null;
-  neighborAs: number;
+  /** null when BIRD printed none or printed it unreadably */
+  neighborAs: number | null;
   neighborId: string | null;
   neighborCaps: string[];
   /** `internal` or `external`, from `Session:` */
@@ -107,20 +115,21 @@ export interface ProtocolDetails extends ProtocolRow {
 }
 
 const HEADING = 'name proto table state since info';
-const ROW = new RegExp(String.raw`^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(${SINCE_PATTERN})(?:\s+(.*\S))?\s*$`);
+const ROW = /^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S.*?)?\s*$/;
+const SINCE_AND_INFO = new RegExp(String.raw`^(${SINCE_PATTERN})(?:\s+(.*))?$`);
 const STATS_HEADING = 'received rejected filtered ignored accepted';
 const DETAIL_KEY = /^[A-Za-z][A-Za-z ]*$/;
 
 /** `show protocols`: one row per protocol. */
-export function parseShowProtocols(reply: Reply, referenceSeconds: number): ProtocolRow[] {
-  const parser = new ProtocolsParser(referenceSeconds, false);
+export function parseShowProtocols(reply: Reply, referenceSeconds: number, warnings?: ParseWarnings): ProtocolRow[] {
+  const parser = new ProtocolsParser(referenceSeconds, false, warnings);
   for (const block of reply.blocks) parser.block(block);
   return parser.finish(reply);
 }
 
 /** `show protocols all`: rows with their details. */
-export function parseShowProtocolsAll(reply: Reply, referenceSeconds: number): ProtocolDetails[] {
-  const parser = new ProtocolsParser(referenceSeconds, true);
+export function parseShowProtocolsAll(reply: Reply, referenceSeconds: number, warnings?: ParseWarnings): ProtocolDetails[] {
+  const parser = new ProtocolsParser(referenceSeconds, true, warnings);
   for (const block of reply.blocks) parser.block(block);
   return parser.finish(reply);
 }
@@ -138,6 +147,8 @@ export class ProtocolsParser<All extends boolean = true> {
   constructor(
     private readonly referenceSeconds: number,
     private readonly all: All,
+    /** where values this parser cannot read are said; default: a collector nobody reads */
+    private readonly warnings: ParseWarnings = new ParseWarnings(),
   ) {
     this.what = all ? '`show protocols all`' : '`show protocols`';
   }
@@ -154,11 +165,11 @@ export class ProtocolsParser<All extends boolean = true> {
     }
     if (block.code === 1002) {
       this.checkDetailsComplete();
-      for (const line of block.lines) this.rows.push(parseRow(line, this.referenceSeconds, what));
+      for (const line of block.lines) this.rows.push(parseRow(line, this.referenceSeconds, what, this.warnings));
     } else if (block.code === 1006 && this.all) {
       const row = this.rows[this.details.length];
       if (row === undefined || this.details.length !== this.rows.length - 1) throw unexpectedReply(what, 'a detail block without its protocol row');
-      this.details.push(parseDetails(row, block.lines));
+      this.details.push(parseDetails(row, block.lines, this.warnings));
     } else {
       throw unexpectedReply(what, `code ${block.code} ${JSON.stringify(block.lines[0])}`);
     }
@@ -179,23 +190,33 @@ export class ProtocolsParser<All extends boolean = true> {
   }
 }
 
-function parseRow(line: string, referenceSeconds: number, what: string): ProtocolRow {
+function parseRow(line: string, referenceSeconds: number, what: string, warnings: ParseWarnings): ProtocolRow {
   const m = ROW.exec(line);
-  if (m === null) throw unexpectedReply(what, `row ${JSON.stringify(line)}`);
+  if (m === null || m[5] === undefined) throw unexpectedReply(what, `row ${JSON.stringify(line)}`);
   const state = m[4]!;
   if (!(PROTOCOL_STATES as readonly string[]).includes(state)) throw unexpectedReply(what, `protocol state ${JSON.stringify(state)} in ${JSON.stringify(line)}`);
-  return {
-    name: m[1]!,
-    proto: m[2]!,
-    table: m[3]!,
-    state: state as ProtocolState,
-    since: parseBirdTime(m[5]!, referenceSeconds),
-    sinceText: m[5]!,
-    info: m[6] ?? '',
-  };
+  const [sinceText, info] = splitSince(m[5], m[2]!);
+  const since = parseBirdTime(sinceText, referenceSeconds);
+  if (since === null) warnings.add('since', `${what}: \`since\` ${quote(sinceText)} (protocol ${quote(m[1]!)}) is in a time format bird6-controller cannot read; shown as null (timeformat protocol "%s" or iso long reads)`);
+  return { name: m[1]!, proto: m[2]!, table: m[3]!, state: state as ProtocolState, since, sinceText, info };
 }
 
-function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
+/**
+ * The `since` and info columns. A known time format is matched whole (`iso long` has a space in
+ * it). An unknown one ends where a BGP row's info starts, at its BGP state (`Dec01 10:28  Established`),
+ * or else after its first word.
+ */
+function splitSince(rest: string, proto: string): [string, string] {
+  const known = SINCE_AND_INFO.exec(rest);
+  if (known !== null) return [known[1]!, (known[2] ?? '').trim()];
+  const words = rest.split(/\s+/);
+  const state = proto === 'BGP' ? words.findIndex((w, i) => i > 0 && isBgpState(w)) : -1;
+  const end = state > 0 ? state : 1;
+  const sinceText = words.slice(0, end).join(' ');
+  return [sinceText, rest.slice(rest.indexOf(words[end - 1]!) + words[end - 1]!.length).trim()];
+}
+
+function parseDetails(row: ProtocolRow, lines: string[], warnings: ParseWarnings): ProtocolDetails {
   const what = `\`show protocols all\` (${row.name})`;
   // Fields listed one by one, not `...row`: spreading into a literal this size made the parse of
   // 1,000 protocols twice as slow (measured by the monitor-poll benchmark).
@@ -234,8 +255,12 @@ function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
     // `  Key:   value`; split by hand, since a regex per line dominated the cost of 20,000 lines.
     const colon = line.indexOf(':');
     const key = colon < 0 ? '' : line.slice(0, colon).trim();
-    if (!DETAIL_KEY.test(key)) throw unexpectedReply(what, `detail line ${JSON.stringify(line)}`);
+    if (!DETAIL_KEY.test(key)) {
+      warnings.add('detail line', `${what}: detail line ${quote(trimmed)} is not \`Key: value\`; left out`);
+      continue;
+    }
     const value = line.slice(colon + 1).trim();
+    try {
     switch (key) {
       case 'Description':
         details.description = value;
@@ -288,7 +313,7 @@ function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
         break;
       case 'Session': {
         const [type, ...flags] = value.split(/\s+/).filter(Boolean);
-        if (type !== 'internal' && type !== 'external') throw unexpectedReply(what, `session type in ${JSON.stringify(line)}`);
+        if (type !== 'internal' && type !== 'external') throw new UnreadableValue(`session type in ${quote(trimmed)}`);
         bgp.sessionType = type;
         bgp.sessionFlags = flags;
         break;
@@ -317,16 +342,23 @@ function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
       default:
         details.extra[key] = value;
     }
+    } catch (error) {
+      if (!(error instanceof UnreadableValue)) throw error;
+      warnings.add(key, `${what}: ${error.message}; shown as null`);
+    }
   }
   if (row.proto === 'BGP') {
-    if (bgp.state === undefined || bgp.neighborAddress === undefined || bgp.neighborAs === undefined) {
-      throw unexpectedReply(what, 'a BGP protocol without BGP state, neighbor address or neighbor AS');
+    // The row's info column carries the BGP state too (bgp_get_status): a detail block without the
+    // `BGP state:` line still has one, and a row whose info names none is not a BGP row at all.
+    const state = bgp.state ?? splitBgpInfo(row).bgpState;
+    for (const [field, label] of [['neighborAddress', 'Neighbor address'], ['neighborAs', 'Neighbor AS']] as const) {
+      if (bgp[field] === undefined) warnings.add(label, `${what}: no \`${label}:\` line; shown as null`);
     }
     details.bgp = {
-      state: bgp.state,
-      neighborAddress: bgp.neighborAddress,
+      state,
+      neighborAddress: bgp.neighborAddress ?? null,
       neighborInterface: bgp.neighborInterface ?? null,
-      neighborAs: bgp.neighborAs,
+      neighborAs: bgp.neighborAs ?? null,
       neighborId: bgp.neighborId ?? null,
       neighborCaps: bgp.neighborCaps,
       sessionType: bgp.sessionType ?? null,
@@ -347,13 +379,13 @@ function parseDetails(row: ProtocolRow, lines: string[]): ProtocolDetails {
 }
 
 function integer(text: string, what: string, line: string): number {
-  if (!/^\d+$/.test(text)) throw unexpectedReply(what, `not a number in ${JSON.stringify(line)}`);
+  if (!/^\d+$/.test(text)) throw new UnreadableValue(`not a number in ${quote(line.trim())}`);
   return Number(text);
 }
 
 function parseRoutes(value: string, what: string, line: string): NonNullable<ProtocolDetails['routes']> {
   const m = /^(\d+) imported, (?:(\d+) filtered, )?(\d+) exported(?:, (\d+) preferred)?$/.exec(value);
-  if (m === null) throw unexpectedReply(what, `routes line ${JSON.stringify(line)}`);
+  if (m === null) throw new UnreadableValue(`routes line ${quote(line.trim())}`);
   return { imported: Number(m[1]), filtered: m[2] === undefined ? null : Number(m[2]), exported: Number(m[3]), preferred: m[4] === undefined ? null : Number(m[4]) };
 }
 
@@ -365,13 +397,13 @@ function cell(text: string): number | null {
 
 function parseStats(value: string, what: string, line: string): RouteChangeStats {
   const m = STATS_ROW.exec(value);
-  if (m === null) throw unexpectedReply(what, `statistics row ${JSON.stringify(line)}`);
+  if (m === null) throw new UnreadableValue(`statistics row ${quote(line.trim())}`);
   return { received: cell(m[1]!), rejected: cell(m[2]!), filtered: cell(m[3]!), ignored: cell(m[4]!), accepted: cell(m[5]!) };
 }
 
 function parseTimer(value: string, what: string, line: string): Timer {
   const m = /^(-?\d+)\/(\d+|-)$/.exec(value);
-  if (m === null) throw unexpectedReply(what, `timer ${JSON.stringify(line)}`);
+  if (m === null) throw new UnreadableValue(`timer ${quote(line.trim())}`);
   return { remaining: Number(m[1]), total: m[2] === '-' ? null : Number(m[2]) };
 }
 

@@ -16,7 +16,11 @@
 // Without `all` consecutive routes share one 1007 block (BIRD prints ` ` instead of a repeated code).
 // A second route for the same network leaves the prefix blank; a multipath route is followed by
 // `\tvia GW on IF weight N` lines (nest/rt-table.c rt_show_rte).
-import { SINCE_PATTERN, parseBirdTime } from './bird-time.ts';
+//
+// As in parse-protocols.ts, the codes are strict and a `since` in a time format parseBirdTime cannot
+// read is null with one warning (fixtures isolong-show-route-all.txt prints `iso long`).
+import { parseBirdTime } from './bird-time.ts';
+import { ParseWarnings, quote } from './parse-warnings.ts';
 import { unexpectedReply, type Reply } from './reply.ts';
 
 export type RouteDestination = 'router' | 'device' | 'multipath' | 'blackhole' | 'unreachable' | 'prohibited';
@@ -46,8 +50,8 @@ export interface RouteEntry {
   interface: string | null;
   nextHops: NextHop[];
   protocol: string;
-  /** epoch seconds */
-  since: number;
+  /** epoch seconds; null in a time format parseBirdTime cannot read */
+  since: number | null;
   /** `from` address of a BGP route learnt from someone other than the gateway */
   from: string | null;
   /** `*` or `!`: the route BIRD selected for this network */
@@ -71,13 +75,14 @@ export interface RouteCount {
 }
 
 const ROUTE = new RegExp(
-  String.raw`^(\S*)\s+(via (\S+) on (\S+)|dev (\S+)|multipath|blackhole|unreachable|prohibited) \[(\S+) (${SINCE_PATTERN})(?: from (\S+))?\]( [*!])? \((\d+)([^)]*)\)(.*)$`,
+  String.raw`^(\S*)\s+(via (\S+) on (\S+)|dev (\S+)|multipath|blackhole|unreachable|prohibited) \[(\S+) ([^\]]+?)(?: from (\S+))?\]( [*!])? \((\d+)([^)]*)\)(.*)$`,
 );
-const NEXT_HOP = /^\tvia (\S+) on (\S+) weight (\d+)$/;
-const ATTRIBUTE = /^\t([^:]+):\s?(.*)$/;
+// Continuation lines are read whatever their indentation (BIRD 1.6.8 prints one tab).
+const NEXT_HOP = /^\s+via (\S+) on (\S+) weight (\d+)$/;
+const ATTRIBUTE = /^\s+([^:]+):\s?(.*)$/;
 
 /** `show route ...` with or without `all`; an empty table gives []. */
-export function parseShowRoute(reply: Reply, referenceSeconds: number): RouteEntry[] {
+export function parseShowRoute(reply: Reply, referenceSeconds: number, warnings: ParseWarnings = new ParseWarnings()): RouteEntry[] {
   const what = '`show route`';
   if (reply.code !== 0) throw unexpectedReply(what, `final code ${reply.code} ${JSON.stringify(reply.text)}`);
   const routes: RouteEntry[] = [];
@@ -92,11 +97,11 @@ export function parseShowRoute(reply: Reply, referenceSeconds: number): RouteEnt
             last.nextHops.push({ gateway: hop[1]!, interface: hop[2]!, weight: Number(hop[3]) });
             break;
           }
-          routes.push(parseRouteLine(line, last?.prefix, referenceSeconds));
+          routes.push(parseRouteLine(line, last?.prefix, referenceSeconds, warnings));
           break;
         }
         case 1008: {
-          const m = /^\tType: (.*)$/.exec(line);
+          const m = /^\s+Type: (.*)$/.exec(line);
           if (m === null || last === undefined) throw unexpectedReply(what, `type line ${JSON.stringify(line)}`);
           last.type = m[1]!;
           break;
@@ -116,12 +121,14 @@ export function parseShowRoute(reply: Reply, referenceSeconds: number): RouteEnt
   return routes;
 }
 
-function parseRouteLine(line: string, previousPrefix: string | undefined, referenceSeconds: number): RouteEntry {
+function parseRouteLine(line: string, previousPrefix: string | undefined, referenceSeconds: number, warnings: ParseWarnings): RouteEntry {
   const m = ROUTE.exec(line);
   if (m === null) throw unexpectedReply('`show route`', `route line ${JSON.stringify(line)}`);
   const prefix = m[1] !== '' ? m[1]! : previousPrefix;
   if (prefix === undefined) throw unexpectedReply('`show route`', `a route without a network: ${JSON.stringify(line)}`);
   const dest = m[2]!;
+  const since = parseBirdTime(m[7]!, referenceSeconds);
+  if (since === null) warnings.add('since', `\`show route\`: time ${quote(m[7]!)} (route ${quote(prefix)}) is in a time format bird6-controller cannot read; shown as null (timeformat route "%s" or iso long reads)`);
   const destination: RouteDestination = dest.startsWith('via ') ? 'router' : dest.startsWith('dev ') ? 'device' : (dest as RouteDestination);
   return {
     prefix,
@@ -130,7 +137,7 @@ function parseRouteLine(line: string, previousPrefix: string | undefined, refere
     interface: m[4] ?? m[5] ?? null,
     nextHops: [],
     protocol: m[6]!,
-    since: parseBirdTime(m[7]!, referenceSeconds),
+    since,
     from: m[8] ?? null,
     primary: m[9] !== undefined,
     kernelSyncError: m[9] === ' !',

@@ -14,10 +14,11 @@ export interface BgpPeer {
   peerType: PeerType | null;
   state: ProtocolState;
   bgpState: BgpState;
-  /** epoch seconds */
-  since: number;
+  /** epoch seconds; null when BIRD printed it in a format the parser cannot read */
+  since: number | null;
   info: string;
-  neighborAs: number;
+  /** null when BIRD did not print it readably */
+  neighborAs: number | null;
   neighborId: string | null;
   /** BIRD 1.6 does not print the local AS; for an internal session it equals the neighbour's */
   localAs: number | null;
@@ -67,7 +68,7 @@ export function bgpPeers(protocols: readonly ProtocolDetails[]): BgpPeer[] {
     const named = peerOfName(p.name);
     peers.push({
       name: p.name,
-      peerAddress: named?.peerAddress ?? canonicalIPv6(p.bgp.neighborAddress) ?? null,
+      peerAddress: named?.peerAddress ?? (p.bgp.neighborAddress === null ? null : canonicalIPv6(p.bgp.neighborAddress) ?? null),
       peerType: named?.peerType ?? null,
       state: p.state,
       bgpState: p.bgp.state,

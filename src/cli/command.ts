@@ -10,6 +10,8 @@ export interface CommandContext {
   now: () => Date;
   /** Immediate output for long-running commands (`status --watch`, `agent`); others return output. */
   write: (text: string) => void;
+  /** One warning line for stderr (a value BIRD printed that could not be read); absent: dropped. */
+  warn?: (message: string) => void;
   /** Aborted on SIGINT/SIGTERM; long-running commands return when it fires. */
   signal: AbortSignal;
 }

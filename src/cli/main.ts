@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<never> {
     env: process.env,
     now: () => new Date(),
     write: (text) => process.stdout.write(text),
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
     signal: controller.signal,
   };
   let exitCode: number;

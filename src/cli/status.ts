@@ -29,6 +29,10 @@ Options:
                       either has no peers configured (a one-node cluster) or at least one session
                       is Established, so one node down leaves the others healthy
 
+A value this BIRD prints in a format birdctl cannot read (a \`since\` in another timeformat, a
+field it leaves out) is shown as null (\`-\` in the table) with one warning on stderr; the rest is
+shown and the exit code is as usual. An unknown reply code is still an error.
+
 Exit codes: 0 every peer Established, 3 any peer not Established or no peers configured,
 1 BIRD cannot be reached (socket missing, permission denied, no answer in time, or an answer
 far bigger than BIRD's: a line over 64 KiB, a reply over 16 MiB).
@@ -42,7 +46,8 @@ export interface StatusJson {
     peerType: string | null;
     state: string;
     bgpState: string;
-    since: number;
+    /** null when BIRD printed it in a format bird6-controller cannot read (a warning says so) */
+    since: number | null;
     info: string;
     neighborAs: number | null;
     routesImported: number;
@@ -116,7 +121,8 @@ export function renderStatus(snapshot: MonitorSnapshot, socketPath: string): str
   if (!daemon.up) return `BIRD is not reachable at ${socketPath}: ${daemon.error ?? 'unknown reason'}\n`;
   const reconfigured = daemon.serverTime !== null && daemon.lastReconfiguration !== null ? `, reconfigured ${formatAge(daemon.serverTime - daemon.lastReconfiguration)} ago` : '';
   const restart = daemon.gracefulRestart ? ', graceful restart recovery in progress' : '';
-  let out = `BIRD ${daemon.version} is running (router id ${daemon.routerId}${reconfigured}${restart})\n\nIPv6 BGP status\n`;
+  // Version and router id are null when this BIRD printed them in a form the parser could not read.
+  let out = `BIRD ${daemon.version ?? '(version not read)'} is running (router id ${daemon.routerId ?? '-'}${reconfigured}${restart})\n\nIPv6 BGP status\n`;
   if (snapshot.peers.length === 0) return `${out}No IPv6 BGP peers configured.\n`;
   const header = ['PEER ADDRESS', 'PEER TYPE', 'STATE', 'SINCE', 'INFO', 'IMPORTED', 'EXPORTED'];
   const rows = snapshot.peers.map((p) => [
@@ -143,6 +149,8 @@ async function once(socketPath: string, json: boolean, exitCode: ExitPolicy, con
   const bird = new BirdClient({ socketPath, restrict: true, reconnect: false });
   try {
     const observed = await observeBird(bird, context.now().getTime());
+    // Values shown as null are said on stderr, so the table and the JSON on stdout stay as they are.
+    for (const warning of observed.warnings ?? []) context.warn?.(warning);
     const { snapshot } = advance(undefined, new Map(), observed, context.now().getTime());
     return { output: render(snapshot, json, socketPath), exitCode: exitCode(snapshot) };
   } finally {
@@ -151,7 +159,7 @@ async function once(socketPath: string, json: boolean, exitCode: ExitPolicy, con
 }
 
 async function watch(socketPath: string, json: boolean, intervalMs: number, exitCode: ExitPolicy, context: CommandContext): Promise<CommandResult> {
-  const monitor = createBirdMonitor({ socketPath, intervalMs, now: () => context.now().getTime() });
+  const monitor = createBirdMonitor({ socketPath, intervalMs, now: () => context.now().getTime(), onWarning: (warning) => context.warn?.(warning) });
   // A terminal gets a cleared screen per redraw; a pipe or log gets one frame after another.
   const clear = context.env.TERM !== undefined && context.env.TERM !== 'dumb' ? '\x1b[H\x1b[2J' : '';
   let pending = false;

@@ -74,7 +74,7 @@ export function formatLabStatus(state: LabState, status: LabStatus): string {
     }
     if (node.sessions.length === 0) lines.push('  no BGP sessions configured');
     for (const s of node.sessions) {
-      lines.push(`  ${peerLabel(state, s).padEnd(36)} ${s.state.padEnd(6)} ${s.bgpState.padEnd(12)} since ${new Date(s.since * 1000).toISOString()}`);
+      lines.push(`  ${peerLabel(state, s).padEnd(36)} ${s.state.padEnd(6)} ${s.bgpState.padEnd(12)} since ${s.since === null ? '-' : new Date(s.since * 1000).toISOString()}`);
     }
   }
   lines.push(`endpoints (${status.endpoints.length}):`);

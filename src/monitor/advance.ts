@@ -105,13 +105,14 @@ function track(peer: BgpPeer, memory: PeerSnapshot | undefined, last: PeerSnapsh
     lastError: peer.lastError,
     routeStats: peer.routeStats,
     establishedTransitions: (memory?.establishedTransitions ?? 0) + (entered ? 1 : 0),
-    timeInStateSeconds: daemon.serverTime === null ? null : Math.max(0, daemon.serverTime - peer.since),
+    timeInStateSeconds: daemon.serverTime === null || peer.since === null ? null : Math.max(0, daemon.serverTime - peer.since),
     previousBgpState: changed ? memory.bgpState : (memory?.previousBgpState ?? null),
   };
 }
 
+/** A `since` the parser could not read (null) shows no flap: only the state tells then. */
 function flapped(before: Pick<PeerSnapshot, 'since'>, after: Pick<BgpPeer, 'since'>): boolean {
-  return after.since - before.since > SINCE_JITTER_SECONDS;
+  return before.since !== null && after.since !== null && after.since - before.since > SINCE_JITTER_SECONDS;
 }
 
 function peerEvents(before: PeerSnapshot | undefined, after: PeerSnapshot, at: number, events: MonitorEvent[]): void {

@@ -4,6 +4,7 @@
 import type { BirdCommands } from '../birdc/client.ts';
 import { ProtocolsParser } from '../birdc/parse-protocols.ts';
 import { parseShowStatus } from '../birdc/parse-status.ts';
+import { ParseWarnings } from '../birdc/parse-warnings.ts';
 import { bgpPeers, type BgpPeer } from '../birdc/peers.ts';
 import { BirdctlError } from '../errors.ts';
 import type { DaemonState } from './types.ts';
@@ -14,6 +15,8 @@ export interface Observation {
   peers: BgpPeer[];
   /** the control connection was lost and made again since the previous poll: the daemon went away */
   reconnected?: boolean;
+  /** values the parsers could not read (shown as null), one line per kind; absent when none */
+  warnings?: string[];
 }
 
 export function downDaemon(error: string): DaemonState {
@@ -22,10 +25,11 @@ export function downDaemon(error: string): DaemonState {
 
 /** One poll that throws when BIRD cannot be reached (for one-shot callers that report the error). */
 export async function observeBird(bird: BirdCommands, nowMs: number): Promise<Observation> {
-  const status = parseShowStatus(await bird.command('show status'), Math.floor(nowMs / 1000));
+  const warnings = new ParseWarnings();
+  const status = parseShowStatus(await bird.command('show status'), Math.floor(nowMs / 1000), warnings);
   // `since` printed as a bare time is placed on BIRD's own day, not ours. Parsed block by block as
   // the reply arrives: for 1,000 peers that overlaps most of the parsing with BIRD's writing.
-  const parser = new ProtocolsParser(status.serverTime, true);
+  const parser = new ProtocolsParser(status.serverTime ?? Math.floor(nowMs / 1000), true, warnings);
   const protocols = parser.finish(await bird.command('show protocols all', { onBlock: (block) => parser.block(block) }));
   return {
     daemon: {
@@ -39,6 +43,7 @@ export async function observeBird(bird: BirdCommands, nowMs: number): Promise<Ob
       error: null,
     },
     peers: bgpPeers(protocols),
+    ...(warnings.size === 0 ? {} : { warnings: warnings.list() }),
   };
 }
 

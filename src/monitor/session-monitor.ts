@@ -22,7 +22,15 @@ export interface SessionMonitorOptions {
    * reached BIRD means the daemon went away and came back (restarted) though its times may not show it.
    */
   connectionLosses?: () => number;
+  /**
+   * A value BIRD printed that the parsers could not read (shown as null). Each distinct warning is
+   * said once per monitor, not at every poll. Default: written to stderr.
+   */
+  onWarning?: (message: string) => void;
 }
+
+/** Distinct warnings remembered as said; past this the memory starts over (a daemon printing ever new values). */
+const WARNINGS_REMEMBERED = 1000;
 
 export function createSessionMonitor(options: SessionMonitorOptions): SessionMonitor {
   const intervalMs = options.intervalMs ?? 1000;
@@ -36,6 +44,8 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
   let started: Promise<MonitorSnapshot> | undefined;
   let running = false;
   let lossesSeen = options.connectionLosses?.() ?? 0;
+  const onWarning = options.onWarning ?? ((message: string) => process.stderr.write(`monitor: ${message}\n`));
+  const warned = new Set<string>();
 
   const stats: PollStats = { polls: 0, failures: 0, lastDurationMs: null };
 
@@ -53,6 +63,12 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
     const losses = options.connectionLosses?.() ?? 0;
     if (losses !== lossesSeen) observed.reconnected = true;
     lossesSeen = losses;
+    for (const warning of observed.warnings ?? []) {
+      if (warned.has(warning)) continue;
+      if (warned.size >= WARNINGS_REMEMBERED) warned.clear();
+      warned.add(warning);
+      onWarning(warning);
+    }
     const at = now();
     stats.polls += 1;
     stats.lastDurationMs = at - startedAt;
@@ -115,6 +131,7 @@ export interface BirdMonitorOptions {
   intervalMs?: number;
   now?: () => number;
   onError?: (error: unknown) => void;
+  onWarning?: (message: string) => void;
   /** Per command. Default 5000. */
   commandTimeoutMs?: number;
 }
@@ -135,5 +152,5 @@ export function createBirdMonitor(options: BirdMonitorOptions): SessionMonitor {
       if (state === 'disconnected') losses += 1;
     },
   });
-  return createSessionMonitor({ bird, intervalMs, now: options.now, onError: options.onError, connectionLosses: () => losses });
+  return createSessionMonitor({ bird, intervalMs, now: options.now, onError: options.onError, onWarning: options.onWarning, connectionLosses: () => losses });
 }

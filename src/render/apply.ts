@@ -22,6 +22,7 @@ import { removeStaleStaged, writeStaged } from '../atomic-write.ts';
 import { BirdClient } from '../birdc/client.ts';
 import { BirdctlError, formatError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
+import { sessionChanges, sessionSummaryLine } from '../plan/bird-sessions.ts';
 import type { Topology } from '../topology/index.ts';
 import { render, type RenderOptions } from './render.ts';
 
@@ -199,7 +200,8 @@ export class BirdConfig {
     }
     if (onDisk === content && this.loaded === content) return undefined;
     const step = onDisk === content ? await this.reload(content) : await this.replace(content, onDisk);
-    return this.finish(at, started, step);
+    // The sessions this file change adds, removes or restarts, as `birdctl plan` shows them.
+    return this.finish(at, started, step, onDisk === content ? undefined : sessionSummaryLine(sessionChanges(onDisk ?? '', content)));
   }
 
   /** The file already holds the render; only bird6 needs telling. */
@@ -283,14 +285,14 @@ export class BirdConfig {
     return { outcome: 'rejected', error, remember: content };
   }
 
-  private finish(at: number, started: number, step: Step): ConfigApply {
+  private finish(at: number, started: number, step: Step, sessions?: string): ConfigApply {
     const { configPath, log } = this.options;
     const durationMs = Math.round(performance.now() - started);
     let result: ConfigApply;
     if ('reply' in step) {
       result = { at, ok: true, outcome: step.outcome, summary: `${step.outcome} (${code4(step.reply)})` };
       this.refused = undefined;
-      log('info', `bird6 config ${step.outcome}`, { config: configPath, detail: result.summary, durationMs });
+      log('info', `bird6 config ${step.outcome}`, { config: configPath, detail: result.summary, durationMs, ...(sessions === undefined ? {} : { sessions }) });
     } else {
       const error = formatError(step.error).trim();
       const why = step.error instanceof Error ? step.error.message : String(step.error);

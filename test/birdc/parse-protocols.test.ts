@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseShowProtocols, parseShowProtocolsAll, splitBgpInfo } from '../../src/birdc/parse-protocols.ts';
+import { ParseWarnings } from '../../src/birdc/parse-warnings.ts';
 import type { Reply } from '../../src/birdc/reply.ts';
 import { fixtureReply, frame } from './fixture.ts';
 
@@ -49,7 +50,7 @@ describe('parseShowProtocols', () => {
     ['a missing heading', '1002-r2       BGP      master   up     07:54:04    Established\n0000 \n', /heading/],
     ['an unknown block code', '2002-name     proto    table    state  since       info\n1003-r2 x\n0000 \n', /code 1003/],
     ['an unknown state', '2002-name     proto    table    state  since       info\n1002-r2       BGP      master   ???    07:54:04\n0000 \n', /protocol state "\?\?\?"/],
-    ['an unreadable since', '2002-name     proto    table    state  since       info\n1002-r2       BGP      master   up     Nov26\n0000 \n', /row/],
+    ['a row without a since', '2002-name     proto    table    state  since       info\n1002-r2       BGP      master   up\n0000 \n', /row/],
     ['an error final code', '2002-name     proto    table    state  since       info\n0013 what\n', /final code 13/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => parseShowProtocols(one(text), REF)).toThrow(message);
@@ -186,12 +187,23 @@ describe('parseShowProtocolsAll', () => {
     ['a detail block without a row', '2002-name     proto    table    state  since       info\n1006-  Preference:     100\n0000 \n', /without its protocol row/],
     ['a row without details', '2002-name     proto    table    state  since       info\n1002-r2       BGP      master   up     07:54:04    Established\n0000 \n', /no detail block/],
     ['a changed statistics heading', '2002-name     proto    table    state  since       info\n1002-d  Device   master   up     07:54:00\n1006-  Route change stats:     received   dropped\n0000 \n', /statistics heading/],
-    ['a bad statistics row', '2002-name     proto    table    state  since       info\n1002-d  Device   master   up     07:54:00\n1006-    Import updates:   1 2 3\n0000 \n', /statistics row/],
-    ['a BGP protocol without its BGP state', '2002-name     proto    table    state  since       info\n1002-r2 BGP master up 07:54:04 Established\n1006-  Preference:     100\n0000 \n', /without BGP state/],
+    ['a BGP row whose info names no BGP state', '2002-name     proto    table    state  since       info\n1002-r2 BGP master up 07:54:04 Dancing\n1006-  Preference:     100\n0000 \n', /BGP info "Dancing"/],
     ['an unknown BGP state', '2002-name     proto    table    state  since       info\n1002-r2 BGP master up 07:54:04 Established\n1006-  BGP state:          Dancing\n0000 \n', /BGP state "Dancing"/],
-    ['a line that is not key: value', '2002-name     proto    table    state  since       info\n1002-d  Device   master   up     07:54:00\n1006-  ### hello\n0000 \n', /detail line/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => parseShowProtocolsAll(one(text), REF)).toThrow(message);
+  });
+
+  const HEAD = '2002-name     proto    table    state  since       info\n';
+  it.each([
+    ['a bad statistics row', `${HEAD}1002-d  Device   master   up     07:54:00\n1006-    Import updates:   1 2 3\n   Preference:     240\n0000 \n`, { importUpdates: null, preference: 240 }, /\(d\): statistics row "Import updates:   1 2 3"; shown as null/],
+    ['a line that is not key: value', `${HEAD}1002-d  Device   master   up     07:54:00\n1006-  ### hello\n   Preference:     240\n0000 \n`, { preference: 240, extra: {} }, /detail line "### hello" is not `Key: value`/],
+    ['a timer in another format', `${HEAD}1002-r2 BGP master up 07:54:04 Established\n1006-  BGP state:          Established\n    Neighbor address: fd00:ec::2\n    Neighbor AS:      64512\n    Hold timer:       151 of 240\n0000 \n`, { bgp: { state: 'Established', neighborAs: 64512, holdTimer: null } }, /timer "Hold timer:       151 of 240"/],
+    ['a BGP protocol without its BGP state and neighbour lines', `${HEAD}1002-r2 BGP master up 07:54:04 Established\n1006-  Preference:     100\n0000 \n`, { preference: 100, bgp: { state: 'Established', neighborAddress: null, neighborAs: null } }, /no `Neighbor address:` line; shown as null/],
+  ])('shows %s as null with a warning, and the rest', (_what, text, expected, warned) => {
+    const warnings = new ParseWarnings();
+    const [p] = parseShowProtocolsAll(one(text), REF, warnings);
+    expect(p).toMatchObject(expected);
+    expect(warnings.list()[0]).toMatch(warned);
   });
 });
 

@@ -190,6 +190,38 @@ describe('birdctl status', () => {
     expect(json).toMatchObject({ code: 3 });
     expect(JSON.parse((json as { stdout: string }).stdout).peers).toHaveLength(4);
   });
+
+  it('shows a BIRD with unreadable times (timeformat "%b%d"): the table with `-`, each warning once on stderr, the usual exit code', async () => {
+    status = fixtureBytes('monthday-show-status.txt');
+    protocols = fixtureBytes('monthday-show-protocols-all.txt');
+    const warned: string[] = [];
+    const result = await statusCommand.run(['--socket', bird.path], context({ warn: (m) => warned.push(m) }));
+    expect(result.exitCode).toBe(3);
+    expect(result.output).toMatch(/^BIRD 1\.6\.8 is running \(router id 10\.255\.0\.3\)\n/);
+    expect(result.output).toMatch(/\| fd00:ec::9 +\| node-to-node mesh \| start \| - +\| Active Socket: Connection refused \|/);
+    expect(warned).toHaveLength(4);
+    expect(warned.filter((w) => w.includes('`since` "Dec01"'))).toHaveLength(1);
+    const json = await statusCommand.run(['--socket', bird.path, '--json'], context());
+    expect(JSON.parse(json.output).peers[0]).toMatchObject({ since: null, bgpState: 'Active', neighborAs: 64512 });
+  });
+
+  it('draws the daemon line when BIRD printed no readable version or router id', async () => {
+    status = Buffer.from('1000-BIRD, version three\n1011-Current server time is 1795686760\n Last reboot on 1795686702\n Last reconfiguration on 1795686726\n0013 Daemon is up and running\n');
+    const warned: string[] = [];
+    const result = await statusCommand.run(['--socket', bird.path], context({ warn: (m) => warned.push(m) }));
+    expect(result.output).toMatch(/^BIRD \(version not read\) is running \(router id -, reconfigured 34s ago\)\n/);
+    expect(warned).toEqual([expect.stringMatching(/version line "BIRD, version three"/), expect.stringMatching(/no `Router ID` line/)]);
+  });
+
+  it('prints the warnings on stderr through the birdctl binary, stdout unchanged', async () => {
+    status = fixtureBytes('monthday-show-status.txt');
+    protocols = fixtureBytes('monthday-show-protocols-all.txt');
+    const failure = await run('node', [BIRDCTL, 'status', '--socket', bird.path]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 3, stdout: expect.stringMatching(/^BIRD 1\.6\.8 is running/) });
+    const lines = (failure as { stderr: string }).stderr.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).toMatch(/^warning: `show (status|protocols all)`: /);
+  });
 });
 
 describe('formatAge', () => {
@@ -206,6 +238,7 @@ describe('formatAge', () => {
   ] as const)('%s s is %s', (seconds, text) => {
     expect(formatAge(seconds)).toBe(text);
   });
+
 });
 
 async function until(check: () => boolean, ms = 5000): Promise<void> {

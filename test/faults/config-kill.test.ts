@@ -46,7 +46,7 @@ describeIntegration('kill -9 the agent during topology edits', { netns: true, bi
       while (watching) {
         const mesh = await faults.established('n2').catch(() => undefined);
         if (mesh === undefined) resets.push(`not Established at look ${looks}`);
-        else if (Math.abs(mesh.since - sinceBefore) > 1) resets.push(`since moved from ${sinceBefore} to ${mesh.since}`);
+        else if (mesh.since === null || sinceBefore === null || Math.abs(mesh.since - sinceBefore) > 1) resets.push(`since moved from ${sinceBefore} to ${mesh.since}`);
         looks += 1;
         await sleep(50);
       }

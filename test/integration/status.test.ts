@@ -92,7 +92,7 @@ describeIntegration('birdctl status against real bird6', { netns: true, binaries
         others.map((o) => [protocolName('node-to-node mesh', o.address), o.address, 'node-to-node mesh', 'up', 'Established', 64512]),
       );
       // `since` is within the last minute whichever format BIRD printed it in.
-      for (const peer of json.peers) expect(Math.abs(Date.now() / 1000 - peer.since)).toBeLessThan(60);
+      for (const peer of json.peers) expect(Math.abs(Date.now() / 1000 - peer.since!)).toBeLessThan(60);
     }
   });
 

@@ -50,6 +50,24 @@ function monitor(bird: BirdCommands, options: { intervalMs?: number; onError?: (
 }
 
 describe('createSessionMonitor', () => {
+  it('says each warning of unreadable values once, however many polls see it, and a new one when it appears', async () => {
+    const bird = new ScriptedBird();
+    bird.replies.set('show status', fixtureReply('monthday-show-status.txt'));
+    bird.replies.set('show protocols all', fixtureReply('monthday-show-protocols-all.txt'));
+    const warned: string[] = [];
+    const m = createSessionMonitor({ bird, intervalMs: 60_000, onWarning: (w) => warned.push(w), onError: (e) => { throw e; } });
+    monitors.push(m);
+    await m.start();
+    await m.refresh();
+    await m.refresh();
+    expect(warned).toHaveLength(4);
+    expect(new Set(warned).size).toBe(4);
+    expect(m.current()!.peers).toMatchObject([{ name: 'Mesh_fd00_ec__9', since: null, timeInStateSeconds: null }]);
+    bird.replies.set('show status', frame('1000-BIRD 1.6.8\n1011-Router ID is 10.255.0.3\n Current server time is 1795686760\n Last reboot on 1795686702\n0013 Daemon is up and running\n').replies[0]!);
+    await m.refresh();
+    expect(warned.slice(4)).toEqual(['`show status`: no `Last reconfiguration` line; shown as null']);
+  });
+
   it('resolves start() with the first snapshot: daemon facts and BGP peers only', async () => {
     const m = monitor(new ScriptedBird());
     expect(m.current()).toBeUndefined();

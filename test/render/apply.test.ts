@@ -69,6 +69,15 @@ describe('BirdConfig.apply', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('logs with every apply the sessions it adds and removes, as birdctl plan shows them', async () => {
+    const control = bird();
+    const { applier, logs } = config(control);
+    await applier.apply(topology(2));
+    expect(logs.at(-1)).toMatchObject({ level: 'info', message: 'bird6 config applied', context: { sessions: 'sessions: added 3 (Global_fd00_ec__10, Global_fd00_ec__11, Mesh_fd00_ec__2), removed 0, restarted 0, changed in place 0' } });
+    await applier.apply(topology(1));
+    expect(logs.at(-1)).toMatchObject({ message: 'bird6 config applied', context: { sessions: 'sessions: added 0, removed 1 (Global_fd00_ec__11), restarted 0, changed in place 0' } });
+  });
+
   it('does nothing at all for a render bird6 confirmed running', async () => {
     const control = bird();
     const { applier, runner } = config(control);
