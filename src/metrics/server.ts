@@ -12,6 +12,7 @@ import { bearerMatches, isLoopbackHost } from '../stream/auth.ts';
 import type { StreamSource } from '../stream/source.ts';
 import { registerBirdSeries } from './bird-series.ts';
 import { registerControllerSeries } from './controller-series.ts';
+import { listenOrRefuse } from '../listen.ts';
 
 export const METRICS_PATH = '/metrics';
 
@@ -102,19 +103,7 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
   http.maxConnections = options.maxConnections ?? 16;
   // A scraper only asks; a client that sends nothing after connecting is cut off.
   http.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen({ host: options.host, port: options.port }, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
-    controller.close();
-    throw new BirdctlError('USAGE', `cannot listen for metrics on ${options.host} port ${options.port}`, {
-      hint: 'choose a free port and an address of this host',
-      cause: error,
-    });
-  });
+  await listenOrRefuse(http, { host: options.host, port: options.port, what: 'metrics', onFailure: () => controller.close() });
 
   return {
     address: () => http.address() as AddressInfo,

@@ -25,6 +25,7 @@ import { bearerMatches, isLoopbackHost } from './auth.ts';
 import { eventMessage } from './event-message.ts';
 import { rateLimitedLog } from './rate-limited-log.ts';
 import type { StreamEvent, StreamSource } from './source.ts';
+import { listenOrRefuse } from '../listen.ts';
 
 export type StreamLogLevel = 'info' | 'warn';
 export type StreamLog = (level: StreamLogLevel, message: string, context: Record<string, unknown>) => void;
@@ -283,18 +284,7 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen({ host: options.host, port: options.port }, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
-    throw new BirdctlError('USAGE', `cannot listen for the WebSocket stream on ${options.host} port ${options.port}`, {
-      hint: 'choose a free port and an address of this host',
-      cause: error,
-    });
-  });
+  await listenOrRefuse(http, { host: options.host, port: options.port, what: 'the WebSocket stream' });
 
   const unsubscribe = source.subscribe(onEvent);
   const timers = [setInterval(heartbeat, options.heartbeatMs ?? DEFAULTS.heartbeatMs), setInterval(resyncDrained, options.drainCheckMs ?? DEFAULTS.drainCheckMs)];

@@ -15,7 +15,7 @@ import { isAlive, pidsInNamespace, processName, readPidFile } from '../../src/la
 import { birdctlAgentLauncher, labUp, type UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { signalPid, timeUntil } from '../lab/lab-driver.ts';
-import { topologyCopy } from '../lab/topology-copy.ts';
+import { twoNodeExampleCopy } from '../lab/topology-copy.ts';
 
 const PREFIX = 'fbird';
 const run = promisify(execFile);
@@ -39,11 +39,7 @@ async function birdPids(netns: string): Promise<number[]> {
 describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'kill'] }, () => {
   const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
   const stateDir = join(work, 'state');
-  // Two nodes with a container each: node3 and the VM (dnsmasq, dhclient) add nothing here.
-  const file = topologyCopy('example.yaml', work, PREFIX, (doc) => {
-    doc.nodes = (doc.nodes as Array<{ name: string }>).filter((n) => n.name !== 'node3');
-    doc.endpoints = (doc.endpoints ?? []).filter((e) => (e as { kind?: string }).kind === 'container');
-  });
+  const file = twoNodeExampleCopy(work, PREFIX);
   const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
   let report: UpReport;
   const node = (name: string) => report.plan.nodes.find((n) => n.name === name)!;

@@ -19,7 +19,7 @@ import type { NodePlan } from '../../src/lab/plan.ts';
 import { birdctlAgentLauncher, labUp, type AgentLauncher, type UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { pings, timeUntil } from '../lab/lab-driver.ts';
-import { topologyCopy } from '../lab/topology-copy.ts';
+import { twoNodeExampleCopy } from '../lab/topology-copy.ts';
 
 const PREFIX = 'stop';
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
@@ -28,11 +28,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 describeIntegration('stop: a stopped node withdraws its routes, unless told to keep them', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'kill'] }, () => {
   const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
   const stateDir = join(work, 'state');
-  // Two nodes with a container each: node3 and the VM add nothing here.
-  const file = topologyCopy('example.yaml', work, PREFIX, (doc) => {
-    doc.nodes = (doc.nodes as Array<{ name: string }>).filter((n) => n.name !== 'node3');
-    doc.endpoints = (doc.endpoints ?? []).filter((e) => (e as { kind?: string }).kind === 'container');
-  });
+  const file = twoNodeExampleCopy(work, PREFIX);
   const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
   // Every agent of this file, the lab's and the ones started here, by node: the newest last.
   const agents = new Map<string, RunningProcess[]>();

@@ -19,3 +19,14 @@ export function topologyCopy(name: string, dir: string, prefix: string, edit?: (
   writeFileSync(file, stringify(doc));
   return file;
 }
+
+/**
+ * The example cut to two nodes with a container each (node3 and the VM, with dnsmasq and dhclient,
+ * add nothing to tests of bird6's lifecycle); returns its path.
+ */
+export function twoNodeExampleCopy(dir: string, prefix: string): string {
+  return topologyCopy('example.yaml', dir, prefix, (doc) => {
+    doc.nodes = (doc.nodes as Array<{ name: string }>).filter((n) => n.name !== 'node3');
+    doc.endpoints = (doc.endpoints ?? []).filter((e) => (e as { kind?: string }).kind === 'container');
+  });
+}
