@@ -4,8 +4,6 @@ import { loadTopology } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 export const composeCommand: Command = {
-  name: 'compose',
-  summary: 'print a docker compose file that deploys a topology, one service per node',
   help: `Usage: birdctl compose FILE > compose.yaml
 
 Prints a compose file for the topology in FILE: one service per node, built from the Dockerfile
