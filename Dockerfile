@@ -6,6 +6,16 @@
 # /etc/bird is bird:bird 0750 from the package; dnsmasq drops to nobody:dip (Debian's build) and
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
+# The build stage compiles birdctl (`npm run build`, needs the dev dependencies); the image keeps
+# only dist/ and runs it with plain node, no tsx.
+FROM node:20-bookworm-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
 FROM node:20-bookworm-slim
 
 RUN apt-get update \
@@ -19,8 +29,8 @@ WORKDIR /opt/bird6-controller
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bird-templates ./bird-templates
-COPY src ./src
-RUN ln -s /opt/bird6-controller/src/cli/birdctl.mjs /usr/local/bin/birdctl
+COPY --from=build /build/dist ./dist
+RUN ln -s /opt/bird6-controller/dist/cli/bin.js /usr/local/bin/birdctl
 
 # The agent writes /etc/bird/bird6.conf and bird6 listens on /run/bird/bird6.ctl (compose.yaml's
 # command); /run is a tmpfs there, made afresh on every start.

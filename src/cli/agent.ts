@@ -17,8 +17,6 @@ import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export const agentCommand: Command = {
-  name: 'agent',
-  summary: 'the long-running controller: keeps bird6 and the endpoints true to the topology',
   help: `Usage: birdctl agent FILE --node NAME [options]
 
 Runs beside bird6 on one host. Renders NAME's bird6.conf from FILE, checks it with bird6 -p,

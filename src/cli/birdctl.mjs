@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The installed `birdctl` executable: loads the TypeScript sources through tsx, then runs main.
+// birdctl from source, for development and tests: loads the TypeScript through tsx, then runs the
+// same entry as the compiled bin (bin.ts; `npm run build` makes dist/cli/bin.js).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('./main.ts');
-await main(process.argv.slice(2));
+await import('./bin.ts');

@@ -21,10 +21,8 @@ export interface CommandResult {
   exitCode: ExitCodeValue;
 }
 
+/** A command's module exports one of these; its name and summary are in the table (commands.ts). */
 export interface Command {
-  name: string;
-  /** One line for `birdctl --help`. */
-  summary: string;
   /** The full `birdctl NAME --help` text. */
   help: string;
   run(argv: string[], context: CommandContext): Promise<CommandResult>;

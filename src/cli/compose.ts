@@ -4,8 +4,6 @@ import { loadTopology } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 export const composeCommand: Command = {
-  name: 'compose',
-  summary: 'print a docker compose file that runs a topology on one Docker host, nodes and endpoints',
   help: `Usage: birdctl compose FILE > compose.yaml
 
 Prints a compose file (format 2.4, for docker-compose 1.29 or docker compose v2) that brings up

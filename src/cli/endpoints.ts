@@ -34,8 +34,6 @@ function checked(value: string | undefined, pattern: RegExp, what: string): stri
 }
 
 export const endpointsCommand: Command = {
-  name: 'endpoints',
-  summary: "program this node's container and VM endpoints into the kernel",
   help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS] [--record FILE] [--route-protocol N]
        birdctl endpoints preflight [--netns NS]
 

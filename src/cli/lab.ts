@@ -108,8 +108,6 @@ async function orchestrate(stateDir: string, ctx: CommandContext) {
 }
 
 export const labCommand: Command = {
-  name: 'lab',
-  summary: 'a multi-host lab in network namespaces with real bird6: up, status, exec, down, orchestrate',
   help: HELP,
   async run(argv, ctx) {
     const [sub, ...rest] = argv;

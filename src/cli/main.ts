@@ -1,9 +1,9 @@
 // birdctl's entry point: finds the command, runs it, prints its result and exits with its code.
 // Errors are printed as `error[CODE]: message` + `hint:`, never as a stack trace.
 import { BirdctlError, EXIT, exitCodeOf, formatError } from '../errors.ts';
-import { execaRunner } from '../exec.ts';
+import type { Runner } from '../exec.ts';
 import type { CommandContext, CommandResult } from './command.ts';
-import { COMMANDS } from './commands.ts';
+import { COMMANDS, findCommand } from './commands.ts';
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -24,12 +24,29 @@ export async function runCli(argv: string[], context: CommandContext): Promise<C
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     return { output: overview(), exitCode: name === undefined ? EXIT.badInput : EXIT.ok };
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = findCommand(name);
+  if (entry === undefined) {
     throw new BirdctlError('USAGE', `unknown command ${JSON.stringify(name)}`, { hint: 'run birdctl --help for the list of commands' });
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) return { output: `${command.help}\n`, exitCode: EXIT.ok };
   return command.run(rest, context);
+}
+
+/**
+ * The runner of a command that commands.ts says starts no process: execa stays unloaded, and a
+ * command that starts one all the same fails loudly rather than silently paying for it.
+ */
+function refusingRunner(name: string): Runner {
+  const refuse = (): never => {
+    throw new BirdctlError('INTERNAL', `birdctl ${name} started a process, but src/cli/commands.ts does not say it startsProcesses`);
+  };
+  return { run: async () => refuse(), start: refuse };
+}
+
+/** The process runner (execa, about 50 ms to load) only for a command that starts processes. */
+async function runnerFor(name: string | undefined): Promise<Runner> {
+  return findCommand(name)?.startsProcesses ? (await import('../exec.ts')).execaRunner : refusingRunner(name ?? '');
 }
 
 export async function main(argv: string[]): Promise<never> {
@@ -37,16 +54,16 @@ export async function main(argv: string[]): Promise<never> {
   // `on`, not `once`: execa's exit hook re-raises a signal when it is the last listener left, which
   // would kill the agent before it has shut down cleanly.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort());
-  const context: CommandContext = {
-    runner: execaRunner,
-    env: process.env,
-    now: () => new Date(),
-    write: (text) => process.stdout.write(text),
-    warn: (message) => process.stderr.write(`warning: ${message}\n`),
-    signal: controller.signal,
-  };
   let exitCode: number;
   try {
+    const context: CommandContext = {
+      runner: await runnerFor(argv[0]),
+      env: process.env,
+      now: () => new Date(),
+      write: (text) => process.stdout.write(text),
+      warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      signal: controller.signal,
+    };
     const result = await runCli(argv, context);
     process.stdout.write(result.output);
     exitCode = result.exitCode;

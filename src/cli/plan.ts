@@ -77,8 +77,6 @@ async function runningProtocols(socketPath: string, context: CommandContext): Pr
 }
 
 export const planCommand: Command = {
-  name: 'plan',
-  summary: 'show what applying a topology would change on this node (bird6.conf diff, sessions, endpoints), changing nothing',
   help: HELP,
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs('plan', argv, {

@@ -22,8 +22,6 @@ function renderAll(topology: Topology, options: RenderOptions): Array<{ path: st
 }
 
 export const renderCommand: Command = {
-  name: 'render',
-  summary: "print a node's bird6.conf, or write every node's config into a directory",
   help: `Usage: birdctl render FILE --node NAME
        birdctl render FILE --out DIR
 

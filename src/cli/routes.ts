@@ -159,8 +159,6 @@ async function showRoutes(bird: BirdCommands, filter: { peer: PeerFilter | undef
 }
 
 export const routesCommand: Command = {
-  name: 'routes',
-  summary: "show the routes in the local bird6's table with next hop, protocol, age and BGP attributes",
   help: HELP,
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs('routes', argv, { socket: { type: 'string' }, peer: { type: 'string' }, prefix: { type: 'string' }, json: { type: 'boolean' } }, false);

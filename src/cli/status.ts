@@ -191,8 +191,6 @@ async function watch(socketPath: string, json: boolean, intervalMs: number, exit
 }
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: 'show the BGP sessions of the local bird6 (exit 0 all Established, 3 degraded, 1 unreachable)',
   help: HELP,
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(

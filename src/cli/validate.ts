@@ -3,8 +3,6 @@ import { loadTopology } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 export const validateCommand: Command = {
-  name: 'validate',
-  summary: 'check a topology file and report every problem in it',
   help: `Usage: birdctl validate FILE
 
 Loads FILE (YAML or JSON, format bird6-controller/v1) and checks every field and the topology as

@@ -5,7 +5,7 @@
 // outlived its process can never hit an unrelated one.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { birdctlCommand } from '../cli/self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { isAlive, readPidFile, terminate } from './host.ts';
@@ -14,15 +14,16 @@ import { readState, type LabState } from './state.ts';
 export const ORCHESTRATOR_PID_FILE = 'orchestrator.pid';
 export const ORCHESTRATOR_LOG = 'orchestrator.log';
 
-const BIRDCTL = fileURLToPath(new URL('../cli/birdctl.mjs', import.meta.url));
-
 export interface OrchestratorLauncher {
   start(stateDir: string, log: string): RunningProcess;
 }
 
 export function birdctlOrchestratorLauncher(runner: Runner, env?: Record<string, string>): OrchestratorLauncher {
   return {
-    start: (stateDir, log) => runner.start(process.execPath, [BIRDCTL, 'lab', 'orchestrate', '--state-dir', resolve(stateDir)], { detached: true, logFile: log, env }),
+    start(stateDir, log) {
+      const orchestrator = birdctlCommand(['lab', 'orchestrate', '--state-dir', resolve(stateDir)]);
+      return runner.start(orchestrator.file, orchestrator.args, { detached: true, logFile: log, env });
+    },
   };
 }
 

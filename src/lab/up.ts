@@ -3,8 +3,8 @@
 // host's kernel. Everything made is recorded in state.json before the next step, for `lab down`.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.ts';
+import { birdctlCommand } from '../cli/self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { sessionsOf } from '../peering/sessions.ts';
@@ -22,17 +22,12 @@ export interface AgentLauncher {
   start(node: NodePlan, topologyFile: string): RunningProcess;
 }
 
-const BIRDCTL = fileURLToPath(new URL('../cli/birdctl.mjs', import.meta.url));
-
 /** The real thing: `birdctl agent FILE --node NAME --config PATH --socket PATH --bird`, detached. */
 export function birdctlAgentLauncher(runner: Runner, env?: Record<string, string>): AgentLauncher {
   return {
     start(node, topologyFile) {
-      return runner.start(
-        process.execPath,
-        [BIRDCTL, 'agent', topologyFile, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird'],
-        { netns: node.netns, detached: true, logFile: node.agentLog, env },
-      );
+      const agent = birdctlCommand(['agent', topologyFile, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird']);
+      return runner.start(agent.file, agent.args, { netns: node.netns, detached: true, logFile: node.agentLog, env });
     },
   };
 }

@@ -9,7 +9,6 @@ import dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { stringify } from 'yaml';
@@ -19,9 +18,9 @@ import { BGP_BACKWARD_TRANS_NOTIFICATION, SNMP_TRAP_OID } from '../../src/snmp/o
 import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
 import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 import { prng } from '../support/random-topology.ts';
-import { percentiles, type BenchSuite } from './suite.ts';
+import { compiledBirdctl } from './compiled-birdctl.ts';
+import { percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
 
-const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 const TOKEN = 'abn-bench-token';
 const WS_URL = 'ws://[fd00:ab::1]:9180/';
 const MESH_PEER = 'Mesh_fd00_ab__2';
@@ -109,6 +108,8 @@ export const agentSuite: BenchSuite = {
   name: 'agent',
   title: 'birdctl agent: topology edit to bird6, session down to stream and trap, memory (issue 5)',
   async run() {
+    // The compiled agent, as the lab and the image run it.
+    const birdctl = compiledBirdctl();
     const bed = new NetnsTestbed('abn');
     const file = bed.path('cluster.yaml');
     const bigFile = bed.path('big.yaml');
@@ -128,7 +129,7 @@ export const agentSuite: BenchSuite = {
         ? ['--ws', '[fd00:ab::1]:9180', '--ws-token-file', bed.path('token'), '--snmp', '[fd00:ab::1]:9161', '--snmp-community', 'abn-ro', '--snmp-trap', `[fd00:ab::ff]:${options.trapPort}`]
         : [];
       const run = new AgentRun(bed.start(h.netns, process.execPath, [
-        BIRDCTL, 'agent', options.file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'),
+        birdctl, 'agent', options.file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'),
         // --keep-routes-on-stop: a restarted agent adopts the running bird6 (killSeries relies on it).
         '--bird', '--keep-routes-on-stop', '--poll-interval', String(options.pollMs), ...views,
       ], 'agent'));
@@ -260,7 +261,13 @@ export const agentSuite: BenchSuite = {
 
       const e = { visible: percentiles(edit.visible), agent: percentiles(edit.agent), debounced: percentiles(edit.debounced) };
       const row = (what: string, p: ReturnType<typeof percentiles>) => `| ${what} | ${f0(p.p50)} | ${f0(p.p95)} | ${f0(p.min)}-${f0(p.max)} |`;
-      return `
+      const figures: KeyFigure[] = [
+        { figure: 'topology write -> config active in bird6, p95', measured: e.visible.p95, unit: 'ms', goal: { below: 1000 } },
+        ...series.map((s): KeyFigure => ({ figure: `session down -> WebSocket peerDown, poll ${s.pollMs} ms, p95`, measured: s.ws.p95, unit: 'ms', goal: { below: 1000 } })),
+        ...series.map((s): KeyFigure => ({ figure: `session down -> SNMP trap, poll ${s.pollMs} ms, p95`, measured: s.trap.p95, unit: 'ms', goal: { below: 1000 } })),
+        { figure: 'agent VmRSS, 2 nodes, stream + SNMP on', measured: small.rss.p50 / 1024, unit: 'MiB', goal: { atMost: 60 } },
+      ];
+      const markdown = `
 Two nodes in network namespaces, each with \`birdctl agent --bird\` (which started its bird6); the bench process
 reaches n1's WebSocket stream and receives its traps through a veth on the nodes' segment.
 
@@ -288,7 +295,7 @@ ${series.map((s) => `| ${s.pollMs} ms | ${f0(s.detected.p50)} / ${f0(s.detected.
 Target < 1,000 ms. The delivery after the poll (stream message, trap datagram) is the difference between the
 columns: the poll interval is where the time goes.
 
-**3. Agent resident memory (VmRSS of the agent's node process, including the tsx loader), fresh agents, same flags,**
+**3. Agent resident memory (VmRSS of the compiled agent's node process), fresh agents, same flags,**
 after the config is applied, the mesh session is up and ${SETTLE_MS / 1000} s more (5 samples 1 s apart).
 
 | topology | BGP protocols in n1's bird6.conf | VmRSS median MiB (range) | VmHWM MiB | ratio |
@@ -296,6 +303,7 @@ after the config is applied, the mesh session is up and ${SETTLE_MS / 1000} s mo
 | 2 nodes (baseline) | ${small.protocols} | ${mib(small.rss.p50)} (${mib(small.rss.min)}-${mib(small.rss.max)}) | ${mib(small.hwm)} | 1.00 |
 | ${BIG_NODES.toLocaleString('en')} nodes, only n1 and n2 real | ${big.protocols} | ${mib(big.rss.p50)} (${mib(big.rss.min)}-${mib(big.rss.max)}) | ${mib(big.hwm)} | ${(big.rss.p50 / small.rss.p50).toFixed(2)} |
 `;
+      return { markdown, figures };
     } finally {
       for (const socket of sockets) socket.terminate();
       trapReceiver?.close();

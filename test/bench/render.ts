@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { render } from '../../src/render/render.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { formatIPv6 } from '../../src/topology/ipv6.ts';
-import { interleaved, medianMs, percentiles, type BenchSuite } from './suite.ts';
+import { interleaved, medianMs, percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
 
 const NODE_BASE = 0xfd00_00ec_0000_0000_0000_0000_0000_0000n;
 
@@ -45,7 +45,12 @@ export const renderSuite: BenchSuite = {
 
       const row = (what: string, ours: number, birds: number) =>
         `| ${what} | ${ours.toFixed(1)} | ${birds.toFixed(1)} | ${(ours / birds).toFixed(2)} |`;
-      return [
+      const figures: KeyFigure[] = [
+        { figure: 'render 1,000-node mesh, one node / `bird6 -p`', measured: renderMesh / parseMesh, unit: 'x', goal: { atMost: 1 } },
+        { figure: 'render 1,000-node RR reflector / `bird6 -p`', measured: renderReflector / parseReflector, unit: 'x', goal: { atMost: 1 } },
+        { figure: 'render all 1,000 nodes of the RR cluster', measured: renderAll, unit: 'ms', goal: { below: 2000 } },
+      ];
+      const markdown = [
         'Median of 31 rounds, render and `bird6 -p` taking turns (after warm-ups), so load on this shared machine falls on both alike; `bird6 -p` includes process start, as the agent pays it too.',
         '',
         '| config (999 BGP protocols) | render ms | `bird6 -p` ms | ratio (target <= 1.0) |',
@@ -55,6 +60,7 @@ export const renderSuite: BenchSuite = {
         '',
         `All 1,000 nodes of the RR cluster (2 reflectors, 998 clients) render in **${renderAll.toFixed(0)} ms** (target < 2,000 ms); loading and validating that topology takes ${loadRr.toFixed(0)} ms.`,
       ].join('\n');
+      return { markdown, figures };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,25 @@
-// The shape of one benchmark suite: it measures and returns a markdown section.
+// The shape of one benchmark suite: it measures and returns a markdown section and its key
+// figures, each with its goal, for the summary table `npm run bench` ends with (summary.ts).
 export interface BenchSuite {
   /** short name for `npm run bench -- NAME` */
   name: string;
   title: string;
-  run(): Promise<string>;
+  run(): Promise<SuiteResult>;
+}
+
+export interface SuiteResult {
+  markdown: string;
+  figures: KeyFigure[];
+}
+
+/** One figure held to a goal: met when `measured` is at most (or below) the goal's value. */
+export interface KeyFigure {
+  /** what was measured, short enough for one table row */
+  figure: string;
+  measured: number;
+  /** `x` for a ratio against a baseline measured in the same run */
+  unit: 'x' | 'ms' | 'MiB';
+  goal: { atMost: number } | { below: number };
 }
 
 /** Median and 95th percentile of a list of durations. */

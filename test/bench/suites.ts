@@ -4,6 +4,7 @@ import { endpointsApplySuite } from './endpoints-apply.ts';
 import { labSuite } from './lab.ts';
 import { monitorPollSuite } from './monitor-poll.ts';
 import { renderSuite } from './render.ts';
+import { startupSuite } from './startup.ts';
 import type { BenchSuite } from './suite.ts';
 
 export const SUITES: readonly BenchSuite[] = [
@@ -12,4 +13,5 @@ export const SUITES: readonly BenchSuite[] = [
   endpointsApplySuite,
   agentSuite,
   labSuite,
+  startupSuite,
 ];
