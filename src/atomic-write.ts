@@ -17,12 +17,21 @@ function isStagingName(target: string, name: string): boolean {
   return name.startsWith(prefix) && /^[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length));
 }
 
-export async function writeStaged(target: string, content: string): Promise<string> {
+/** Who may read the new file: its mode, and an owner to give it (a file being replaced keeps its own). */
+export interface StagedAccess {
+  mode: number;
+  owner?: { uid: number; gid: number };
+}
+
+export async function writeStaged(target: string, content: string, access: StagedAccess = { mode: 0o644 }): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const staged = stagingPath(target);
   try {
-    const handle = await open(staged, 'w', 0o644);
+    const handle = await open(staged, 'w', access.mode);
     try {
+      // open() applies the umask; the mode asked for is the mode meant.
+      await handle.chmod(access.mode);
+      if (access.owner !== undefined) await handle.chown(access.owner.uid, access.owner.gid);
       await handle.writeFile(content);
       await handle.sync();
     } finally {

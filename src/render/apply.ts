@@ -17,8 +17,8 @@
 // that restarts reads the file itself, and only a file that passed `bird6 -p` is ever put there.
 //
 // Callers serialise: one apply or resync at a time (the agent's queue).
-import { link, readFile, rename, rm } from 'node:fs/promises';
-import { removeStaleStaged, writeStaged } from '../atomic-write.ts';
+import { link, readFile, rename, rm, stat } from 'node:fs/promises';
+import { removeStaleStaged, writeStaged, type StagedAccess } from '../atomic-write.ts';
 import { BirdClient } from '../birdc/client.ts';
 import { BirdctlError, formatError } from '../errors.ts';
 import type { Runner } from '../exec.ts';
@@ -95,6 +95,22 @@ export function configureOver(socketPath: string, commandTimeoutMs = 5000): (com
       await client.close();
     }
   };
+}
+
+/**
+ * bird6.conf holds the sessions' TCP-MD5 passwords, and other daemons (dnsmasq, as nobody) may be
+ * let into its directory: a new file is 0640 for its creator (bird6 started by root). A file being
+ * replaced keeps its mode and owner, so a bird6 that re-reads it as another user (Debian's `-u bird`)
+ * still can.
+ */
+async function configAccess(path: string): Promise<StagedAccess> {
+  try {
+    const s = await stat(path);
+    return { mode: s.mode & 0o777, owner: { uid: s.uid, gid: s.gid } };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { mode: 0o640 };
+    throw error;
+  }
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -221,7 +237,7 @@ export class BirdConfig {
     const { configPath, runner } = this.options;
     let staged: string;
     try {
-      staged = await writeStaged(configPath, content);
+      staged = await writeStaged(configPath, content, await configAccess(configPath));
     } catch (error) {
       return { outcome: 'failed', error };
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,25 @@ describe('BirdConfig.apply', () => {
     expect(control.loads).toEqual([rendered(topology())]);
     expect(readFileSync(`${configPath}.previous`, 'utf8')).toBe('old');
     expect(leftovers()).toEqual([]);
+  });
+
+  it('writes a new bird6.conf readable by its owner and group only (it holds TCP-MD5 passwords)', async () => {
+    const { applier } = config(bird());
+    await applier.apply(topology());
+    expect(statSync(configPath).mode & 0o777).toBe(0o640);
+  });
+
+  it('keeps the mode and owner of the bird6.conf it replaces', async () => {
+    const { applier } = config(bird());
+    await applier.apply(topology());
+    chmodSync(configPath, 0o600);
+    // As root in CI: any owner can be given; elsewhere keep our own ids, and the mode still tells.
+    const owner = process.getuid?.() === 0 ? { uid: 1234, gid: 4321 } : { uid: statSync(configPath).uid, gid: statSync(configPath).gid };
+    chownSync(configPath, owner.uid, owner.gid);
+    await applier.apply(topology(1));
+    const after = statSync(configPath);
+    expect(readFileSync(configPath, 'utf8')).toBe(rendered(topology(1)));
+    expect({ mode: after.mode & 0o777, uid: after.uid, gid: after.gid }).toEqual({ mode: 0o600, ...owner });
   });
 
   it('logs with every apply the sessions it adds and removes, as birdctl plan shows them', async () => {
