@@ -13,10 +13,10 @@
 //
 // Nothing here may end the agent: a bird6 that cannot be started (binary gone mid-upgrade, EAGAIN,
 // ENOMEM) is logged and tried again with the same backoff as one that died.
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
+import { processEntry, readPidFile } from '../proc.ts';
 import { Backoff } from './backoff.ts';
 import type { Logger } from './logger.ts';
 
@@ -52,38 +52,6 @@ const GONE_POLL_MS = 50;
  */
 export function birdArguments(configPath: string, socketPath: string, pidPath: string): string[] {
   return ['-f', '-R', '-c', configPath, '-s', socketPath, '-P', pidPath];
-}
-
-/** A process as /proc shows it; undefined when there is none (or only a zombie) under that PID. */
-interface ProcessEntry {
-  name: string;
-  /** the state letter of /proc/PID/stat: R, S, D, T (stopped), t (traced), ... */
-  state: string;
-  args: string[];
-}
-
-function readProcess(procRoot: string, pid: number): ProcessEntry | undefined {
-  const dir = join(procRoot, String(pid));
-  try {
-    const name = readFileSync(join(dir, 'comm'), 'utf8').trim();
-    // The state follows the command name in parentheses, which may itself contain `)`.
-    const stat = readFileSync(join(dir, 'stat'), 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 1).trim().split(' ')[0] ?? '';
-    const args = readFileSync(join(dir, 'cmdline'), 'utf8').split('\0');
-    return state === 'Z' || state === 'X' ? undefined : { name, state, args };
-  } catch {
-    return undefined;
-  }
-}
-
-function readPid(pidPath: string): number | undefined {
-  try {
-    const text = readFileSync(pidPath, 'utf8').trim();
-    const pid = Number(text);
-    return /^\d{1,10}$/.test(text) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class BirdSupervisor {
@@ -136,9 +104,9 @@ export class BirdSupervisor {
 
   /** The bird6 our pid file names, when that PID is still a live bird6 (not a recycled PID). */
   private liveBirdFromPidFile(): { pid: number; state: string } | undefined {
-    const pid = readPid(this.options.pidPath);
+    const pid = readPidFile(this.options.pidPath);
     if (pid === undefined) return undefined;
-    const entry = readProcess(this.options.procRoot ?? '/proc', pid);
+    const entry = processEntry(pid, this.options.procRoot);
     if (entry === undefined) return undefined;
     // comm is the executable's name cut to 15 characters. A bird6 that wrote our pid file was
     // started with `-P` naming it (or shares our socket); any other bird6 under a recycled PID is not ours.

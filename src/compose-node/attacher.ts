@@ -4,8 +4,9 @@
 // each one's network namespace as the topology's `netns` (netns-binding.ts) and, for a VM, makes
 // the tap and starts the guest's DHCPv6 client (vm-guest.ts). The endpoint programmer does the
 // rest exactly as for any container or VM; a changed binding asks it for a pass at once.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { Runner, RunningProcess } from '../exec.ts';
+import { processName } from '../proc.ts';
 import type { Logger } from '../agent/logger.ts';
 import type { Endpoint, Topology } from '../topology/index.ts';
 import { findEndpointProcesses } from './endpoint-processes.ts';
@@ -37,14 +38,7 @@ function bindingName(e: Endpoint): string | undefined {
 }
 
 function dnsmasqRunning(): boolean {
-  return readdirSync('/proc').some((pid) => {
-    if (!/^\d+$/.test(pid)) return false;
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dnsmasq';
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && processName(Number(pid)) === 'dnsmasq');
 }
 
 export class ComposeAttacher {

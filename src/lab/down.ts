@@ -5,7 +5,8 @@
 // in the lab's namespaces, then the namespaces, then the files.
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import type { Runner } from '../exec.ts';
-import { isAlive, namespaceInode, pidsInNamespace, processNetnsInode, readPidFile, terminate } from './host.ts';
+import { namespaceInode, pidsInNamespace, processNetnsInode, terminate } from './host.ts';
+import { isAlive, readPidFile } from '../proc.ts';
 import { ORCHESTRATOR_LOG, ORCHESTRATOR_PID_FILE, stopOrchestrator } from './orchestrator-process.ts';
 import { readState, statePath } from './state.ts';
 

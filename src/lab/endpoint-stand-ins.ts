@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Runner } from '../exec.ts';
-import { isAlive, must, namespaceInode, pidsInNamespace, processName, processNetnsInode, terminate } from './host.ts';
+import { must, namespaceInode, pidsInNamespace, processNetnsInode, terminate } from './host.ts';
+import { isAlive, processName } from '../proc.ts';
 import { hostRoutes } from './observe.ts';
 import type { ContainerPlan, VmPlan } from './plan.ts';
 import type { LabEndpointRecord, StateRecorder } from './state.ts';

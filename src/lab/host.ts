@@ -2,9 +2,10 @@
 // by PID. Signals are sent with `kill(1)` through the Runner (the only door to processes), and a
 // PID is only ever signalled when /proc shows it inside one of the lab's own namespaces, so a PID
 // recycled since a crash can never hit an unrelated process.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { BirdctlError } from '../errors.ts';
 import type { RunOptions, Runner } from '../exec.ts';
+import { isAlive } from '../proc.ts';
 
 /** Runs a command and returns its stdout; a non-zero exit is a COMMAND_FAILED error quoting stderr. */
 export async function must(runner: Runner, file: string, args: readonly string[], options?: RunOptions): Promise<string> {
@@ -35,33 +36,8 @@ export function processNetnsInode(pid: number): number | undefined {
   return netnsInode(`/proc/${pid}/ns/net`);
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    // A zombie still has a /proc entry; it is gone for our purposes.
-    return !/\)\s+Z\s/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
-/** The PID a pid file holds, or undefined when it is missing or garbled. */
-export function readPidFile(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-/** The process's command name (`bird6`, `dnsmasq`), or undefined once it has gone. */
-export function processName(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every process in a namespace (`ip netns pids`); empty when the namespace is gone. */
 export async function pidsInNamespace(runner: Runner, netns: string): Promise<number[]> {

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { birdctlCommand } from '../cli/self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
-import { isAlive, readPidFile, terminate } from './host.ts';
+import { terminate } from './host.ts';
+import { isAlive, processEntry, readPidFile } from '../proc.ts';
 import { readState, type LabState } from './state.ts';
 
 export const ORCHESTRATOR_PID_FILE = 'orchestrator.pid';
@@ -29,12 +30,8 @@ export function birdctlOrchestratorLauncher(runner: Runner, env?: Record<string,
 
 /** Whether PID runs `lab orchestrate --state-dir DIR` for this DIR (its command line, from /proc). */
 export function isOrchestratorOf(pid: number, stateDir: string): boolean {
-  let argv: string[];
-  try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return false;
-  }
+  const argv = processEntry(pid)?.args;
+  if (argv === undefined) return false;
   const lab = argv.indexOf('lab');
   const dir = argv.indexOf('--state-dir');
   return lab >= 0 && argv[lab + 1] === 'orchestrate' && dir >= 0 && argv[dir + 1] === resolve(stateDir);

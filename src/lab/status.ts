@@ -3,7 +3,7 @@
 import type { Runner } from '../exec.ts';
 import { loadTopology, type Endpoint } from '../topology/index.ts';
 import { endpointViews, formatEndpointViews, type EndpointView } from './endpoint-view.ts';
-import { isAlive } from './host.ts';
+import { isAlive } from '../proc.ts';
 import { isEstablished, kernelRoutes, observeNode, type Session } from './observe.ts';
 import { isOrchestratorOf } from './orchestrator-process.ts';
 import type { LabState } from './state.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execaRunner } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { isAlive, readPidFile } from '../../src/lab/host.ts';
+import { isAlive, readPidFile } from '../../src/proc.ts';
 import { readState } from '../../src/lab/state.ts';
 import { birdctlAgentLauncher, labUp, type UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';

@@ -13,7 +13,7 @@ import type { CommandContext } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { execaRunner } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { isAlive, readPidFile } from '../../src/lab/host.ts';
+import { isAlive, readPidFile } from '../../src/proc.ts';
 import { isOrchestratorOf } from '../../src/lab/orchestrator-process.ts';
 import { readState } from '../../src/lab/state.ts';
 import { describeIntegration } from '../support/integration.ts';

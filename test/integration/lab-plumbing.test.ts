@@ -10,7 +10,7 @@ import { runCli } from '../../src/cli/main.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { execaRunner } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { isAlive } from '../../src/lab/host.ts';
+import { isAlive } from '../../src/proc.ts';
 import { readState } from '../../src/lab/state.ts';
 import { buildLab, type AgentLauncher } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BirdClient } from '../../src/birdc/client.ts';
 import { execaRunner, type RunningProcess } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { isAlive, processName, readPidFile } from '../../src/lab/host.ts';
+import { isAlive, processName, readPidFile } from '../../src/proc.ts';
 import { hostRoutes } from '../../src/lab/observe.ts';
 import type { NodePlan } from '../../src/lab/plan.ts';
 import { birdctlAgentLauncher, labUp, type AgentLauncher, type UpReport } from '../../src/lab/up.ts';
