@@ -1,11 +1,10 @@
 // Pure mapping from the monitor's view to MIB values: which row a peer gets and what is in it.
 import { isIPv6 } from 'node:net';
 import type { BgpState, DaemonState, PeerSnapshot } from '../monitor/types.ts';
+import { AS_TRANS } from '../topology/conventions.ts';
 import { INET_ADDRESS_TYPE_IPV6, PEER_COLUMN } from './oids.ts';
 
 const UINT32_MAX = 2 ** 32 - 1;
-/** RFC 6793: the 2-byte AS a 4-byte AS speaker shows to 2-byte-only readers. */
-export const AS_TRANS = 23456;
 
 /** The 16 bytes of an IPv6 address (`fd00:ec::2`, `::ffff:192.0.2.1`), or null when it is not one. */
 export function ipv6Bytes(address: string): Buffer | null {

@@ -7,3 +7,9 @@
  * only ever deletes routes with this number, so foreign routes are never touched.
  */
 export const ENDPOINT_ROUTE_PROTOCOL = 80;
+
+/**
+ * RFC 6793: the 2-byte AS number that stands in for a 4-byte one towards 2-byte-only readers (old
+ * BGP speakers, BGP4-MIB's bgpLocalAs). Never a router's own AS.
+ */
+export const AS_TRANS = 23456;

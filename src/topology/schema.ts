@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
 import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
+import { AS_TRANS } from './conventions.ts';
 
 export const API_VERSION = 'bird6-controller/v1';
 
@@ -74,8 +75,6 @@ const dottedQuad = (what: string) =>
     if (reason !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${quote(text)} cannot be used: ${reason}` });
   });
 
-/** RFC 6793: the 2-byte AS number that stands in for a 4-byte one towards old BGP speakers. */
-const AS_TRANS = 23456;
 
 const asNumber = z
   .number({ error: (issue) => `AS number must be a number, got ${quote(issue.input)}` })

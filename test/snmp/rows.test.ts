@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BgpState } from '../../src/monitor/types.ts';
 import { PEER_COLUMN } from '../../src/snmp/oids.ts';
-import { AS_TRANS, bgpStateCode, ipv6Bytes, PEER_COLUMNS, peerRow, scalarValues } from '../../src/snmp/rows.ts';
+import { AS_TRANS } from '../../src/topology/conventions.ts';
+import { bgpStateCode, ipv6Bytes, PEER_COLUMNS, peerRow, scalarValues } from '../../src/snmp/rows.ts';
 import { daemonState, peerSnapshot } from '../support/fake-monitor.ts';
 
 // Every BgpState, checked complete by the compiler.
