@@ -53,7 +53,7 @@ export function bfdFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'bf
   return peer?.bfd ?? cluster.bgp.bfd ?? false;
 }
 
-/** The hold and keepalive times of a session with `peer` (undefined: a node session, the cluster's). */
-export function timersFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'holdTime' | 'keepaliveTime'> | undefined): { holdTime: number; keepaliveTime: number } {
-  return { holdTime: peer?.holdTime ?? cluster.bgp.holdTime, keepaliveTime: peer?.keepaliveTime ?? cluster.bgp.keepaliveTime };
+/** The hold and keepalive times of a session with `peer`: its own, else the cluster's. */
+export function timersFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'holdTime' | 'keepaliveTime'>): { holdTime: number; keepaliveTime: number } {
+  return { holdTime: peer.holdTime ?? cluster.bgp.holdTime, keepaliveTime: peer.keepaliveTime ?? cluster.bgp.keepaliveTime };
 }
