@@ -27,10 +27,10 @@ export interface ExternalPolicy {
  * next hop makes the ToR hairpin through the wrong host) and gives only its default route (a
  * leaked full table would otherwise land in every host's kernel).
  */
-export const SAFE_EXTERNAL_POLICY: Readonly<Pick<ExternalPolicy, 'export' | 'import' | 'nextHop'>> = { export: 'pools', import: 'default', nextHop: 'auto' };
+const SAFE_EXTERNAL_POLICY: Readonly<Pick<ExternalPolicy, 'export' | 'import' | 'nextHop'>> = { export: 'pools', import: 'default', nextHop: 'auto' };
 
 /** The schema has checked the form (`A:B` or `A:B:C` with parts in range). */
-export function parseCommunity(text: string): Community {
+function parseCommunity(text: string): Community {
   const parts = text.split(':').map(Number);
   return { large: parts.length === 3, parts };
 }
