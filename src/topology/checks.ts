@@ -304,7 +304,9 @@ const gracefulRestartTime: Rule = (t) =>
 /**
  * `searches` names the parts a rule concludes from an absence in ("no such node", "outside every
  * pool"): such a rule is only sound when those parts are complete. The other rules find something
- * present (a duplicate, an overlap) and hold for any subset of the topology.
+ * present (a duplicate, an overlap) and hold for any subset of the topology. A rule that reads
+ * the cluster's settings lists 'cluster' too: when the cluster did not parse, load.ts hands the
+ * rules a stand-in.
  */
 const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
   { rule: duplicateNames },
