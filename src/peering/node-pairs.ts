@@ -1,9 +1,9 @@
 // Which nodes of the cluster run a BGP session with each other: the node-to-node mesh joins
 // every pair of nodes that are not route reflector clients, a client peers only with the
-// reflectors of its cluster, and reflectors always peer with each other. The renderer writes
-// these sessions (sessions.ts in this folder); the topology checks use the same rule to refuse a topology that
-// would leave a node without any.
-import type { NodeSpec, Topology } from '../topology/model.ts';
+// reflectors of its cluster, and reflectors always peer with each other; and which nodes an
+// explicit peer is bound to. The renderer writes these sessions (sessions.ts in this folder);
+// the topology checks use the same rules to refuse a topology that would leave a node without any.
+import type { NodeSpec, Peer, Topology } from '../topology/model.ts';
 
 export type NodePeering = 'node-to-node mesh' | 'route reflector' | 'route reflector client';
 
@@ -52,4 +52,9 @@ export function nodesWithoutNodeSessions<N extends Roles>(topology: Pick<Topolog
     if (mesh && nonClients.length > 1) return false;
     return !(reflector !== undefined && nonClientReflectors > 1);
   });
+}
+
+/** Whether `self` runs a session with this explicit peer: a peer without `node` peers with every node. */
+export function peersWith(peer: Pick<Peer, 'node'>, self: Pick<NodeSpec, 'name'>): boolean {
+  return peer.node === undefined || peer.node === self.name;
 }

@@ -27,10 +27,10 @@ export interface ExternalPolicy {
  * next hop makes the ToR hairpin through the wrong host) and gives only its default route (a
  * leaked full table would otherwise land in every host's kernel).
  */
-export const SAFE_EXTERNAL_POLICY: Readonly<Pick<ExternalPolicy, 'export' | 'import' | 'nextHop'>> = { export: 'pools', import: 'default', nextHop: 'auto' };
+const SAFE_EXTERNAL_POLICY: Readonly<Pick<ExternalPolicy, 'export' | 'import' | 'nextHop'>> = { export: 'pools', import: 'default', nextHop: 'auto' };
 
 /** The schema has checked the form (`A:B` or `A:B:C` with parts in range). */
-export function parseCommunity(text: string): Community {
+function parseCommunity(text: string): Community {
   const parts = text.split(':').map(Number);
   return { large: parts.length === 3, parts };
 }
@@ -53,7 +53,7 @@ export function bfdFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'bf
   return peer?.bfd ?? cluster.bgp.bfd ?? false;
 }
 
-/** The hold and keepalive times of a session with `peer` (undefined: a node session, the cluster's). */
-export function timersFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'holdTime' | 'keepaliveTime'> | undefined): { holdTime: number; keepaliveTime: number } {
-  return { holdTime: peer?.holdTime ?? cluster.bgp.holdTime, keepaliveTime: peer?.keepaliveTime ?? cluster.bgp.keepaliveTime };
+/** The hold and keepalive times of a session with `peer`: its own, else the cluster's. */
+export function timersFor(cluster: Pick<ClusterConfig, 'bgp'>, peer: Pick<Peer, 'holdTime' | 'keepaliveTime'>): { holdTime: number; keepaliveTime: number } {
+  return { holdTime: peer.holdTime ?? cluster.bgp.holdTime, keepaliveTime: peer.keepaliveTime ?? cluster.bgp.keepaliveTime };
 }

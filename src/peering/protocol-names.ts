@@ -3,7 +3,7 @@
 // can always tell which peer and which kind of peer a protocol stands for.
 import { canonicalIPv6 } from '../topology/ipv6.ts';
 
-export const PEER_TYPES = ['node-to-node mesh', 'route reflector', 'route reflector client', 'global', 'node specific'] as const;
+const PEER_TYPES = ['node-to-node mesh', 'route reflector', 'route reflector client', 'global', 'node specific'] as const;
 export type PeerType = (typeof PEER_TYPES)[number];
 
 const PREFIX_BY_TYPE: Record<PeerType, string> = {

@@ -3,7 +3,7 @@
 // and independent of any template, so the renderer, the lab and the tests read one answer.
 import { compareIPv6Groups, parseIPv6Groups } from '../topology/ipv6.ts';
 import { nodeAsNumber, type NodeSpec, type Peer, type Topology } from '../topology/index.ts';
-import { nodePeering } from './node-pairs.ts';
+import { nodePeering, peersWith } from './node-pairs.ts';
 import { bfdFor, externalPolicy, timersFor, type ExternalPolicy } from './policy.ts';
 import { protocolName, type PeerType } from './protocol-names.ts';
 
@@ -75,11 +75,6 @@ function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
       rrClusterId: peerType === 'route reflector client' ? self.routeReflector!.clusterId : undefined,
     }];
   });
-}
-
-/** Whether `self` runs a session with this explicit peer: a peer without `node` peers with every node. */
-export function peersWith(peer: Pick<Peer, 'node'>, self: Pick<NodeSpec, 'name'>): boolean {
-  return peer.node === undefined || peer.node === self.name;
 }
 
 function explicitSession(topology: Topology, self: NodeSpec, peer: Peer): BgpSession {

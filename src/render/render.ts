@@ -10,11 +10,11 @@ const environments = new Map<string, ReturnType<typeof createEnvironment>>();
  * The kernel metric of routes from outside the pools (a ToR's): above the 1024 Linux gives a
  * static or RA route, so a ToR's default route lies beside the host's own and never replaces it.
  */
-export const EXTERNAL_ROUTE_METRIC = 4096;
+const EXTERNAL_ROUTE_METRIC = 4096;
 
 /** BFD: 5 missed packets 100 ms apart, so a dead peer is noticed in 0.5 s. */
-export const BFD_INTERVAL_MS = 100;
-export const BFD_MULTIPLIER = 5;
+const BFD_INTERVAL_MS = 100;
+const BFD_MULTIPLIER = 5;
 
 /** The template context: everything the templates print, already decided. */
 export function renderContext(topology: Topology, nodeName: string, routeProtocol = ENDPOINT_ROUTE_PROTOCOL) {

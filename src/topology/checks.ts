@@ -6,7 +6,7 @@ import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { formatIPv6, formatPrefix, isSubnetRouterAnycast, parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
-import { nodesWithoutNodeSessions } from '../peering/node-pairs.ts';
+import { nodesWithoutNodeSessions, peersWith } from '../peering/node-pairs.ts';
 import { externalPolicy, timersFor } from '../peering/policy.ts';
 
 type Rule = (t: Topology) => Problem[];
@@ -233,7 +233,7 @@ const routeReflectionWithinOneAs: Rule = (t) => {
 
 /**
  * Without the mesh, a node that is neither a route reflector with a partner nor a client has no
- * session with any other node (peering.ts). A node bound to an explicit peer (a ToR router) is
+ * session with any other node (src/peering/node-pairs.ts). A node bound to an explicit peer (a ToR router) is
  * fine: its routes reach the cluster through that router, as in an AS-per-rack design. With the
  * mesh on, every node that is not a client meshes with the others and every client's reflector
  * is among them, so only clients without a reflector are left alone, and routeReflectorRoles
@@ -242,7 +242,7 @@ const routeReflectionWithinOneAs: Rule = (t) => {
 const everyNodeHasASession: Rule = (t) => {
   if (t.cluster.nodeToNodeMesh || t.nodes.length < 2) return [];
   const alone = nodesWithoutNodeSessions(t).filter(
-    (n) => n.routeReflectorClient === undefined && !t.peers.some((p) => p.node === undefined || p.node === n.name),
+    (n) => n.routeReflectorClient === undefined && !t.peers.some((p) => peersWith(p, n)),
   );
   if (alone.length === 0) return [];
   const SHOWN = 5;
@@ -304,7 +304,9 @@ const gracefulRestartTime: Rule = (t) =>
 /**
  * `searches` names the parts a rule concludes from an absence in ("no such node", "outside every
  * pool"): such a rule is only sound when those parts are complete. The other rules find something
- * present (a duplicate, an overlap) and hold for any subset of the topology.
+ * present (a duplicate, an overlap) and hold for any subset of the topology. A rule that reads
+ * the cluster's settings lists 'cluster' too: when the cluster did not parse, load.ts hands the
+ * rules a stand-in.
  */
 const RULES: ReadonlyArray<{ rule: Rule; searches?: readonly string[] }> = [
   { rule: duplicateNames },

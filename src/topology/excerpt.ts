@@ -4,7 +4,7 @@
 import type { Problem } from '../errors.ts';
 
 /** How much of a string value a message quotes; longer values are cut and the rest counted. */
-export const QUOTED_CHARACTERS = 80;
+const QUOTED_CHARACTERS = 80;
 
 /** How many problems one report lists; the rest are counted in a last line. */
 export const MAX_PROBLEMS = 50;

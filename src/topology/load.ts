@@ -137,7 +137,8 @@ function checksOnValidParts(document: unknown, issues: readonly z.core.$ZodIssue
   const topology: Topology = {
     source,
     apiVersion: API_VERSION,
-    // Only the timer rule reads the cluster, and it is skipped when the cluster did not parse.
+    // A stand-in only: every rule that reads the cluster lists it in `searches` (checks.ts) and is
+    // skipped when the cluster did not parse.
     cluster: cluster.success ? cluster.data : partSchemas.cluster.parse({ name: 'unparsed', asNumber: 1 }),
     ipPools: salvage('ipPools', partSchemas.ipPools),
     nodes: resolveRouterIds(salvage('nodes', partSchemas.nodes)),

@@ -1,8 +1,9 @@
 // Builders for topology documents in tests: a small valid cluster that each test breaks in one
-// place, and a helper that returns the problems the loader reports for a document.
+// place, a helper that returns the problems the loader reports for a document, and one that
+// returns the error loading a file fails with.
 import { expect } from 'vitest';
 import { BirdctlError, type Problem } from '../../src/errors.ts';
-import { parseTopology } from '../../src/topology/index.ts';
+import { loadTopology, parseTopology } from '../../src/topology/index.ts';
 
 export type Entry = Record<string, unknown>;
 export interface Doc {
@@ -52,4 +53,14 @@ export function problemsOf(doc: unknown): Problem[] {
 /** Asserts that `doc` has exactly one problem, at `path`, with `message`, and a hint containing `hint`. */
 export function expectOneProblem(doc: unknown, path: string, message: string, hint: string): void {
   expect(problemsOf(doc)).toEqual([{ path, message, hint: expect.stringContaining(hint) }]);
+}
+
+/** The BirdctlError that loading `file` fails with; fails the test when it loads or fails otherwise. */
+export async function loadError(file: string): Promise<BirdctlError> {
+  const error = await loadTopology(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof BirdctlError)) throw new Error(`expected a BirdctlError from ${file}, got ${String(error)}`);
+  return error;
 }

@@ -6,20 +6,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, formatError } from '../../src/errors.ts';
 import { loadTopology, parseTopologyText } from '../../src/topology/index.ts';
-import { docWith, problemsOf } from './documents.ts';
+import { docWith, loadError, problemsOf } from './documents.ts';
 
 const FIXTURES = 'test/fixtures/topologies';
 const scratch = mkdtempSync(join(tmpdir(), 'birdctl-topotests-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function loadError(file: string): Promise<BirdctlError> {
-  const error = await loadTopology(file).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof BirdctlError)) throw new Error(`expected a BirdctlError from ${file}, got ${String(error)}`);
-  return error;
-}
 
 function textError(text: string, source: string): BirdctlError {
   try {

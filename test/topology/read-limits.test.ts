@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, formatError } from '../../src/errors.ts';
 import { loadTopology } from '../../src/topology/index.ts';
 import { MAX_TOPOLOGY_BYTES, openRegularFile, readTopologyFile } from '../../src/topology/read-file.ts';
-import { validDoc } from './documents.ts';
+import { loadError, validDoc } from './documents.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ftload-read-'));
 const servers: Server[] = [];
@@ -19,20 +19,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function readError(file: string): Promise<BirdctlError> {
-  const error = await loadTopology(file).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof BirdctlError)) throw new Error(`expected a BirdctlError from ${file}, got ${String(error)}`);
-  return error;
-}
-
 describe('files that are not regular files', () => {
   it('refuses a FIFO without waiting for a writer', async () => {
     const fifo = join(scratch, 'topology.yaml');
     execFileSync('mkfifo', [fifo]);
-    const error = await readError(fifo);
+    const error = await loadError(fifo);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(`cannot read topology ${fifo}: it is a FIFO (named pipe), not a regular file`);
@@ -54,13 +45,13 @@ describe('files that are not regular files', () => {
   it('refuses a symlink to /dev/zero as a device, without reading it', async () => {
     const link = join(scratch, 'zero.yaml');
     symlinkSync('/dev/zero', link);
-    const error = await readError(link);
+    const error = await loadError(link);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${link}: it is a character device, not a regular file`);
   });
 
   it('refuses a directory', async () => {
-    const error = await readError(scratch);
+    const error = await loadError(scratch);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${scratch}: it is a directory, not a regular file`);
   });
@@ -70,7 +61,7 @@ describe('files that are not regular files', () => {
     const server = createServer();
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(path, resolve));
-    const error = await readError(path);
+    const error = await loadError(path);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${path}: it is a socket, not a regular file`);
     // open() on a socket fails (ENXIO) before fstat could say what it is.
@@ -88,7 +79,7 @@ describe('size cap', () => {
     const file = join(scratch, 'huge.yaml');
     writeFileSync(file, '');
     truncateSync(file, MAX_TOPOLOGY_BYTES + 1);
-    const error = await readError(file);
+    const error = await loadError(file);
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${file}: it is ${MAX_TOPOLOGY_BYTES + 1} bytes, more than the limit of ${MAX_TOPOLOGY_BYTES} bytes (16 MiB)`);
     expect(error.hint).toContain('split');
