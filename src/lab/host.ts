@@ -54,6 +54,15 @@ export function readPidFile(file: string): number | undefined {
   }
 }
 
+/** The last ten lines of a child's log, for the error that says it exited or never got ready. */
+export function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
 /** The process's command name (`bird6`, `dnsmasq`), or undefined once it has gone. */
 export function processName(pid: number): string | undefined {
   try {

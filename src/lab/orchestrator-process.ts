@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { birdctlCommand } from '../cli/self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
-import { isAlive, readPidFile, terminate } from './host.ts';
+import { isAlive, logTail, readPidFile, terminate } from './host.ts';
 import { readState, type LabState } from './state.ts';
 
 export const ORCHESTRATOR_PID_FILE = 'orchestrator.pid';
@@ -40,14 +40,6 @@ export function isOrchestratorOf(pid: number, stateDir: string): boolean {
   return lab >= 0 && argv[lab + 1] === 'orchestrate' && dir >= 0 && argv[dir + 1] === resolve(stateDir);
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 /**
  * Resolves once the orchestrator has recorded itself in state.json (it does after its first pass,
  * so it is then in charge of the state); kills it and throws when it exits or takes too long.
@@ -65,7 +57,7 @@ export async function untilOrchestrating(
     await deps.sleep(50);
   }
   await terminate(deps.runner, [child.pid].filter(isAlive), 2000, deps.sleep);
-  throw new BirdctlError('COMMAND_FAILED', `the lab's orchestrator did not start; last lines of ${log}:\n${tail(log, 10)}`, {
+  throw new BirdctlError('COMMAND_FAILED', `the lab's orchestrator did not start; last lines of ${log}:\n${logTail(log)}`, {
     hint: 'without it, edits of the topology file would not reach the lab: fix the cause, then birdctl lab down and lab up again',
   });
 }
