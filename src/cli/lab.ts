@@ -3,7 +3,7 @@ import { createJsonLogger } from '../agent/logger.ts';
 import { BirdctlError, EXIT, type ExitCodeValue } from '../errors.ts';
 import { formatDownReport, labDown } from '../lab/down.ts';
 import { validatePrefix } from '../lab/plan.ts';
-import { DEFAULT_PREFIX, DEFAULT_STATE_DIR, readState } from '../lab/state.ts';
+import { DEFAULT_PREFIX, DEFAULT_STATE_DIR, requireState } from '../lab/state.ts';
 import { LabOrchestrator } from '../lab/orchestrator.ts';
 import { allEstablished, formatLabStatus, labStatus, labStatusJson } from '../lab/status.ts';
 import { birdctlAgentLauncher, formatUpSummary, labUp } from '../lab/up.ts';
@@ -63,10 +63,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-function noLab(stateDir: string): BirdctlError {
-  return new BirdctlError('LAB_NOT_RUNNING', `no lab is up (no state in ${stateDir})`, { hint: 'start one with birdctl lab up' });
-}
-
 async function up(positionals: string[], values: { prefix: string; stateDir: string; timeout?: string }, ctx: CommandContext) {
   if (positionals.length > 1) throw usageError('lab up', 'expected at most one topology FILE');
   const timeout = values.timeout === undefined ? 60 : Number(values.timeout);
@@ -81,8 +77,7 @@ async function up(positionals: string[], values: { prefix: string; stateDir: str
 async function exec(rest: string[], stateDir: string, ctx: CommandContext) {
   const [name, separator, file, ...args] = rest;
   if (name === undefined || separator !== '--' || file === undefined) throw usageError('lab exec', 'expected NAME -- CMD [ARGS...]');
-  const state = readState(stateDir);
-  if (state === undefined) throw noLab(stateDir);
+  const state = requireState(stateDir);
   const netns = state.nodes.find((n) => n.name === name)?.netns ?? state.endpoints.find((e) => e.name === name)?.netns;
   if (netns === undefined) {
     throw new BirdctlError('LAB_NOT_RUNNING', `the lab has no node or endpoint named ${JSON.stringify(name)}`, {
@@ -97,9 +92,9 @@ async function exec(rest: string[], stateDir: string, ctx: CommandContext) {
 
 /** Runs until SIGTERM or SIGINT, then finishes the step under way (its objects are recorded). */
 async function orchestrate(stateDir: string, ctx: CommandContext) {
-  if (readState(stateDir) === undefined) throw noLab(stateDir);
   const logger = createJsonLogger({ write: (line) => process.stderr.write(line), now: ctx.now, context: { component: 'lab-orchestrator' } });
   const orchestrator = new LabOrchestrator({ stateDir }, { runner: ctx.runner, logger, sleep });
+  // Refuses with LAB_NOT_RUNNING when there is no state (StateRecorder.resume).
   await orchestrator.start();
   if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   await orchestrator.stop();
@@ -126,8 +121,7 @@ export const labCommand: Command = {
         return { output: formatDownReport(await labDown({ stateDir, prefix }, { runner: ctx.runner, sleep })), exitCode: EXIT.ok };
       }
       case 'status': {
-        const state = readState(stateDir);
-        if (state === undefined) throw noLab(stateDir);
+        const state = requireState(stateDir);
         const status = await labStatus(state, stateDir, { runner: ctx.runner, now: ctx.now });
         const output = values.json ? `${JSON.stringify(labStatusJson(state, status))}\n` : formatLabStatus(state, status);
         return { output, exitCode: allEstablished(status) ? EXIT.ok : EXIT.degraded };

@@ -45,7 +45,7 @@ export class ComposeAttacher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** names bound by this process: the only ones it ever unbinds */
-  private readonly bound = new Map<string, number>();
+  private readonly bound = new Set<string>();
   /** VM guests by the name their namespace is bound under */
   private readonly guests = new Map<string, Guest>();
 
@@ -88,7 +88,7 @@ export class ComposeAttacher {
       }
     }
     // Endpoints that left the topology (or this node): their names go, their namespaces with them.
-    for (const name of [...this.bound.keys()].filter((n) => !wantedNames.has(n))) {
+    for (const name of [...this.bound].filter((n) => !wantedNames.has(n))) {
       await this.release(name);
       changed = true;
     }
@@ -115,10 +115,11 @@ export class ComposeAttacher {
     }
     const [inode] = inodes;
     let changed = false;
-    if (boundInode(name) !== inode) {
-      if (this.bound.has(name) || boundInode(name) !== undefined) await unbindNetns(runner, name);
+    const current = boundInode(name);
+    if (current !== inode) {
+      if (this.bound.has(name) || current !== undefined) await unbindNetns(runner, name);
       await bindNetns(runner, name, processes[0]!.pid);
-      this.bound.set(name, inode!);
+      this.bound.add(name);
       logger.info('endpoint container attached', { endpoint: endpoint.name, netns: name, pid: processes[0]!.pid });
       changed = true;
     }

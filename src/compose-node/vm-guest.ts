@@ -11,7 +11,7 @@ import { canonicalIPv6 } from '../topology/ipv6.ts';
 import { mustRun } from './run.ts';
 
 /** Alias of the taps made here: not the programmer's own prefix, so it never deletes them. */
-export const TAP_ALIAS_PREFIX = 'bird6-compose-vm:';
+const TAP_ALIAS_PREFIX = 'bird6-compose-vm:';
 const GUEST_INTERFACE = 'eth0';
 
 /** The name the VM container's network namespace is bound under in this node. */

@@ -2,7 +2,7 @@
 // by PID. Signals are sent with `kill(1)` through the Runner (the only door to processes), and a
 // PID is only ever signalled when /proc shows it inside one of the lab's own namespaces, so a PID
 // recycled since a crash can never hit an unrelated process.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { BirdctlError } from '../errors.ts';
 import type { RunOptions, Runner } from '../exec.ts';
 import { isAlive } from '../proc.ts';
@@ -37,6 +37,15 @@ export function processNetnsInode(pid: number): number | undefined {
 }
 
 
+
+/** The last ten lines of a child's log, for the error that says it exited or never got ready. */
+export function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
 
 
 /** Every process in a namespace (`ip netns pids`); empty when the namespace is gone. */

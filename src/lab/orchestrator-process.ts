@@ -3,12 +3,11 @@
 // first, before it reads the state, so nothing is made behind its back. A PID is only signalled
 // while /proc shows it running `lab orchestrate` for this very state directory: a PID file that
 // outlived its process can never hit an unrelated one.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { birdctlCommand } from '../cli/self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
-import { terminate } from './host.ts';
+import { logTail, terminate } from './host.ts';
 import { isAlive, processEntry, readPidFile } from '../proc.ts';
 import { readState, type LabState } from './state.ts';
 
@@ -37,14 +36,6 @@ export function isOrchestratorOf(pid: number, stateDir: string): boolean {
   return lab >= 0 && argv[lab + 1] === 'orchestrate' && dir >= 0 && argv[dir + 1] === resolve(stateDir);
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 /**
  * Resolves once the orchestrator has recorded itself in state.json (it does after its first pass,
  * so it is then in charge of the state); kills it and throws when it exits or takes too long.
@@ -62,7 +53,7 @@ export async function untilOrchestrating(
     await deps.sleep(50);
   }
   await terminate(deps.runner, [child.pid].filter(isAlive), 2000, deps.sleep);
-  throw new BirdctlError('COMMAND_FAILED', `the lab's orchestrator did not start; last lines of ${log}:\n${tail(log, 10)}`, {
+  throw new BirdctlError('COMMAND_FAILED', `the lab's orchestrator did not start; last lines of ${log}:\n${logTail(log)}`, {
     hint: 'without it, edits of the topology file would not reach the lab: fix the cause, then birdctl lab down and lab up again',
   });
 }

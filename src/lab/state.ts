@@ -77,6 +77,15 @@ export function readState(stateDir: string): LabState | undefined {
   }
 }
 
+/** The state of the lab that is up; LAB_NOT_RUNNING (exit 1) when there is none. */
+export function requireState(stateDir: string): LabState {
+  const state = readState(stateDir);
+  if (state === undefined) {
+    throw new BirdctlError('LAB_NOT_RUNNING', `no lab is up (no state in ${stateDir})`, { hint: 'start one with birdctl lab up' });
+  }
+  return state;
+}
+
 /** Owns state.json for one `lab up`: every mutation is written through at once. */
 export class StateRecorder {
   readonly state: LabState;
@@ -109,11 +118,7 @@ export class StateRecorder {
    * stopped writing): from then on this recorder is the file's only writer.
    */
   static resume(stateDir: string): StateRecorder {
-    const state = readState(stateDir);
-    if (state === undefined) {
-      throw new BirdctlError('LAB_NOT_RUNNING', `no lab is up (no state in ${stateDir})`, { hint: 'start one with birdctl lab up' });
-    }
-    return new StateRecorder(stateDir, state);
+    return new StateRecorder(stateDir, requireState(stateDir));
   }
 
   update(change: (state: LabState) => void): void {

@@ -1,7 +1,7 @@
 // `lab up`: builds the hosts of a topology in network namespaces on one machine and starts a real
 // `birdctl agent --bird` in each, then waits until BGP has carried every endpoint's /128 into every
 // host's kernel. Everything made is recorded in state.json before the next step, for `lab down`.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { birdctlCommand } from '../cli/self.ts';
@@ -11,7 +11,7 @@ import { sessionsOf } from '../peering/sessions.ts';
 import { parseTopologyText, type Topology } from '../topology/index.ts';
 import { readTopologyFile } from '../topology/read-file.ts';
 import { addContainer, addNamespace, addVm, NO_DAD, startDhclient, vmServed } from './endpoint-stand-ins.ts';
-import { must } from './host.ts';
+import { logTail, must } from './host.ts';
 import { isAlive } from '../proc.ts';
 import { globalAddresses, hasDefaultRoute, hostRoutes, isEstablished, observeNode } from './observe.ts';
 import { birdctlOrchestratorLauncher, ORCHESTRATOR_LOG, untilOrchestrating, type OrchestratorLauncher } from './orchestrator-process.ts';
@@ -157,14 +157,6 @@ async function startOrchestrator(lab: BuiltLab, stateDir: string, deps: LabDeps)
   await untilOrchestrating(child, stateDir, log, { runner: deps.runner, sleep: deps.sleep, timeoutMs: 15_000 });
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 interface WaitContext {
   plan: LabPlan;
   topology: Topology;
@@ -196,7 +188,7 @@ async function waitReady(ctx: WaitContext): Promise<{ sessions: number; phases: 
     for (const node of plan.nodes) {
       const agent = ctx.agents.get(node.name)!;
       if (!isAlive(agent.pid)) {
-        throw new BirdctlError('COMMAND_FAILED', `the agent of ${node.name} exited during lab up; last lines of ${node.agentLog}:\n${tail(node.agentLog, 10)}`, {
+        throw new BirdctlError('COMMAND_FAILED', `the agent of ${node.name} exited during lab up; last lines of ${node.agentLog}:\n${logTail(node.agentLog)}`, {
           hint: 'fix the cause above, then birdctl lab down and lab up again',
         });
       }

@@ -17,15 +17,13 @@ import { isAlive, readPidFile } from '../../src/proc.ts';
 import { isOrchestratorOf } from '../../src/lab/orchestrator-process.ts';
 import { readState } from '../../src/lab/state.ts';
 import { describeIntegration } from '../support/integration.ts';
-import { addContainerNamespace, editTopology, hostRoutes, pings, timeUntil } from '../lab/lab-driver.ts';
+import { addContainerNamespace, editTopology, hostRoutes, namespacesWithPrefix, pings, timeUntil } from '../lab/lab-driver.ts';
 import { topologyCopy } from '../lab/topology-copy.ts';
 
 const PREFIX = 'labo';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function netnsList(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${PREFIX}-`));
-}
+const netnsList = () => namespacesWithPrefix(PREFIX);
 
 function context(): CommandContext {
   return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };

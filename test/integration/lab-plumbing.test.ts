@@ -14,6 +14,7 @@ import { isAlive } from '../../src/proc.ts';
 import { readState } from '../../src/lab/state.ts';
 import { buildLab, type AgentLauncher } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
+import { namespacesWithPrefix } from '../lab/lab-driver.ts';
 import { topologyCopy } from '../lab/topology-copy.ts';
 
 const PREFIX = 'blt';
@@ -22,9 +23,7 @@ const sleeper: AgentLauncher = {
   start: (node) => execaRunner.start('sleep', ['600'], { netns: node.netns, detached: true }),
 };
 
-function netnsList(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${PREFIX}-`));
-}
+const netnsList = () => namespacesWithPrefix(PREFIX);
 
 function inNs(netns: string, ...argv: string[]): string {
   return execFileSync('ip', ['netns', 'exec', netns, ...argv], { encoding: 'utf8' });

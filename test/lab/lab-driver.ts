@@ -1,6 +1,6 @@
 // Helpers for tests and benchmarks that drive a running lab from outside, as an operator or an
 // orchestrator would: edit the topology file, make a container's namespace, look at kernels, ping.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -26,6 +26,11 @@ export async function addContainerNamespace(netns: string): Promise<void> {
   await run('ip', ['netns', 'add', netns]);
   await run('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
   await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+}
+
+/** The namespaces named `<prefix>-…` (`ip netns list` prints `name (id: 3)` or just `name`). */
+export function namespacesWithPrefix(prefix: string): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
 }
 
 /** /128 destinations in a namespace's main table. */
