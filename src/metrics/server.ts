@@ -13,7 +13,7 @@ import { registerBirdSeries } from './bird-series.ts';
 import { registerControllerSeries } from './controller-series.ts';
 import { listenOrRefuse } from '../listen.ts';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export type MetricsLog = (level: 'info' | 'warn', message: string, context: Record<string, unknown>) => void;
 

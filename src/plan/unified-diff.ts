@@ -26,7 +26,7 @@ function splitLines(text: string): string[] {
 }
 
 /** The edit script of a against b: the shared lines ' ', a's own '-', b's own '+', in order. */
-export function lineOps(a: readonly string[], b: readonly string[]): Op[] {
+function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start += 1;
   let endA = a.length;
