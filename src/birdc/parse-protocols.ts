@@ -261,87 +261,87 @@ function parseDetails(row: ProtocolRow, lines: string[], warnings: ParseWarnings
     }
     const value = line.slice(colon + 1).trim();
     try {
-    switch (key) {
-      case 'Description':
-        details.description = value;
-        break;
-      case 'Preference':
-        details.preference = integer(value, what, line);
-        break;
-      case 'Input filter':
-        details.inputFilter = value;
-        break;
-      case 'Output filter':
-        details.outputFilter = value;
-        break;
-      case 'Routes':
-        details.routes = parseRoutes(value, what, line);
-        break;
-      case 'Route change stats':
-        if (value.replace(/\s+/g, ' ') !== STATS_HEADING) throw unexpectedReply(what, `statistics heading ${JSON.stringify(value)}`);
-        break;
-      case 'Import updates':
-        details.importUpdates = parseStats(value, what, line);
-        break;
-      case 'Import withdraws':
-        details.importWithdraws = parseStats(value, what, line);
-        break;
-      case 'Export updates':
-        details.exportUpdates = parseStats(value, what, line);
-        break;
-      case 'Export withdraws':
-        details.exportWithdraws = parseStats(value, what, line);
-        break;
-      case 'BGP state':
-        if (!isBgpState(value)) throw unexpectedReply(what, `BGP state ${JSON.stringify(value)}`);
-        bgp.state = value;
-        break;
-      case 'Neighbor address': {
-        const [address, iface] = value.split('%');
-        bgp.neighborAddress = address!;
-        bgp.neighborInterface = iface ?? null;
-        break;
+      switch (key) {
+        case 'Description':
+          details.description = value;
+          break;
+        case 'Preference':
+          details.preference = integer(value, trimmed);
+          break;
+        case 'Input filter':
+          details.inputFilter = value;
+          break;
+        case 'Output filter':
+          details.outputFilter = value;
+          break;
+        case 'Routes':
+          details.routes = parseRoutes(value, trimmed);
+          break;
+        case 'Route change stats':
+          if (value.replace(/\s+/g, ' ') !== STATS_HEADING) throw unexpectedReply(what, `statistics heading ${JSON.stringify(value)}`);
+          break;
+        case 'Import updates':
+          details.importUpdates = parseStats(value, trimmed);
+          break;
+        case 'Import withdraws':
+          details.importWithdraws = parseStats(value, trimmed);
+          break;
+        case 'Export updates':
+          details.exportUpdates = parseStats(value, trimmed);
+          break;
+        case 'Export withdraws':
+          details.exportWithdraws = parseStats(value, trimmed);
+          break;
+        case 'BGP state':
+          if (!isBgpState(value)) throw unexpectedReply(what, `BGP state ${JSON.stringify(value)}`);
+          bgp.state = value;
+          break;
+        case 'Neighbor address': {
+          const [address, iface] = value.split('%');
+          bgp.neighborAddress = address!;
+          bgp.neighborInterface = iface ?? null;
+          break;
+        }
+        case 'Neighbor AS':
+          bgp.neighborAs = integer(value, trimmed);
+          break;
+        case 'Neighbor ID':
+          bgp.neighborId = value;
+          break;
+        case 'Neighbor caps':
+          bgp.neighborCaps = value.split(/\s+/).filter(Boolean);
+          break;
+        case 'Session': {
+          const [type, ...flags] = value.split(/\s+/).filter(Boolean);
+          if (type !== 'internal' && type !== 'external') throw new UnreadableValue(`session type in ${quote(trimmed)}`);
+          bgp.sessionType = type;
+          bgp.sessionFlags = flags;
+          break;
+        }
+        case 'Source address':
+          bgp.sourceAddress = value;
+          break;
+        case 'Hold timer':
+          bgp.holdTimer = parseTimer(value, trimmed);
+          break;
+        case 'Keepalive timer':
+          bgp.keepaliveTimer = parseTimer(value, trimmed);
+          break;
+        case 'Error wait':
+          bgp.errorWait = parseTimer(value, trimmed);
+          break;
+        case 'Connect delay':
+          bgp.connectDelay = parseTimer(value, trimmed);
+          break;
+        case 'Restart timer':
+          bgp.restartTimer = parseTimer(value, trimmed);
+          break;
+        case 'Last error':
+          bgp.lastError = splitLastError(value);
+          break;
+        default:
+          details.extra[key] = value;
       }
-      case 'Neighbor AS':
-        bgp.neighborAs = integer(value, what, line);
-        break;
-      case 'Neighbor ID':
-        bgp.neighborId = value;
-        break;
-      case 'Neighbor caps':
-        bgp.neighborCaps = value.split(/\s+/).filter(Boolean);
-        break;
-      case 'Session': {
-        const [type, ...flags] = value.split(/\s+/).filter(Boolean);
-        if (type !== 'internal' && type !== 'external') throw new UnreadableValue(`session type in ${quote(trimmed)}`);
-        bgp.sessionType = type;
-        bgp.sessionFlags = flags;
-        break;
-      }
-      case 'Source address':
-        bgp.sourceAddress = value;
-        break;
-      case 'Hold timer':
-        bgp.holdTimer = parseTimer(value, what, line);
-        break;
-      case 'Keepalive timer':
-        bgp.keepaliveTimer = parseTimer(value, what, line);
-        break;
-      case 'Error wait':
-        bgp.errorWait = parseTimer(value, what, line);
-        break;
-      case 'Connect delay':
-        bgp.connectDelay = parseTimer(value, what, line);
-        break;
-      case 'Restart timer':
-        bgp.restartTimer = parseTimer(value, what, line);
-        break;
-      case 'Last error':
-        bgp.lastError = splitLastError(value);
-        break;
-      default:
-        details.extra[key] = value;
-    }
     } catch (error) {
       if (!(error instanceof UnreadableValue)) throw error;
       warnings.add(key, `${what}: ${error.message}; shown as null`);
@@ -378,14 +378,14 @@ function parseDetails(row: ProtocolRow, lines: string[], warnings: ParseWarnings
   return details;
 }
 
-function integer(text: string, what: string, line: string): number {
-  if (!/^\d+$/.test(text)) throw new UnreadableValue(`not a number in ${quote(line.trim())}`);
+function integer(text: string, line: string): number {
+  if (!/^\d+$/.test(text)) throw new UnreadableValue(`not a number in ${quote(line)}`);
   return Number(text);
 }
 
-function parseRoutes(value: string, what: string, line: string): NonNullable<ProtocolDetails['routes']> {
+function parseRoutes(value: string, line: string): NonNullable<ProtocolDetails['routes']> {
   const m = /^(\d+) imported, (?:(\d+) filtered, )?(\d+) exported(?:, (\d+) preferred)?$/.exec(value);
-  if (m === null) throw new UnreadableValue(`routes line ${quote(line.trim())}`);
+  if (m === null) throw new UnreadableValue(`routes line ${quote(line)}`);
   return { imported: Number(m[1]), filtered: m[2] === undefined ? null : Number(m[2]), exported: Number(m[3]), preferred: m[4] === undefined ? null : Number(m[4]) };
 }
 
@@ -395,15 +395,15 @@ function cell(text: string): number | null {
   return text === '---' ? null : Number(text);
 }
 
-function parseStats(value: string, what: string, line: string): RouteChangeStats {
+function parseStats(value: string, line: string): RouteChangeStats {
   const m = STATS_ROW.exec(value);
-  if (m === null) throw new UnreadableValue(`statistics row ${quote(line.trim())}`);
+  if (m === null) throw new UnreadableValue(`statistics row ${quote(line)}`);
   return { received: cell(m[1]!), rejected: cell(m[2]!), filtered: cell(m[3]!), ignored: cell(m[4]!), accepted: cell(m[5]!) };
 }
 
-function parseTimer(value: string, what: string, line: string): Timer {
+function parseTimer(value: string, line: string): Timer {
   const m = /^(-?\d+)\/(\d+|-)$/.exec(value);
-  if (m === null) throw new UnreadableValue(`timer ${quote(line.trim())}`);
+  if (m === null) throw new UnreadableValue(`timer ${quote(line)}`);
   return { remaining: Number(m[1]), total: m[2] === '-' ? null : Number(m[2]) };
 }
 

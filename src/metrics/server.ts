@@ -6,15 +6,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { BirdctlError } from '../errors.ts';
 import type { MonitorSnapshot, PollStats } from '../monitor/types.ts';
-import { bearerMatches, isLoopbackHost } from '../stream/auth.ts';
+import { bearerMatches, refuseUnprotectedListener, requestPath } from '../stream/auth.ts';
 import type { StreamSource } from '../stream/source.ts';
 import { registerBirdSeries } from './bird-series.ts';
 import { registerControllerSeries } from './controller-series.ts';
 import { listenOrRefuse } from '../listen.ts';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export type MetricsLog = (level: 'info' | 'warn', message: string, context: Record<string, unknown>) => void;
 
@@ -38,30 +37,12 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-function refuseUnprotectedListener(host: string, token: string | null | undefined): void {
-  if (token === '') {
-    throw new BirdctlError('USAGE', 'the metrics token is empty', { hint: 'put a random string in the token file or BIRDCTL_METRICS_TOKEN, e.g. `openssl rand -hex 32`' });
-  }
-  if (!token && !isLoopbackHost(host)) {
-    throw new BirdctlError('USAGE', `the metrics listener "${host}" is not loopback and no token is configured`, {
-      hint: 'set --metrics-token-file PATH or BIRDCTL_METRICS_TOKEN, or listen on 127.0.0.1 or ::1',
-    });
-  }
-}
-
-/** The request target's path; compared as text, since the URL parser throws on targets like `//`. */
-function pathOf(request: IncomingMessage): string {
-  const target = request.url ?? '';
-  const query = target.indexOf('?');
-  return query < 0 ? target : target.slice(0, query);
-}
-
 const plain = (response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void => {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end(`${text}\n`);
 };
 
 export async function createMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  refuseUnprotectedListener(options.host, options.token);
+  refuseUnprotectedListener(options.host, options.token, { view: 'metrics', tokenFileOption: '--metrics-token-file', tokenEnv: 'BIRDCTL_METRICS_TOKEN' });
   const token = options.token || null;
   const log = options.log ?? (() => {});
   const registry = new Registry();
@@ -79,7 +60,7 @@ export async function createMetricsServer(options: MetricsServerOptions): Promis
       plain(response, 401, 'unauthorized', { 'WWW-Authenticate': 'Bearer' });
       return;
     }
-    if (pathOf(request) !== METRICS_PATH) {
+    if (requestPath(request) !== METRICS_PATH) {
       plain(response, 404, 'not found');
       return;
     }

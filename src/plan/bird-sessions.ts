@@ -33,6 +33,15 @@ export interface SessionChanges {
 const IN_PLACE = /^(import|export|description|preference)\b/;
 
 /**
+ * The index after the string whose opening `"` is at `open` (BIRD 1.6 strings have no escapes,
+ * conf/cf-lex.l), or the text's length when it is not closed.
+ */
+function afterString(text: string, open: number): number {
+  const close = text.indexOf('"', open + 1);
+  return close < 0 ? text.length : close + 1;
+}
+
+/**
  * The text without comments (`# ...` to the end of the line, C-style blocks), strings kept whole,
  * so a `#` inside a description is not taken for a comment.
  */
@@ -41,8 +50,7 @@ function stripComments(text: string): string {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i]!;
     if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      const stop = end < 0 ? text.length : end + 1;
+      const stop = afterString(text, i);
       out += text.slice(i, stop);
       i = stop - 1;
     } else if (c === '#') {
@@ -64,11 +72,9 @@ function matchBrace(text: string, open: number): number {
   let depth = 0;
   for (let i = open; i < text.length; i += 1) {
     const c = text[i];
-    if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      if (end < 0) return -1;
-      i = end;
-    } else if (c === '{') depth += 1;
+    // An unclosed string runs to the end, so the brace is unmatched.
+    if (c === '"') i = afterString(text, i) - 1;
+    else if (c === '{') depth += 1;
     else if (c === '}') {
       depth -= 1;
       if (depth === 0) return i + 1;
@@ -85,8 +91,7 @@ function statementsOf(body: string): string[] {
   for (let i = 0; i < body.length; i += 1) {
     const c = body[i]!;
     if (c === '"') {
-      const end = body.indexOf('"', i + 1);
-      const stop = end < 0 ? body.length : end + 1;
+      const stop = afterString(body, i);
       current += body.slice(i, stop);
       i = stop - 1;
       continue;

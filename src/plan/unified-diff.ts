@@ -26,7 +26,7 @@ function splitLines(text: string): string[] {
 }
 
 /** The edit script of a against b: the shared lines ' ', a's own '-', b's own '+', in order. */
-export function lineOps(a: readonly string[], b: readonly string[]): Op[] {
+function lineOps(a: readonly string[], b: readonly string[]): Op[] {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start += 1;
   let endA = a.length;
@@ -77,6 +77,11 @@ export function unifiedDiff(from: string, to: string, options: DiffOptions): str
   const context = options.context ?? 3;
   const ops = lineOps(splitLines(from), splitLines(to));
   const hunks: string[] = [];
+  // Line numbers of ops[counted] in each text; the cursor only moves on, so all hunks together
+  // count the ops once instead of each hunk counting from the top.
+  let counted = 0;
+  let fromLine = 1;
+  let toLine = 1;
   let k = 0;
   while (k < ops.length) {
     if (ops[k]!.kind === ' ') {
@@ -92,11 +97,9 @@ export function unifiedDiff(from: string, to: string, options: DiffOptions): str
       else if (scan - last > 2 * context) break;
     }
     const end = Math.min(ops.length, last + context + 1);
-    let fromLine = 1;
-    let toLine = 1;
-    for (let p = 0; p < first; p += 1) {
-      if (ops[p]!.kind !== '+') fromLine += 1;
-      if (ops[p]!.kind !== '-') toLine += 1;
+    for (; counted < first; counted += 1) {
+      if (ops[counted]!.kind !== '+') fromLine += 1;
+      if (ops[counted]!.kind !== '-') toLine += 1;
     }
     const body = ops.slice(first, end);
     const fromCount = body.filter((o) => o.kind !== '+').length;

@@ -4,7 +4,7 @@
 import type { StreamEvent } from './source.ts';
 
 /** Appended where a string was cut; says how long it was. */
-export function cutMarker(totalChars: number): string {
+function cutMarker(totalChars: number): string {
   return `… [cut: ${totalChars} characters in all]`;
 }
 

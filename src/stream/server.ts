@@ -20,8 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { BirdctlError } from '../errors.ts';
-import { bearerMatches, isLoopbackHost } from './auth.ts';
+import { bearerMatches, refuseUnprotectedListener, requestPath } from './auth.ts';
 import { eventMessage } from './event-message.ts';
 import { rateLimitedLog } from './rate-limited-log.ts';
 import type { StreamEvent, StreamSource } from './source.ts';
@@ -106,29 +105,8 @@ const DEFAULTS = {
 /** How long a client gets to answer our close frame on shutdown before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
-function refuseUnprotectedListener(host: string, token: string | null | undefined): void {
-  if (token !== undefined && token !== null && token === '') {
-    throw new BirdctlError('USAGE', 'the WebSocket token is empty', {
-      hint: 'put a random string in the token file or BIRDCTL_WS_TOKEN, e.g. `openssl rand -hex 32`',
-    });
-  }
-  if (!token && !isLoopbackHost(host)) {
-    throw new BirdctlError('USAGE', `the WebSocket listener "${host}" is not loopback and no token is configured`, {
-      hint: 'set --ws-token-file PATH or BIRDCTL_WS_TOKEN, or listen on 127.0.0.1 or ::1',
-    });
-  }
-}
-
 /** The stream's one path: other views (`/metrics`) may listen on the same host and must not be answered for. */
 const STREAM_PATH = '/';
-
-function isStreamPath(request: IncomingMessage): boolean {
-  // Only the path counts: a query string (`/?pretty`) changes nothing. Compared as text, not
-  // through the URL parser, which throws on targets such as `//` that any client may send.
-  const target = request.url ?? '';
-  const query = target.indexOf('?');
-  return (query < 0 ? target : target.slice(0, query)) === STREAM_PATH;
-}
 
 const UPGRADE_REASONS = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' } as const;
 
@@ -144,7 +122,7 @@ function remoteOf(request: IncomingMessage): string {
 }
 
 export async function createStreamServer(options: StreamServerOptions): Promise<StreamServer> {
-  refuseUnprotectedListener(options.host, options.token);
+  refuseUnprotectedListener(options.host, options.token, { view: 'WebSocket', tokenFileOption: '--ws-token-file', tokenEnv: 'BIRDCTL_WS_TOKEN' });
   const token = options.token || null;
   const { source } = options;
   const clock = options.clock ?? Date.now;
@@ -239,7 +217,7 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
       response.writeHead(401, { 'WWW-Authenticate': 'Bearer', 'Content-Type': 'text/plain' }).end('unauthorized\n');
       return;
     }
-    if (!isStreamPath(request)) {
+    if (requestPath(request) !== STREAM_PATH) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -273,7 +251,7 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
       rejectUpgrade(socket, 401);
       return;
     }
-    if (!isStreamPath(request)) {
+    if (requestPath(request) !== STREAM_PATH) {
       rejectUpgrade(socket, 404);
       return;
     }
