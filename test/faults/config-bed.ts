@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
-import { BirdClient } from '../../src/birdc/client.ts';
-import { parseShowProtocols, type ProtocolRow } from '../../src/birdc/parse-protocols.ts';
+import type { ProtocolRow } from '../../src/birdc/parse-protocols.ts';
 import { render } from '../../src/render/render.ts';
 import { parseTopology } from '../../src/topology/index.ts';
+import { showProtocols } from '../support/bird-control.ts';
 import { NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
@@ -104,13 +104,8 @@ export class ConfigFaultBed {
     return waitFor(`log ${pattern}`, () => this.log.slice(from).join('').split('\n').find((l) => pattern.test(l)), timeoutMs, 20);
   }
 
-  async protocols(name: 'n1' | 'n2'): Promise<ProtocolRow[]> {
-    const client = new BirdClient({ socketPath: this.hosts[name].socket, reconnect: false, connectTimeoutMs: 1000 });
-    try {
-      return parseShowProtocols(await client.command('show protocols'), Date.now() / 1000);
-    } finally {
-      await client.close();
-    }
+  protocols(name: 'n1' | 'n2'): Promise<ProtocolRow[]> {
+    return showProtocols(this.hosts[name].socket);
   }
 
   async established(name: 'n1' | 'n2'): Promise<ProtocolRow | undefined> {
