@@ -16,10 +16,10 @@ import { NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 export const RESYNC_MS = 1000;
-export const MESH = { n1: 'Mesh_fd00_ec__2', n2: 'Mesh_fd00_ec__1' } as const;
+const MESH = { n1: 'Mesh_fd00_ec__2', n2: 'Mesh_fd00_ec__1' } as const;
 
 /** The cluster with external peers numbered `peers` (they never answer: only their protocols matter). */
-export function topology(peers: readonly number[]) {
+function topology(peers: readonly number[]) {
   return {
     apiVersion: 'bird6-controller/v1',
     // A hold time longer than the hung-bird6 test stops bird6 for, so that the session survives it.
@@ -33,14 +33,14 @@ export function topology(peers: readonly number[]) {
   };
 }
 
-export const rendered = (peers: readonly number[], node = 'n1') => render(parseTopology(topology(peers)), node);
+const rendered = (peers: readonly number[], node = 'n1') => render(parseTopology(topology(peers)), node);
 
 /** The BGP protocol names a config defines. */
-export function bgpProtocolsOf(config: string): string[] {
+function bgpProtocolsOf(config: string): string[] {
   return [...config.matchAll(/^protocol bgp (\S+)/gm)].map((m) => m[1]!).sort();
 }
 
-export interface Host {
+interface Host {
   name: 'n1' | 'n2';
   netns: string;
   config: string;
