@@ -19,6 +19,7 @@ import { decodeTrap, type DecodedTrap } from '../snmp/ber.ts';
 import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 import { prng } from '../support/random-topology.ts';
 import { compiledBirdctl } from './compiled-birdctl.ts';
+import { sampledMemory } from './node-memory.ts';
 import { percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
 
 const TOKEN = 'abn-bench-token';
@@ -80,14 +81,6 @@ class AgentRun {
   find(msg: string, from = 0): { line: LogLine; index: number } | undefined {
     for (let i = from; i < this.lines.length; i += 1) if (this.lines[i]!.msg === msg) return { line: this.lines[i]!, index: i };
     return undefined;
-  }
-
-  /** Resident and peak memory in kB, read from /proc; `ip netns exec` execs node, so the PID is the agent's. */
-  memory(): { rss: number; hwm: number } {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    if (!/^Name:\s+node$/m.test(status)) throw new Error(`PID ${this.child.pid} is not the agent's node process`);
-    return { rss: field('VmRSS'), hwm: field('VmHWM') };
   }
 
   async stop(): Promise<void> {
@@ -247,13 +240,9 @@ export const agentSuite: BenchSuite = {
         await waitFor('SNMP listening', () => a1.find('SNMP agent listening'), 20_000, 50);
         await waitFor('mesh Established', async () => ((await protocolsOfN1()).some((p) => p.name === MESH_PEER && p.info.startsWith('Established')) ? true : undefined), 20_000, 100);
         await sleep(SETTLE_MS);
-        const samples: number[] = [];
-        for (let i = 0; i < 5; i += 1) {
-          samples.push(a1.memory().rss);
-          await sleep(1000);
-        }
+        const memory = await sampledMemory(a1.child.pid!);
         const protocols = readFileSync(join(n1.dir, 'bird6.conf'), 'utf8').match(/^protocol bgp /gm)?.length ?? 0;
-        return { rss: percentiles(samples), hwm: a1.memory().hwm, protocols };
+        return { ...memory, protocols };
       };
       writeFileSync(bigFile, stringify(topology({ nodes: BIG_NODES })));
       const small = await settledMemory(file);

@@ -5,13 +5,13 @@
 // compiled agent against one through tsx, each on a 2-node topology with real bird6 in network
 // namespaces (prefix `bldsu`).
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BirdClient } from '../../src/birdc/client.ts';
-import { parseShowProtocols } from '../../src/birdc/parse-protocols.ts';
+import { showProtocols } from '../support/bird-control.ts';
 import { runRecordingLoads } from '../support/birdctl-loads.ts';
 import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 import { compiledBirdctl, SOURCE_BIRDCTL } from './compiled-birdctl.ts';
+import { sampledMemory } from './node-memory.ts';
 import { interleaved, percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -33,22 +33,9 @@ function runNode(args: string[], exitCode: number): void {
   if (result.status !== exitCode) throw new Error(`node ${args.join(' ')} exited ${result.status}, expected ${exitCode}`);
 }
 
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  // `ip netns exec` execs node, so the PID is the agent's own.
-  if (!/^Name:\s+node$/m.test(status)) throw new Error(`PID ${pid} is not an agent's node process`);
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
-}
-
-/** Whether the bird6 at `socket` has an Established session; a connection per call, as the socket appears only once bird6 runs. */
+/** Whether the bird6 at `socket` has an Established session. */
 async function meshEstablished(socket: string): Promise<true | undefined> {
-  const client = new BirdClient({ socketPath: socket, reconnect: false, connectTimeoutMs: 1000 });
-  try {
-    return parseShowProtocols(await client.command('show protocols'), Date.now() / 1000).some((p) => p.info.startsWith('Established')) ? true : undefined;
-  } finally {
-    await client.close();
-  }
+  return (await showProtocols(socket)).some((p) => p.info.startsWith('Established')) ? true : undefined;
 }
 
 /**
@@ -60,19 +47,12 @@ async function agentMemory(bed: NetnsTestbed, entry: string, hosts: Array<{ name
   const agents: ChildProcess[] = [];
   try {
     for (const h of hosts) {
-      const child = bed.start(h.netns, process.execPath, [entry, 'agent', file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'), '--bird'], 'agent');
-      child.stdout!.resume();
-      child.stderr!.resume();
-      agents.push(child);
+      // No log name: the agents' output is not read, so it goes nowhere rather than into pipes drained for nothing.
+      agents.push(bed.start(h.netns, process.execPath, [entry, 'agent', file, '--node', h.name, '--config', join(h.dir, 'bird6.conf'), '--socket', join(h.dir, 'bird6.ctl'), '--bird']));
     }
     await waitFor('n1 mesh session Established', () => meshEstablished(join(hosts[0]!.dir, 'bird6.ctl')), 30_000, 200);
     await sleep(SETTLE_MS);
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
-      samples.push(memoryOf(agents[0]!.pid!).rss);
-      await sleep(1000);
-    }
-    return { rss: percentiles(samples), hwm: memoryOf(agents[0]!.pid!).hwm };
+    return await sampledMemory(agents[0]!.pid!);
   } finally {
     // SIGTERM with --bird shuts each agent's bird6 down too; the pid files catch any left behind.
     await Promise.all(agents.map((a) => stop(a)));

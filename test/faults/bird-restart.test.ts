@@ -3,18 +3,16 @@
 // it; graceful restart recovery must keep every route, so no ping is lost), SIGSTOP bird6 (the agent
 // must not start a second one on its socket), and `lab down` returning only once bird6 has gone.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execaRunner } from '../../src/exec.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { readState } from '../../src/lab/state.ts';
 import { pidsInNamespace } from '../../src/lab/host.ts';
 import { isAlive, processName, readPidFile } from '../../src/proc.ts';
-import { birdctlAgentLauncher, labUp, type UpReport } from '../../src/lab/up.ts';
+import { birdctlAgentLauncher, type UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
+import { LabBed } from '../support/lab-bed.ts';
 import { signalPid, timeUntil } from '../lab/lab-driver.ts';
 import { twoNodeExampleCopy } from '../lab/topology-copy.ts';
 
@@ -38,25 +36,16 @@ async function birdPids(netns: string): Promise<number[]> {
 }
 
 describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'kill'] }, () => {
-  const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
-  const stateDir = join(work, 'state');
-  const file = twoNodeExampleCopy(work, PREFIX);
-  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
+  const lab = new LabBed(PREFIX, twoNodeExampleCopy);
+  const { stateDir, file } = lab;
   let report: UpReport;
   const node = (name: string) => report.plan.nodes.find((n) => n.name === name)!;
   const endpoint = (name: string) => report.topology.endpoints.find((e) => e.name === name)!;
 
   beforeAll(async () => {
-    await down();
-    report = await labUp(
-      { topologyFile: file, prefix: PREFIX, stateDir, timeoutMs: 20_000 },
-      { runner: execaRunner, launcher: birdctlAgentLauncher(execaRunner), now: () => new Date(), sleep },
-    );
+    report = await lab.up(20_000);
   }, 30_000);
-  afterAll(async () => {
-    await down();
-    rmSync(work, { recursive: true, force: true });
-  }, 20_000);
+  afterAll(() => lab.remove(), 20_000);
 
   it('loses no ping every 10 ms across a kill -9 of bird6 and its restart by the agent', async () => {
     const web = endpoint('web-1');
@@ -115,7 +104,7 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
   it('lab down returns only once every bird6 of the lab has left the process table (zombies reaped too)', async () => {
     const birds = report.plan.nodes.map((n) => readPidFile(n.birdPidFile)!);
     expect(birds.every((pid) => processName(pid) === 'bird6')).toBe(true);
-    const result = await down();
+    const result = await lab.down();
     expect(birds.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
     expect(result.lingering).toBeUndefined();
   }, 20_000);

@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
-import { BirdClient } from '../../src/birdc/client.ts';
-import { parseShowProtocols, type ProtocolRow } from '../../src/birdc/parse-protocols.ts';
+import type { ProtocolRow } from '../../src/birdc/parse-protocols.ts';
 import { render } from '../../src/render/render.ts';
 import { parseTopology } from '../../src/topology/index.ts';
+import { showProtocols } from '../support/bird-control.ts';
 import { NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 
 const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.url));
 export const RESYNC_MS = 1000;
-export const MESH = { n1: 'Mesh_fd00_ec__2', n2: 'Mesh_fd00_ec__1' } as const;
+const MESH = { n1: 'Mesh_fd00_ec__2', n2: 'Mesh_fd00_ec__1' } as const;
 
 /** The cluster with external peers numbered `peers` (they never answer: only their protocols matter). */
-export function topology(peers: readonly number[]) {
+function topology(peers: readonly number[]) {
   return {
     apiVersion: 'bird6-controller/v1',
     // A hold time longer than the hung-bird6 test stops bird6 for, so that the session survives it.
@@ -33,14 +33,14 @@ export function topology(peers: readonly number[]) {
   };
 }
 
-export const rendered = (peers: readonly number[], node = 'n1') => render(parseTopology(topology(peers)), node);
+const rendered = (peers: readonly number[], node = 'n1') => render(parseTopology(topology(peers)), node);
 
 /** The BGP protocol names a config defines. */
-export function bgpProtocolsOf(config: string): string[] {
+function bgpProtocolsOf(config: string): string[] {
   return [...config.matchAll(/^protocol bgp (\S+)/gm)].map((m) => m[1]!).sort();
 }
 
-export interface Host {
+interface Host {
   name: 'n1' | 'n2';
   netns: string;
   config: string;
@@ -104,13 +104,8 @@ export class ConfigFaultBed {
     return waitFor(`log ${pattern}`, () => this.log.slice(from).join('').split('\n').find((l) => pattern.test(l)), timeoutMs, 20);
   }
 
-  async protocols(name: 'n1' | 'n2'): Promise<ProtocolRow[]> {
-    const client = new BirdClient({ socketPath: this.hosts[name].socket, reconnect: false, connectTimeoutMs: 1000 });
-    try {
-      return parseShowProtocols(await client.command('show protocols'), Date.now() / 1000);
-    } finally {
-      await client.close();
-    }
+  protocols(name: 'n1' | 'n2'): Promise<ProtocolRow[]> {
+    return showProtocols(this.hosts[name].socket);
   }
 
   async established(name: 'n1' | 'n2'): Promise<ProtocolRow | undefined> {

@@ -2,9 +2,9 @@
 // it each time, with real bird6: after every kill the bird6.conf on disk passes `bird6 -p`; at the
 // end bird6 runs the last topology; and the mesh session was never reset, watched from the peer
 // every 50 ms (Established at every look, `since` unchanged beyond BIRD's 1 s print jitter).
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeIntegration } from '../support/integration.ts';
+import { stop } from '../support/netns.ts';
 import { prng } from '../support/random-topology.ts';
 import { ConfigFaultBed } from './config-bed.ts';
 
@@ -16,13 +16,6 @@ const KILL_SHARE = 0.15;
 const KILL_WINDOW_MS = 300;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describeIntegration('kill -9 the agent during topology edits', { netns: true, binaries: ['bird6'] }, () => {
   const faults = new ConfigFaultBed('fcfg-kill');
@@ -68,7 +61,7 @@ describeIntegration('kill -9 the agent during topology edits', { netns: true, bi
         continue;
       }
       await sleep(delay);
-      await kill9(faults.agent!);
+      await stop(faults.agent!, 'SIGKILL');
       kills += 1;
       expect(() => faults.checkOnDisk(), `bird6.conf after kill ${kills} (edit ${edit}, ${delay} ms)`).not.toThrow();
       started = faults.log.length;

@@ -4,9 +4,10 @@
 // the questions the suites ask the kernel and BIRD.
 import { writeFileSync } from 'node:fs';
 import { BirdClient } from '../../src/birdc/client.ts';
-import { parseShowProtocols, type ProtocolRow } from '../../src/birdc/parse-protocols.ts';
+import type { ProtocolRow } from '../../src/birdc/parse-protocols.ts';
 import { render } from '../../src/render/render.ts';
 import { ENDPOINT_ROUTE_PROTOCOL, parseTopology, type Topology } from '../../src/topology/index.ts';
+import { showProtocols } from '../support/bird-control.ts';
 import type { NetnsTestbed } from '../support/netns.ts';
 
 export interface BirdHost {
@@ -51,13 +52,8 @@ export async function birdCommand(host: Pick<BirdHost, 'socket'>, command: strin
   }
 }
 
-export async function protocols(host: Pick<BirdHost, 'socket'>): Promise<ProtocolRow[]> {
-  const client = new BirdClient({ socketPath: host.socket, reconnect: false, connectTimeoutMs: 1000 });
-  try {
-    return parseShowProtocols(await client.command('show protocols'), Date.now() / 1000);
-  } finally {
-    await client.close();
-  }
+export function protocols(host: Pick<BirdHost, 'socket'>): Promise<ProtocolRow[]> {
+  return showProtocols(host.socket);
 }
 
 /** True when every BGP protocol of `host` is Established (and it has at least `atLeast`). */

@@ -3,20 +3,14 @@
 // hold timers, and endpoints added to and removed from the topology file while everything runs.
 // Copies of topology/example.yaml and topology/route-reflectors.yaml, with this file's own
 // namespace prefixes and container netns names, so nothing collides with a running lab.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execaRunner } from '../../src/exec.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { isAlive, readPidFile } from '../../src/proc.ts';
 import { readState } from '../../src/lab/state.ts';
-import { birdctlAgentLauncher, labUp, type UpReport } from '../../src/lab/up.ts';
+import type { UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
+import { LabBed } from '../support/lab-bed.ts';
 import { addContainerNamespace, editTopology, hostRoutes, pings, signalPid, timeUntil } from '../lab/lab-driver.ts';
 import { topologyCopy } from '../lab/topology-copy.ts';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Scenario {
   topology: string;
@@ -35,12 +29,8 @@ const SCENARIOS: Scenario[] = [
 
 for (const scenario of SCENARIOS) {
   describeIntegration(`end to end: ${scenario.topology}`, { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'dnsmasq', 'dhclient', 'kill'] }, () => {
-    const work = mkdtempSync(join(tmpdir(), `${scenario.prefix}-`));
-    // dnsmasq drops to nobody and must still read its hosts file below the state dir.
-    chmodSync(work, 0o755);
-    const stateDir = join(work, 'state');
-    const file = topologyCopy(scenario.topology, work, scenario.prefix);
-    const down = () => labDown({ stateDir, prefix: scenario.prefix }, { runner: execaRunner, sleep });
+    const lab = new LabBed(scenario.prefix, (work, prefix) => topologyCopy(scenario.topology, work, prefix));
+    const { stateDir, file } = lab;
     let report: UpReport;
 
     const nodeNs = (node: string) => `${scenario.prefix}-${node}`;
@@ -50,16 +40,9 @@ for (const scenario of SCENARIOS) {
       (await Promise.all(nodes.map(async (n) => (await hostRoutes(n.netns)).has(address) === present))).every(Boolean);
 
     beforeAll(async () => {
-      await down();
-      report = await labUp(
-        { topologyFile: file, prefix: scenario.prefix, stateDir, timeoutMs: 30_000 },
-        { runner: execaRunner, launcher: birdctlAgentLauncher(execaRunner), now: () => new Date(), sleep },
-      );
+      report = await lab.up(30_000);
     }, 60_000);
-    afterAll(async () => {
-      await down();
-      rmSync(work, { recursive: true, force: true });
-    }, 30_000);
+    afterAll(() => lab.remove(), 30_000);
 
     it('every endpoint pings every endpoint on the other hosts, containers and VMs alike', async () => {
       const endpoints = report.topology.endpoints;

@@ -5,19 +5,17 @@
 // running, node2 keeps the route throughout, and the next agent adopts bird6. SIGTERM to bird6
 // itself (the agent's fallback) gives a Cease as `down` does. Then `lab down`
 // still stops everything, the agents' own shutdown of bird6 included.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BirdClient } from '../../src/birdc/client.ts';
 import { execaRunner, type RunningProcess } from '../../src/exec.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { isAlive, processName, readPidFile } from '../../src/proc.ts';
 import { hostRoutes } from '../../src/lab/observe.ts';
 import type { NodePlan } from '../../src/lab/plan.ts';
-import { birdctlAgentLauncher, labUp, type AgentLauncher, type UpReport } from '../../src/lab/up.ts';
+import { birdctlAgentLauncher, type AgentLauncher, type UpReport } from '../../src/lab/up.ts';
 import { describeIntegration } from '../support/integration.ts';
+import { LabBed } from '../support/lab-bed.ts';
 import { pings, timeUntil } from '../lab/lab-driver.ts';
 import { twoNodeExampleCopy } from '../lab/topology-copy.ts';
 
@@ -26,10 +24,8 @@ const BIRDCTL = fileURLToPath(new URL('../../src/cli/birdctl.mjs', import.meta.u
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describeIntegration('stop: a stopped node withdraws its routes, unless told to keep them', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'kill'] }, () => {
-  const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
-  const stateDir = join(work, 'state');
-  const file = twoNodeExampleCopy(work, PREFIX);
-  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
+  const lab = new LabBed(PREFIX, twoNodeExampleCopy);
+  const { file } = lab;
   // Every agent of this file, the lab's and the ones started here, by node: the newest last.
   const agents = new Map<string, RunningProcess[]>();
   const launcher: AgentLauncher = {
@@ -66,17 +62,12 @@ describeIntegration('stop: a stopped node withdraws its routes, unless told to k
   const holdTimeMs = () => (report.topology.cluster.bgp?.holdTime ?? 6) * 1000;
 
   beforeAll(async () => {
-    await down();
-    report = await labUp(
-      { topologyFile: file, prefix: PREFIX, stateDir, timeoutMs: 20_000 },
-      { runner: execaRunner, launcher, now: () => new Date(), sleep },
-    );
+    report = await lab.up(20_000, launcher);
   }, 30_000);
   afterAll(async () => {
     // The agents started here are not in the lab's state: stop them by PID before lab down.
     for (const agent of [...agents.values()].flat()) if (isAlive(agent.pid)) agent.kill('SIGKILL');
-    await down();
-    rmSync(work, { recursive: true, force: true });
+    await lab.remove();
   }, 20_000);
 
   it("stop: SIGTERM to node1's agent shuts its bird6 down; node2 gets a Cease and drops web-1's route within the hold time; web-1 keeps its route on node1", async () => {
@@ -189,7 +180,7 @@ describeIntegration('stop: a stopped node withdraws its routes, unless told to k
     const log = openSync(node2.agentLog, 'r');
     try {
       const started = performance.now();
-      const result = await down();
+      const result = await lab.down();
       const elapsedMs = performance.now() - started;
       console.info(`stop: lab down took ${elapsedMs.toFixed(0)} ms`);
       expect(isAlive(bird)).toBe(false);

@@ -134,11 +134,11 @@ export function killByPidFile(pidFile: string, signal: NodeJS.Signals = 'SIGKILL
   }
 }
 
-/** SIGTERM, then SIGKILL after a second; resolves when the process has exited. */
-export async function stop(child: ChildProcess): Promise<void> {
+/** `signal` (SIGTERM unless told), then SIGKILL after a second; resolves when the process has exited. */
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
   await exited;
   clearTimeout(timer);
