@@ -122,16 +122,13 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** bird6 answered and the answer is about the file: retrying the same text fails the same way. */
-class Refusal extends BirdctlError {}
-
 /** `bird6 -p -c FILE`: exit 1 and `bird: FILE:LINE:COL message` on stderr for a bad file. */
 async function checkConfig(runner: Runner, file: string, birdBinary: string): Promise<void> {
   // A bird6 that cannot be started at all throws COMMAND_FAILED from the runner: not a verdict.
   const result = await runner.run(birdBinary, ['-p', '-c', file], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
     const message = result.stderr.trim().replace(/^bird: /, '') || `exit code ${result.exitCode}`;
-    throw new Refusal('BIRD_CONFIG_REJECTED', `bird6 -p rejected the rendered config: ${message}`, {
+    throw new BirdctlError('BIRD_CONFIG_REJECTED', `bird6 -p rejected the rendered config: ${message}`, {
       hint: 'the previous config stays in place; this is a renderer bug or an unsupported topology, please report it',
     });
   }
@@ -139,8 +136,19 @@ async function checkConfig(runner: Runner, file: string, birdBinary: string): Pr
 
 /** No bird6 listens at all (as while it starts): no socket file, or nothing accepting on it. */
 function notRunning(error: unknown): boolean {
-  const errno = error instanceof BirdctlError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
-  return error instanceof BirdctlError && error.code === 'BIRD_UNREACHABLE' && (errno === 'ENOENT' || errno === 'ECONNREFUSED');
+  if (!(error instanceof BirdctlError) || error.code !== 'BIRD_UNREACHABLE') return false;
+  const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return errno === 'ENOENT' || errno === 'ECONNREFUSED';
+}
+
+/**
+ * bird6's verdict on the file (`bird6 -p` exit 1, or 8002 to `configure`): retrying the same text
+ * fails the same way, so it is remembered as rejected. Anything else (bird6 -p not runnable, 0006
+ * shutting down, a full disk) may pass next time.
+ */
+function rejectedOrFailed(content: string, error: unknown): Step {
+  const verdict = error instanceof BirdctlError && error.code === 'BIRD_CONFIG_REJECTED';
+  return verdict ? { outcome: 'rejected', error, remember: content } : { outcome: 'failed', error };
 }
 
 /** bird6 could not be asked or did not answer: whether it loaded the file is unknown. */
@@ -249,7 +257,7 @@ export class BirdConfig {
       await rename(staged, configPath);
     } catch (error) {
       await rm(staged, { force: true });
-      return error instanceof Refusal ? this.refuse(content, error) : { outcome: 'failed', error };
+      return rejectedOrFailed(content, error);
     }
     try {
       const reply = await this.configure();
@@ -292,13 +300,7 @@ export class BirdConfig {
     } catch (restoreError) {
       this.options.log('error', 'could not restore the previous bird6 config', { config: this.options.configPath, error: restoreError });
     }
-    // 8002 is BIRD's verdict on the file; any other answer (0006 shutting down, ...) may pass.
-    const verdict = error instanceof BirdctlError && error.code === 'BIRD_CONFIG_REJECTED';
-    return verdict ? this.refuse(content, error) : { outcome: 'failed', error };
-  }
-
-  private refuse(content: string, error: unknown): Step {
-    return { outcome: 'rejected', error, remember: content };
+    return rejectedOrFailed(content, error);
   }
 
   private finish(at: number, started: number, step: Step, sessions?: string): ConfigApply {
