@@ -168,8 +168,6 @@ export class BirdConfig {
   private loaded: string | undefined;
   /** The last render bird6 refused, with that attempt's outcome. */
   private refused: { content: string; result: ConfigApply } | undefined;
-  /** What the last apply or resync rendered. */
-  private lastRender: string | undefined;
   private readonly backupPath: string;
   private readonly configureCommand: string;
 
@@ -194,10 +192,12 @@ export class BirdConfig {
   async apply(topology: Topology): Promise<ConfigApply> {
     const at = this.options.now();
     const result = await this.ensure(topology, at);
-    if (result !== undefined) return result;
-    if (this.refused !== undefined && this.refused.content === this.lastRender) return this.refused.result;
-    this.options.log('debug', 'bird6 config unchanged', { config: this.options.configPath });
-    return { at, ok: true, outcome: 'unchanged', summary: 'unchanged' };
+    if (result === 'refused') return this.refused!.result;
+    if (result === 'current') {
+      this.options.log('debug', 'bird6 config unchanged', { config: this.options.configPath });
+      return { at, ok: true, outcome: 'unchanged', summary: 'unchanged' };
+    }
+    return result;
   }
 
   /**
@@ -207,25 +207,28 @@ export class BirdConfig {
   async resync(topology: Topology): Promise<ConfigApply | undefined> {
     const previous = this.last;
     const result = await this.ensure(topology, this.options.now());
-    if (result === undefined) return undefined;
+    if (result === 'refused' || result === 'current') return undefined;
     const same = previous !== null && previous.outcome === result.outcome && previous.summary === result.summary && previous.error === result.error;
     return same && !result.ok ? undefined : result;
   }
 
-  private async ensure(topology: Topology, at: number): Promise<ConfigApply | undefined> {
+  /**
+   * Puts the render in service when bird6 may not run it. Does nothing for a render bird6 already
+   * refused (`refused`) or one it confirmed loading that is still on disk (`current`).
+   */
+  private async ensure(topology: Topology, at: number): Promise<ConfigApply | 'refused' | 'current'> {
     const { nodeName, configPath } = this.options;
     const started = performance.now();
     let content: string;
     let onDisk: string | undefined;
     try {
       content = render(topology, nodeName, this.options.render);
-      this.lastRender = content;
-      if (content === this.refused?.content) return undefined;
+      if (content === this.refused?.content) return 'refused';
       onDisk = await readIfExists(configPath);
     } catch (error) {
       return this.finish(at, started, { outcome: 'failed', error });
     }
-    if (onDisk === content && this.loaded === content) return undefined;
+    if (onDisk === content && this.loaded === content) return 'current';
     const step = onDisk === content ? await this.reload(content) : await this.replace(content, onDisk);
     // The sessions this file change adds, removes or restarts, as `birdctl plan` shows them.
     return this.finish(at, started, step, onDisk === content ? undefined : sessionSummaryLine(sessionChanges(onDisk ?? '', content)));
