@@ -259,8 +259,8 @@ export class Agent {
   }
 
   /**
-   * Before the first apply, so the apply counters count it. Loaded on demand: the client library
-   * takes some 60 ms to load, and every birdctl command loads this module.
+   * Before the first apply, so the apply counters count it. Loaded only with --metrics: the client
+   * library takes some 60 ms to load, which an agent without the view need not pay at start.
    */
   private async startMetrics(): Promise<void> {
     const { metrics } = this.options;
