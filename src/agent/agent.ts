@@ -106,6 +106,8 @@ export class Agent {
   /** A resync waits in the queue: a hung bird6 makes each one slow, and they must not pile up. */
   private resyncQueued = false;
   private linkTimer: NodeJS.Timeout | undefined;
+  /** Any failed poll; the monitor's first one rejects its start() instead of reaching onError. */
+  private readonly logPollFailure: (error: unknown) => void;
 
   constructor(
     private readonly options: AgentOptions,
@@ -142,11 +144,12 @@ export class Agent {
         })
       : undefined;
     const monitorLog = logger.with({ component: 'monitor' });
+    this.logPollFailure = (error) => monitorLog.warn('poll failed', { error });
     this.monitor = createBirdMonitor({
       socketPath: options.socketPath,
       intervalMs: options.pollIntervalMs,
       now: () => now().getTime(),
-      onError: (error) => monitorLog.warn('poll failed', { error }),
+      onError: this.logPollFailure,
       onWarning: (warning) => monitorLog.warn('bird6 printed a value the parsers cannot read', { warning }),
     });
     this.monitor.subscribe((event) => this.onMonitorEvent(event));
@@ -256,8 +259,8 @@ export class Agent {
   }
 
   /**
-   * Before the first apply, so the apply counters count it. Loaded on demand: the client library
-   * takes some 60 ms to load, and every birdctl command loads this module.
+   * Before the first apply, so the apply counters count it. Loaded only with --metrics: the client
+   * library takes some 60 ms to load, which an agent without the view need not pay at start.
    */
   private async startMetrics(): Promise<void> {
     const { metrics } = this.options;
@@ -310,7 +313,7 @@ export class Agent {
     await this.supervisor?.start();
     // A first poll the parsers cannot read (a BIRD printing something this version does not know)
     // must not end the agent: the monitor keeps polling and the endpoints and config stay served.
-    await this.monitor.start().catch((error: unknown) => logger.with({ component: 'monitor' }).warn('poll failed', { error }));
+    await this.monitor.start().catch(this.logPollFailure);
     // Only after the first poll: the monitor's baseline poll emits no events, so a client served a
     // snapshot before it would not learn of sessions already up until something changed.
     try {

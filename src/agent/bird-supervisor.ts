@@ -50,7 +50,7 @@ const GONE_POLL_MS = 50;
  * kernel protocol (bird-templates/kernel.njk) the routes `persist` left in the kernel stay until
  * BGP has resynchronised, instead of being removed and learnt again (lost packets meanwhile).
  */
-export function birdArguments(configPath: string, socketPath: string, pidPath: string): string[] {
+function birdArguments(configPath: string, socketPath: string, pidPath: string): string[] {
   return ['-f', '-R', '-c', configPath, '-s', socketPath, '-P', pidPath];
 }
 
@@ -79,7 +79,7 @@ export class BirdSupervisor {
   /** Called when the monitor sees the daemon go down: restart it unless one is on its way. Never rejects. */
   async ensureRunning(): Promise<void> {
     if (this.stopped || this.child !== undefined || this.restartTimer !== undefined) return;
-    if (await this.options.isAnswering().catch(() => false)) {
+    if (await this.isAnswering()) {
       this.options.logger.info('adopted the running bird6', { socket: this.options.socketPath });
       return;
     }
@@ -218,6 +218,7 @@ export class BirdSupervisor {
     }
   }
 
+  /** The probe of the options, a failure of which counts as no answer: nothing here may reject. */
   private async isAnswering(): Promise<boolean> {
     return this.options.isAnswering().catch(() => false);
   }

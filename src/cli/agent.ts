@@ -149,12 +149,14 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
             ciscoOids: values['snmp-cisco-oids'],
           };
     const logger = createJsonLogger({ write: (line) => process.stderr.write(line), now: context.now, level, context: { node: values.node } });
+    // Resolved once: the agent and compose mode's attacher must name the same socket.
+    const socketPath = resolveSocketPath(values.socket);
     const agent = new Agent(
       {
         topologyFile: positionals[0]!,
         nodeName: values.node,
         configPath: values.config,
-        socketPath: resolveSocketPath(values.socket),
+        socketPath,
         templateDir: values.templates,
         routeProtocol,
         superviseBird: values.bird,
@@ -171,7 +173,6 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       },
       { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
     );
-    const socketPath = resolveSocketPath(values.socket);
     const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, values.node, socketPath, context.runner, logger) : undefined;
     try {
       await agent.run();

@@ -11,8 +11,7 @@ import type { DaemonState, MonitorEvent, MonitorSnapshot, PeerSnapshot } from '.
  * minus the age on its monotonic clock, two whole seconds read at different moments: one instant
  * reads a second apart in two polls. Only a larger jump is a real change.
  */
-const SINCE_JITTER_SECONDS = 2;
-const REBOOT_JITTER_SECONDS = 2;
+const TIME_JITTER_SECONDS = 2;
 
 export interface Advanced {
   snapshot: MonitorSnapshot;
@@ -71,7 +70,7 @@ function daemonEvents(before: DaemonState, after: DaemonState, reconnected: bool
 function restarted(before: DaemonState, after: DaemonState): boolean {
   if (before.lastReboot === null || after.lastReboot === null || before.serverTime === null || after.serverTime === null) return before.lastReboot !== after.lastReboot;
   const uptimeWentBack = after.serverTime - after.lastReboot < before.serverTime - before.lastReboot;
-  return uptimeWentBack || Math.abs(after.lastReboot - before.lastReboot) > REBOOT_JITTER_SECONDS;
+  return uptimeWentBack || Math.abs(after.lastReboot - before.lastReboot) > TIME_JITTER_SECONDS;
 }
 
 /** Last reconfiguration minus last reboot is exact too (see restarted): it changes only with a reconfiguration. */
@@ -112,7 +111,7 @@ function track(peer: BgpPeer, memory: PeerSnapshot | undefined, last: PeerSnapsh
 
 /** A `since` the parser could not read (null) shows no flap: only the state tells then. */
 function flapped(before: Pick<PeerSnapshot, 'since'>, after: Pick<BgpPeer, 'since'>): boolean {
-  return before.since !== null && after.since !== null && after.since - before.since > SINCE_JITTER_SECONDS;
+  return before.since !== null && after.since !== null && after.since - before.since > TIME_JITTER_SECONDS;
 }
 
 function peerEvents(before: PeerSnapshot | undefined, after: PeerSnapshot, at: number, events: MonitorEvent[]): void {

@@ -78,15 +78,18 @@ export interface BirdConfigOptions {
 /** 0003 Reconfigured, 0004 Reconfiguration in progress, 0005 already in progress, queueing. */
 const CONFIGURE_OK = new Set([3, 4, 5]);
 
+/** How long bird6 may take to answer `configure`; a no-op one for 1,000 sessions takes about 10 ms (above). */
+const CONFIGURE_TIMEOUT_MS = 5000;
+
 /**
  * Sends each command over a connection of its own. A long-lived client that lost its connection
  * refuses commands during its reconnect backoff (up to 5 s), so a resync right after bird6 came
  * back would fail for nothing; a connect costs about a millisecond. A hung bird6 costs at most
  * the greeting timeout (3 s) or the command timeout.
  */
-export function configureOver(socketPath: string, commandTimeoutMs = 5000): (command: string) => Promise<ConfigureReply> {
+export function configureOver(socketPath: string): (command: string) => Promise<ConfigureReply> {
   return async (command) => {
-    const client = new BirdClient({ socketPath, reconnect: false, commandTimeoutMs });
+    const client = new BirdClient({ socketPath, reconnect: false, commandTimeoutMs: CONFIGURE_TIMEOUT_MS });
     try {
       await client.connect();
       const reply = await client.command(command);
@@ -122,16 +125,13 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** bird6 answered and the answer is about the file: retrying the same text fails the same way. */
-class Refusal extends BirdctlError {}
-
 /** `bird6 -p -c FILE`: exit 1 and `bird: FILE:LINE:COL message` on stderr for a bad file. */
 async function checkConfig(runner: Runner, file: string, birdBinary: string): Promise<void> {
   // A bird6 that cannot be started at all throws COMMAND_FAILED from the runner: not a verdict.
   const result = await runner.run(birdBinary, ['-p', '-c', file], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
     const message = result.stderr.trim().replace(/^bird: /, '') || `exit code ${result.exitCode}`;
-    throw new Refusal('BIRD_CONFIG_REJECTED', `bird6 -p rejected the rendered config: ${message}`, {
+    throw new BirdctlError('BIRD_CONFIG_REJECTED', `bird6 -p rejected the rendered config: ${message}`, {
       hint: 'the previous config stays in place; this is a renderer bug or an unsupported topology, please report it',
     });
   }
@@ -139,8 +139,19 @@ async function checkConfig(runner: Runner, file: string, birdBinary: string): Pr
 
 /** No bird6 listens at all (as while it starts): no socket file, or nothing accepting on it. */
 function notRunning(error: unknown): boolean {
-  const errno = error instanceof BirdctlError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
-  return error instanceof BirdctlError && error.code === 'BIRD_UNREACHABLE' && (errno === 'ENOENT' || errno === 'ECONNREFUSED');
+  if (!(error instanceof BirdctlError) || error.code !== 'BIRD_UNREACHABLE') return false;
+  const errno = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return errno === 'ENOENT' || errno === 'ECONNREFUSED';
+}
+
+/**
+ * bird6's verdict on the file (`bird6 -p` exit 1, or 8002 to `configure`): retrying the same text
+ * fails the same way, so it is remembered as rejected. Anything else (bird6 -p not runnable, 0006
+ * shutting down, a full disk) may pass next time.
+ */
+function rejectedOrFailed(content: string, error: unknown): Step {
+  const verdict = error instanceof BirdctlError && error.code === 'BIRD_CONFIG_REJECTED';
+  return verdict ? { outcome: 'rejected', error, remember: content } : { outcome: 'failed', error };
 }
 
 /** bird6 could not be asked or did not answer: whether it loaded the file is unknown. */
@@ -157,8 +168,6 @@ export class BirdConfig {
   private loaded: string | undefined;
   /** The last render bird6 refused, with that attempt's outcome. */
   private refused: { content: string; result: ConfigApply } | undefined;
-  /** What the last apply or resync rendered. */
-  private lastRender: string | undefined;
   private readonly backupPath: string;
   private readonly configureCommand: string;
 
@@ -183,10 +192,12 @@ export class BirdConfig {
   async apply(topology: Topology): Promise<ConfigApply> {
     const at = this.options.now();
     const result = await this.ensure(topology, at);
-    if (result !== undefined) return result;
-    if (this.refused !== undefined && this.refused.content === this.lastRender) return this.refused.result;
-    this.options.log('debug', 'bird6 config unchanged', { config: this.options.configPath });
-    return { at, ok: true, outcome: 'unchanged', summary: 'unchanged' };
+    if (result === 'refused') return this.refused!.result;
+    if (result === 'current') {
+      this.options.log('debug', 'bird6 config unchanged', { config: this.options.configPath });
+      return { at, ok: true, outcome: 'unchanged', summary: 'unchanged' };
+    }
+    return result;
   }
 
   /**
@@ -196,25 +207,28 @@ export class BirdConfig {
   async resync(topology: Topology): Promise<ConfigApply | undefined> {
     const previous = this.last;
     const result = await this.ensure(topology, this.options.now());
-    if (result === undefined) return undefined;
+    if (result === 'refused' || result === 'current') return undefined;
     const same = previous !== null && previous.outcome === result.outcome && previous.summary === result.summary && previous.error === result.error;
     return same && !result.ok ? undefined : result;
   }
 
-  private async ensure(topology: Topology, at: number): Promise<ConfigApply | undefined> {
+  /**
+   * Puts the render in service when bird6 may not run it. Does nothing for a render bird6 already
+   * refused (`refused`) or one it confirmed loading that is still on disk (`current`).
+   */
+  private async ensure(topology: Topology, at: number): Promise<ConfigApply | 'refused' | 'current'> {
     const { nodeName, configPath } = this.options;
     const started = performance.now();
     let content: string;
     let onDisk: string | undefined;
     try {
       content = render(topology, nodeName, this.options.render);
-      this.lastRender = content;
-      if (content === this.refused?.content) return undefined;
+      if (content === this.refused?.content) return 'refused';
       onDisk = await readIfExists(configPath);
     } catch (error) {
       return this.finish(at, started, { outcome: 'failed', error });
     }
-    if (onDisk === content && this.loaded === content) return undefined;
+    if (onDisk === content && this.loaded === content) return 'current';
     const step = onDisk === content ? await this.reload(content) : await this.replace(content, onDisk);
     // The sessions this file change adds, removes or restarts, as `birdctl plan` shows them.
     return this.finish(at, started, step, onDisk === content ? undefined : sessionSummaryLine(sessionChanges(onDisk ?? '', content)));
@@ -249,7 +263,7 @@ export class BirdConfig {
       await rename(staged, configPath);
     } catch (error) {
       await rm(staged, { force: true });
-      return error instanceof Refusal ? this.refuse(content, error) : { outcome: 'failed', error };
+      return rejectedOrFailed(content, error);
     }
     try {
       const reply = await this.configure();
@@ -292,13 +306,7 @@ export class BirdConfig {
     } catch (restoreError) {
       this.options.log('error', 'could not restore the previous bird6 config', { config: this.options.configPath, error: restoreError });
     }
-    // 8002 is BIRD's verdict on the file; any other answer (0006 shutting down, ...) may pass.
-    const verdict = error instanceof BirdctlError && error.code === 'BIRD_CONFIG_REJECTED';
-    return verdict ? this.refuse(content, error) : { outcome: 'failed', error };
-  }
-
-  private refuse(content: string, error: unknown): Step {
-    return { outcome: 'rejected', error, remember: content };
+    return rejectedOrFailed(content, error);
   }
 
   private finish(at: number, started: number, step: Step, sessions?: string): ConfigApply {
