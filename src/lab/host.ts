@@ -3,20 +3,13 @@
 // PID is only ever signalled when /proc shows it inside one of the lab's own namespaces, so a PID
 // recycled since a crash can never hit an unrelated process.
 import { readFileSync, statSync } from 'node:fs';
-import { BirdctlError } from '../errors.ts';
 import type { RunOptions, Runner } from '../exec.ts';
 import { isAlive } from '../proc.ts';
+import { runChecked } from '../run-checked.ts';
 
 /** Runs a command and returns its stdout; a non-zero exit is a COMMAND_FAILED error quoting stderr. */
-export async function must(runner: Runner, file: string, args: readonly string[], options?: RunOptions): Promise<string> {
-  const result = await runner.run(file, args, options);
-  if (result.exitCode !== 0) {
-    const where = options?.netns === undefined ? '' : ` (in namespace ${options.netns})`;
-    throw new BirdctlError('COMMAND_FAILED', `${file} ${args.join(' ')}${where} failed with exit code ${result.exitCode}: ${result.stderr.trim()}`, {
-      hint: 'see the message above; birdctl lab down removes whatever the lab had made so far',
-    });
-  }
-  return result.stdout;
+export function must(runner: Runner, file: string, args: readonly string[], options?: RunOptions): Promise<string> {
+  return runChecked(runner, file, args, { options, hint: 'see the message above; birdctl lab down removes whatever the lab had made so far' });
 }
 
 /** The inode of a network namespace, from its bind mount or from a process's ns link. */
