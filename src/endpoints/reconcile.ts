@@ -5,8 +5,9 @@
 import { requireNode, type Topology } from '../topology/index.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
-import { diff, type EndpointNote } from './diff.ts';
+import { diff, type EndpointNote, type Plan } from './diff.ts';
 import type { Ledger, LedgerStore } from './ledger.ts';
+import type { DesiredState } from './model.ts';
 import { ownerKey, ownerLabel, type Owner } from './owner.ts';
 
 export interface ReconcileOptions {
@@ -17,6 +18,36 @@ export interface ReconcileOptions {
   ledger: LedgerStore;
   /** The interface for proxy NDP entries; default: the one carrying the node's address. */
   uplink?: string;
+}
+
+/** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
+export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'ledger'> {
+  dataplane: Pick<Dataplane, 'interfaceWithAddress' | 'read'>;
+  ledger: Pick<LedgerStore, 'load'>;
+}
+
+export interface PassPlan {
+  uplink: string | undefined;
+  desired: DesiredState;
+  /** The record as loaded; the pass updates it as it applies. */
+  ledger: Ledger;
+  plan: Plan;
+}
+
+/**
+ * The first half of every pass, changing nothing: find the uplink, build the desired state, load
+ * the record, read the kernel and diff. `birdctl plan` (src/plan/endpoint-plan.ts) stops here, so
+ * what it shows is what a pass would do.
+ */
+export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
+  const { dataplane, topology, nodeName } = options;
+  const node = requireNode(topology, nodeName);
+  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
+  const uplink = options.uplink ?? nodeInterface;
+  const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
+  const ledger = await options.ledger.load();
+  const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
+  return { uplink, desired, ledger, plan };
 }
 
 export interface OwnerFailure {
@@ -61,18 +92,11 @@ function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: Reado
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
-  const { dataplane, topology, nodeName } = options;
-  const node = requireNode(topology, nodeName);
-  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
-  const uplink = options.uplink ?? nodeInterface;
-  const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const ledger = await options.ledger.load();
-  const actual = await dataplane.read(readScope(desired, ledger));
-  const plan = diff(desired, actual, ledger);
+  const { uplink, desired, ledger, plan } = await planPass(options);
   for (const r of plan.releases) ledger.release(r.table, r.key);
   const settle = claimAhead(ledger, plan.changes);
   await options.ledger.save(ledger);
-  const outcome = await dataplane.apply(plan.changes);
+  const outcome = await options.dataplane.apply(plan.changes);
   const notDone = new Set([...outcome.failures.map((f) => f.change), ...outcome.skipped]);
   settle(notDone);
   await options.ledger.save(ledger);
@@ -87,7 +111,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   for (const b of plan.blocked) charge({ kind: 'endpoint', name: b.endpoint }, b.reason);
   for (const f of outcome.failures) charge(f.change.owner, f.reason);
   return {
-    node: nodeName,
+    node: options.nodeName,
     endpoints: desired.endpoints.length,
     uplink,
     added: count('add'),
