@@ -74,8 +74,10 @@ export interface ReconcileSummary {
  * a failed or skipped creation gets its claim back as it was, a done deletion loses it.
  */
 function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: ReadonlySet<Change>) => void {
-  const before = ledger.clone();
-  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') ledger.claim(c.claim);
+  // The notes the creations overwrite, taken before any is written (two changes may share a key).
+  const before = new Map<Change, string | undefined>();
+  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') before.set(c, ledger.note(c.claim.table, c.claim.key));
+  for (const c of before.keys()) ledger.claim(c.claim!);
   return (notDone) => {
     for (const c of changes) {
       if (c.claim === undefined) continue;
@@ -83,7 +85,7 @@ function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: Reado
       if (c.kind === 'delete') {
         if (!notDone.has(c)) ledger.release(table, key);
       } else if (notDone.has(c)) {
-        const note = before.note(table, key);
+        const note = before.get(c);
         if (note === undefined) ledger.release(table, key);
         else ledger.claim({ table, key, note });
       }
