@@ -6,7 +6,7 @@ import type { Dataplane } from '../endpoints/dataplane.ts';
 import { DnsmasqService } from '../endpoints/dnsmasq-process.ts';
 import type { LedgerStore } from '../endpoints/ledger.ts';
 import { ownerLabel } from '../endpoints/owner.ts';
-import { endpointFailure, formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
+import { formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import type { EndpointState } from '../stream/source.ts';
 import type { Topology } from '../topology/index.ts';
@@ -26,15 +26,18 @@ export interface EndpointLoopOptions {
 
 /** Each endpoint of the node with how far programming got, for the stream. */
 export function endpointStates(topology: Topology, nodeName: string, summary: ReconcileSummary | undefined, error?: string): EndpointState[] {
+  // By name once: this runs after every pass, and a node may have thousands pending at once.
+  const failed = new Map(summary?.failed.flatMap((f) => (f.owner.kind === 'endpoint' ? [[f.owner.name, f.reasons.join('; ')] as const] : [])));
+  const pending = new Map(summary?.pending.map((p) => [p.endpoint, p.reason]));
   return topology.endpoints
     .filter((e) => e.node === nodeName)
     .map((e) => {
       const base = { name: e.name, node: e.node, kind: e.kind, addresses: e.addresses, interface: e.interface };
       if (summary === undefined) return { ...base, state: 'failed' as const, reason: error ?? 'not reconciled yet' };
-      const failed = endpointFailure(summary, e.name);
-      if (failed) return { ...base, state: 'failed' as const, reason: failed.reasons.join('; ') };
-      const pending = summary.pending.find((p) => p.endpoint === e.name);
-      if (pending) return { ...base, state: 'pending' as const, reason: pending.reason };
+      const failure = failed.get(e.name);
+      if (failure !== undefined) return { ...base, state: 'failed' as const, reason: failure };
+      const waiting = pending.get(e.name);
+      if (waiting !== undefined) return { ...base, state: 'pending' as const, reason: waiting };
       return { ...base, state: 'programmed' as const };
     });
 }
