@@ -58,7 +58,7 @@ export class EndpointLoop {
   private settledKey: string | undefined;
   private lastResult: { summary?: ReconcileSummary; error?: string } = {};
   /** The reason each pending endpoint was last reported with: said once, not on every resync. */
-  private readonly pendingReported = new Map<string, string>();
+  private pendingReported = new Map<string, string>();
 
   constructor(private readonly options: EndpointLoopOptions) {
     this.dnsmasq = new DnsmasqService({ runner: options.runner, dir: options.dnsmasqDir });
@@ -123,8 +123,7 @@ export class EndpointLoop {
     for (const [endpoint, reason] of now) {
       if (this.pendingReported.get(endpoint) !== reason) this.options.logger.info('endpoint pending', { endpoint, reason });
     }
-    this.pendingReported.clear();
-    for (const [endpoint, reason] of now) this.pendingReported.set(endpoint, reason);
+    this.pendingReported = now;
   }
 
   /** Calls `onEvent` for every link notification (`ip -o monitor link`). */
