@@ -6,7 +6,7 @@ import type { Dataplane } from '../endpoints/dataplane.ts';
 import { DnsmasqService } from '../endpoints/dnsmasq-process.ts';
 import type { LedgerStore } from '../endpoints/ledger.ts';
 import { ownerLabel } from '../endpoints/owner.ts';
-import { endpointFailure, formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
+import { formatSummary, isNoop, reconcile, type ReconcileSummary } from '../endpoints/reconcile.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import type { EndpointState } from '../stream/source.ts';
 import type { Topology } from '../topology/index.ts';
@@ -26,15 +26,18 @@ export interface EndpointLoopOptions {
 
 /** Each endpoint of the node with how far programming got, for the stream. */
 export function endpointStates(topology: Topology, nodeName: string, summary: ReconcileSummary | undefined, error?: string): EndpointState[] {
+  // By name once: this runs after every pass, and a node may have thousands pending at once.
+  const failed = new Map(summary?.failed.flatMap((f) => (f.owner.kind === 'endpoint' ? [[f.owner.name, f.reasons.join('; ')] as const] : [])));
+  const pending = new Map(summary?.pending.map((p) => [p.endpoint, p.reason]));
   return topology.endpoints
     .filter((e) => e.node === nodeName)
     .map((e) => {
       const base = { name: e.name, node: e.node, kind: e.kind, addresses: e.addresses, interface: e.interface };
       if (summary === undefined) return { ...base, state: 'failed' as const, reason: error ?? 'not reconciled yet' };
-      const failed = endpointFailure(summary, e.name);
-      if (failed) return { ...base, state: 'failed' as const, reason: failed.reasons.join('; ') };
-      const pending = summary.pending.find((p) => p.endpoint === e.name);
-      if (pending) return { ...base, state: 'pending' as const, reason: pending.reason };
+      const failure = failed.get(e.name);
+      if (failure !== undefined) return { ...base, state: 'failed' as const, reason: failure };
+      const waiting = pending.get(e.name);
+      if (waiting !== undefined) return { ...base, state: 'pending' as const, reason: waiting };
       return { ...base, state: 'programmed' as const };
     });
 }
@@ -55,7 +58,7 @@ export class EndpointLoop {
   private settledKey: string | undefined;
   private lastResult: { summary?: ReconcileSummary; error?: string } = {};
   /** The reason each pending endpoint was last reported with: said once, not on every resync. */
-  private readonly pendingReported = new Map<string, string>();
+  private pendingReported = new Map<string, string>();
 
   constructor(private readonly options: EndpointLoopOptions) {
     this.dnsmasq = new DnsmasqService({ runner: options.runner, dir: options.dnsmasqDir });
@@ -120,8 +123,7 @@ export class EndpointLoop {
     for (const [endpoint, reason] of now) {
       if (this.pendingReported.get(endpoint) !== reason) this.options.logger.info('endpoint pending', { endpoint, reason });
     }
-    this.pendingReported.clear();
-    for (const [endpoint, reason] of now) this.pendingReported.set(endpoint, reason);
+    this.pendingReported = now;
   }
 
   /** Calls `onEvent` for every link notification (`ip -o monitor link`). */

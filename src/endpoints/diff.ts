@@ -13,6 +13,7 @@
 import { parseIPv6, parsePrefix, prefixContains, type Prefix } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Operation } from './dataplane.ts';
 import { PlanBuilder, planTable, type TableSpec, type Wanted } from './delta.ts';
+import { interfaceSysctlKey } from './desired.ts';
 import type { Ledger, LedgerTable } from './ledger.ts';
 import { OWNED_LINK_ALIAS_PREFIX, type ActualLink, type ActualNeighbour, type ActualState, type DesiredEndpoint, type DesiredState, type Proxy, type Route, type Sysctl } from './model.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER, type Owner } from './owner.ts';
@@ -298,9 +299,12 @@ class Planner {
     });
     const sysctls: Array<Wanted<Sysctl>> = [...this.desired.sysctls.map((value) => ({ value, owner: NODE_OWNER })), ...wantedOf((e) => e.sysctls)];
     const protectedInterfaces = [...this.protectedKeys].filter((k) => k.startsWith('link ')).map((k) => k.slice(5));
+    // A pending endpoint's interface keeps its settings; a deleted link's go with it. A setting's
+    // name has no dot (interfaceSysctlKey spells an interface's dots as slashes), so a key up to
+    // its last dot names its interface: one lookup per key, however many endpoints are pending.
+    const keptPrefixes = new Set([...this.deletedLinks, ...protectedInterfaces].map((i) => interfaceSysctlKey(i, '')));
     planTable(this.plan, SYSCTLS, sysctls, [...this.actual.sysctls].map(([key, value]) => ({ key, value })), {
-      // A pending endpoint's interface keeps its settings; a deleted link's go with it.
-      keep: (key) => [...this.deletedLinks, ...protectedInterfaces].some((i) => key.startsWith(`net.ipv6.conf.${i.replaceAll('.', '/')}.`)),
+      keep: (key) => keptPrefixes.has(key.slice(0, key.lastIndexOf('.') + 1)),
       ownerOf: () => leftoverOwner(undefined),
     });
   }

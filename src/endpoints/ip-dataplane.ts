@@ -124,7 +124,8 @@ export class IpDataplane implements Dataplane {
       scope.containerNamespaces.length === 0 ? Promise.resolve('') : this.ip(['-json', 'netns', 'list']),
       this.readSysctls(scope.sysctlKeys),
     ]);
-    const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, host.split('\n')[i]));
+    const hostOutput = host.split('\n');
+    const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, hostOutput[i]));
     const existing = parseNamespaces(parseJsonLine('netns list', namespaces));
     const containers = new Map(
       await Promise.all(
@@ -210,7 +211,9 @@ export class IpDataplane implements Dataplane {
     const groups = new Map<string, BatchLine[]>();
     for (const entry of entries) {
       const key = ownerKey(entry.change.owner);
-      groups.set(key, [...(groups.get(key) ?? []), entry]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [entry]);
+      else group.push(entry);
     }
     let remaining = [...groups.values()];
     const failures: ChangeFailure[] = [];

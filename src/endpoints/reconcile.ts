@@ -5,8 +5,9 @@
 import { requireNode, type Topology } from '../topology/index.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
-import { diff, type EndpointNote } from './diff.ts';
+import { diff, type EndpointNote, type Plan } from './diff.ts';
 import type { Ledger, LedgerStore } from './ledger.ts';
+import type { DesiredState } from './model.ts';
 import { ownerKey, ownerLabel, type Owner } from './owner.ts';
 
 export interface ReconcileOptions {
@@ -17,6 +18,36 @@ export interface ReconcileOptions {
   ledger: LedgerStore;
   /** The interface for proxy NDP entries; default: the one carrying the node's address. */
   uplink?: string;
+}
+
+/** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
+export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'ledger'> {
+  dataplane: Pick<Dataplane, 'interfaceWithAddress' | 'read'>;
+  ledger: Pick<LedgerStore, 'load'>;
+}
+
+export interface PassPlan {
+  uplink: string | undefined;
+  desired: DesiredState;
+  /** The record as loaded; the pass updates it as it applies. */
+  ledger: Ledger;
+  plan: Plan;
+}
+
+/**
+ * The first half of every pass, changing nothing: find the uplink, build the desired state, load
+ * the record, read the kernel and diff. `birdctl plan` (src/plan/endpoint-plan.ts) stops here, so
+ * what it shows is what a pass would do.
+ */
+export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
+  const { dataplane, topology, nodeName } = options;
+  const node = requireNode(topology, nodeName);
+  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
+  const uplink = options.uplink ?? nodeInterface;
+  const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
+  const ledger = await options.ledger.load();
+  const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
+  return { uplink, desired, ledger, plan };
 }
 
 export interface OwnerFailure {
@@ -43,8 +74,10 @@ export interface ReconcileSummary {
  * a failed or skipped creation gets its claim back as it was, a done deletion loses it.
  */
 function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: ReadonlySet<Change>) => void {
-  const before = ledger.clone();
-  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') ledger.claim(c.claim);
+  // The notes the creations overwrite, taken before any is written (two changes may share a key).
+  const before = new Map<Change, string | undefined>();
+  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') before.set(c, ledger.note(c.claim.table, c.claim.key));
+  for (const c of before.keys()) ledger.claim(c.claim!);
   return (notDone) => {
     for (const c of changes) {
       if (c.claim === undefined) continue;
@@ -52,7 +85,7 @@ function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: Reado
       if (c.kind === 'delete') {
         if (!notDone.has(c)) ledger.release(table, key);
       } else if (notDone.has(c)) {
-        const note = before.note(table, key);
+        const note = before.get(c);
         if (note === undefined) ledger.release(table, key);
         else ledger.claim({ table, key, note });
       }
@@ -61,18 +94,11 @@ function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: Reado
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
-  const { dataplane, topology, nodeName } = options;
-  const node = requireNode(topology, nodeName);
-  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
-  const uplink = options.uplink ?? nodeInterface;
-  const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const ledger = await options.ledger.load();
-  const actual = await dataplane.read(readScope(desired, ledger));
-  const plan = diff(desired, actual, ledger);
+  const { uplink, desired, ledger, plan } = await planPass(options);
   for (const r of plan.releases) ledger.release(r.table, r.key);
   const settle = claimAhead(ledger, plan.changes);
   await options.ledger.save(ledger);
-  const outcome = await dataplane.apply(plan.changes);
+  const outcome = await options.dataplane.apply(plan.changes);
   const notDone = new Set([...outcome.failures.map((f) => f.change), ...outcome.skipped]);
   settle(notDone);
   await options.ledger.save(ledger);
@@ -87,7 +113,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   for (const b of plan.blocked) charge({ kind: 'endpoint', name: b.endpoint }, b.reason);
   for (const f of outcome.failures) charge(f.change.owner, f.reason);
   return {
-    node: nodeName,
+    node: options.nodeName,
     endpoints: desired.endpoints.length,
     uplink,
     added: count('add'),

@@ -1,14 +1,12 @@
-// What an endpoints apply would do on this node, without doing it: the desired state, the real
-// kernel read through the dataplane, the ownership record read (never written) and the same pure
-// diff the reconciler applies (src/endpoints/reconcile.ts). Only the read half of the Dataplane
-// and the load half of the LedgerStore are taken, so this module cannot change anything.
-import type { Dataplane } from '../endpoints/dataplane.ts';
+// What an endpoints apply would do on this node, without doing it: the first half of a reconcile
+// pass (planPass in src/endpoints/reconcile.ts: desired state, the real kernel read through the
+// dataplane, the ownership record read, never written, and the diff), described. Only the read
+// half of the Dataplane and the load half of the LedgerStore are taken, so this module cannot
+// change anything.
 import { describeOperation, type ChangeKind } from '../endpoints/dataplane.ts';
-import { desiredState, readScope } from '../endpoints/desired.ts';
-import { diff, type EndpointNote } from '../endpoints/diff.ts';
-import type { LedgerStore } from '../endpoints/ledger.ts';
+import type { EndpointNote } from '../endpoints/diff.ts';
 import { ownerLabel } from '../endpoints/owner.ts';
-import { requireNode, type Topology } from '../topology/index.ts';
+import { planPass, type PlanPassOptions } from '../endpoints/reconcile.ts';
 
 export interface EndpointObjectChange {
   kind: ChangeKind;
@@ -26,20 +24,8 @@ export interface EndpointPlan {
   blocked: EndpointNote[];
 }
 
-export interface EndpointPlanOptions {
-  dataplane: Pick<Dataplane, 'interfaceWithAddress' | 'read'>;
-  ledger: Pick<LedgerStore, 'load'>;
-  topology: Topology;
-  nodeName: string;
-}
-
-export async function planEndpoints(options: EndpointPlanOptions): Promise<EndpointPlan> {
-  const { dataplane, topology, nodeName } = options;
-  const node = requireNode(topology, nodeName);
-  const uplink = await dataplane.interfaceWithAddress(node.address);
-  const desired = desiredState(topology, nodeName, uplink === undefined ? {} : { uplink, nodeInterface: uplink });
-  const ledger = await options.ledger.load();
-  const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
+export async function planEndpoints(options: PlanPassOptions): Promise<EndpointPlan> {
+  const { uplink, plan } = await planPass(options);
   return {
     uplink,
     changes: plan.changes.map((c) => ({ kind: c.kind, owner: ownerLabel(c.owner), object: describeOperation(c.operation) })),

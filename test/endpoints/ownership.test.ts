@@ -120,6 +120,21 @@ describe('ownership: foreign objects survive a pass and an endpoint removal', ()
   });
 });
 
+describe('the record around a failed apply', () => {
+  it('drops the claim of a failed creation and keeps the first value of a sysctl whose rewrite failed', async () => {
+    fake.failWhen((o) => o.op === 'create-veth');
+    await run();
+    expect((await ledger.load()).has('link', 'cali-web-1')).toBe(false);
+    const key = 'net.ipv6.conf.cali-cache-1.accept_ra';
+    const first = (await ledger.load()).note('sysctl', key);
+    expect(first).toBe('["1","0"]');
+    fake.sysctls.set(key, '2');
+    fake.failWhen((o) => o.op === 'set-sysctl' && o.sysctl.key === key);
+    await run();
+    expect((await ledger.load()).note('sysctl', key)).toBe(first);
+  });
+});
+
 describe('route protocol number', () => {
   it('uses the number it is given for the routes it writes, reads and deletes', async () => {
     const felix = new FakeDataplane({ routeProtocol: 81 });
