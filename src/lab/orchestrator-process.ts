@@ -4,7 +4,7 @@
 // while /proc shows it running `lab orchestrate` for this very state directory: a PID file that
 // outlived its process can never hit an unrelated one.
 import { join, resolve } from 'node:path';
-import { birdctlCommand } from '../cli/self.ts';
+import { birdctlCommand } from '../birdctl-self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { logTail, terminate } from './host.ts';

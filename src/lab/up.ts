@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
-import { birdctlCommand } from '../cli/self.ts';
+import { birdctlCommand } from '../birdctl-self.ts';
 import { BirdctlError } from '../errors.ts';
 import type { Runner, RunningProcess } from '../exec.ts';
 import { sessionsOf } from '../peering/sessions.ts';

@@ -21,7 +21,7 @@ const BATCH = 10;
 
 /**
  * `lab up` from the compiled build, so its agents and orchestrator run the compiled bin, as they
- * do for `npx birdctl lab up` (src/cli/self.ts); from the sources they would run through tsx.
+ * do for `npx birdctl lab up` (src/birdctl-self.ts); from the sources they would run through tsx.
  */
 async function compiledLabUp(): Promise<typeof import('../../src/lab/up.ts')> {
   return import(new URL('../lab/up.js', pathToFileURL(compiledBirdctl())).href);

@@ -70,7 +70,7 @@ describe('bld: the compiled birdctl (npm run build)', () => {
   });
 
   it('starts its children (the lab agents, the orchestrator) with the compiled bin, not the tsx entry', async () => {
-    const self = join(copy, 'dist/cli/self.js');
+    const self = join(copy, 'dist/birdctl-self.js');
     const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(self)}); console.log(JSON.stringify(m.birdctlCommand(['status'])));`]);
     expect(JSON.parse(stdout)).toEqual({ file: process.execPath, args: [BIN, 'status'] });
   });

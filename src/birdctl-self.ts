@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 
 const compiled = import.meta.url.endsWith('.js');
-const ENTRY = fileURLToPath(new URL(compiled ? './bin.js' : './birdctl.mjs', import.meta.url));
+const ENTRY = fileURLToPath(new URL(compiled ? './cli/bin.js' : './cli/birdctl.mjs', import.meta.url));
 
 /** The file and arguments that run `birdctl ARGS...` (file: this Node, argv[0]: the entry). */
 export function birdctlCommand(args: readonly string[]): { file: string; args: string[] } {
