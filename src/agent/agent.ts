@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
 import type { Dataplane } from '../endpoints/dataplane.ts';
-import { FileLedgerStore } from '../endpoints/ledger.ts';
+import { FileLedgerStore, recordBesideConfig } from '../endpoints/ledger.ts';
 import type { Runner } from '../exec.ts';
 import { createBirdMonitor } from '../monitor/session-monitor.ts';
 import { BirdConfig, configureOver, type ConfigApply } from '../render/apply.ts';
@@ -157,7 +157,7 @@ export class Agent {
     this.endpoints = new EndpointLoop({
       runner,
       dataplane: deps.dataplane,
-      ledger: new FileLedgerStore(join(dirname(options.configPath), 'endpoints-owned.json')),
+      ledger: new FileLedgerStore(recordBesideConfig(options.configPath)),
       nodeName: options.nodeName,
       uplink: options.uplink,
       dnsmasqDir: join(dirname(options.configPath), 'dnsmasq'),

@@ -4,11 +4,10 @@
 // BGP protocols it runs, and plans the endpoints against the real kernel and the ownership record,
 // both only read. Exit 0 nothing to change, 3 changes, 2 invalid topology or usage.
 import { stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { BirdClient } from '../birdc/client.ts';
 import { parseShowProtocols } from '../birdc/parse-protocols.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
-import { FileLedgerStore } from '../endpoints/ledger.ts';
+import { FileLedgerStore, recordBesideConfig } from '../endpoints/ledger.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError, EXIT } from '../errors.ts';
 import { planEndpoints } from '../plan/endpoint-plan.ts';
@@ -100,7 +99,7 @@ export const planCommand: Command = {
     const endpoints = await planEndpoints({
       dataplane: new IpDataplane({ runner: context.runner, routeProtocol, ...(values.netns === undefined ? {} : { netns: values.netns }) }),
       // Where the agent keeps it (src/agent/agent.ts): beside bird6.conf.
-      ledger: new FileLedgerStore(join(dirname(configPath), 'endpoints-owned.json')),
+      ledger: new FileLedgerStore(recordBesideConfig(configPath)),
       topology,
       nodeName: values.node,
     });

@@ -11,6 +11,7 @@
 // A lost record makes the programmer leave its old objects in place: it never guesses.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
@@ -107,6 +108,11 @@ export class MemoryLedgerStore implements LedgerStore {
  * endpoints is 72 MB; a larger file is not one this programmer wrote.
  */
 const MAX_LEDGER_BYTES = 128 * 1024 * 1024;
+
+/** Where the agent keeps its record: beside the bird6.conf it writes, so plan reads the same one. */
+export function recordBesideConfig(configPath: string): string {
+  return join(dirname(configPath), 'endpoints-owned.json');
+}
 
 /** The record as a JSON file, replaced atomically (src/atomic-write.ts) on every change. */
 export class FileLedgerStore implements LedgerStore {
