@@ -327,8 +327,9 @@ export class BirdConfig {
       }[step.outcome];
       result = { at, ok: false, outcome: step.outcome, summary: next, error };
       if (step.outcome === 'rejected') this.refused = { content: step.remember, result };
-      // The same failure at every resync is said once; the retries go to the debug log.
-      const repeated = this.last?.outcome === result.outcome && this.last.summary === result.summary;
+      // The same failure at every resync is said once; the retries go to the debug log. A
+      // rejected render is never retried (refused above), so each rejection is a new render's.
+      const repeated = step.outcome !== 'rejected' && this.last?.outcome === result.outcome && this.last.summary === result.summary && this.last.error === result.error;
       if (step.outcome === 'pending') {
         // bird6 not running at all is normal while it starts: it reads the file then. A bird6
         // that accepts but does not answer is hung, and that deserves a warning.

@@ -212,6 +212,14 @@ describe('BirdConfig.resync heals a lost apply', () => {
     expect(await applier.apply(topology(1))).toMatchObject({ outcome: 'rejected' });
     expect(runner.runs).toHaveLength(3);
   });
+  it('logs every rejected render as an error, not only the first (a different render is news)', async () => {
+    const runner = new FakeRunner(({ args }) => ({ exitCode: 1, stderr: `bird: ${args[2]}:${runner.runs.length}:1 syntax error\n` }));
+    const { applier, logs } = config(bird(), runner);
+    await applier.apply(topology());
+    await applier.apply(topology(1));
+    const rejections = logs.filter((l) => l.message === 'bird6 config not applied');
+    expect(rejections.map((l) => [l.level, l.context.outcome])).toEqual([['error', 'rejected'], ['error', 'rejected']]);
+  });
 });
 
 describe('BirdConfig.start', () => {
