@@ -15,6 +15,7 @@ const EXIT_BY_CODE = {
   USAGE: EXIT.badInput,
   TOPOLOGY_READ: EXIT.badInput,
   TOPOLOGY_INVALID: EXIT.badInput,
+  CONFIG_READ: EXIT.badInput,
   NODE_UNKNOWN: EXIT.badInput,
   BIRD_UNREACHABLE: EXIT.failure,
   BIRD_REPLY: EXIT.failure,

@@ -3,7 +3,6 @@
 // sessions that would come, go or change (src/plan/bird-sessions.ts), asks bird6 (read-only) which
 // BGP protocols it runs, and plans the endpoints against the real kernel and the ownership record,
 // both only read. Exit 0 nothing to change, 3 changes, 2 invalid topology or usage.
-import { stat } from 'node:fs/promises';
 import { BirdClient } from '../birdc/client.ts';
 import { parseShowProtocols } from '../birdc/parse-protocols.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
@@ -12,9 +11,9 @@ import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError, EXIT } from '../errors.ts';
 import { planEndpoints } from '../plan/endpoint-plan.ts';
 import { formatPlan, nodePlan, planHasChanges } from '../plan/node-plan.ts';
+import { readRegularFile, type FileRole } from '../read-regular-file.ts';
 import { render } from '../render/render.ts';
 import { loadTopology, NETNS_RE, requireNode } from '../topology/index.ts';
-import { readTopologyFile } from '../topology/read-file.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
@@ -51,15 +50,14 @@ function pathOption(value: string, option: string): string {
   return value;
 }
 
-async function currentConfig(path: string): Promise<string | undefined> {
-  try {
-    await stat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-  }
-  // Bounded and regular files only, like the topology: whatever sits at the path.
-  return readTopologyFile(path);
-}
+/** bird6.conf as plan reads it: bounded, and only a regular file, whatever sits at the path. */
+const BIRD_CONFIG: FileRole = {
+  noun: 'bird6 config',
+  code: 'CONFIG_READ',
+  example: 'for example /etc/bird/bird6.conf (--config)',
+  tooLargeHint: 'check that --config names the bird6.conf the agent writes',
+  maxBytes: 16 * 1024 * 1024,
+};
 
 /** The BGP protocols bird6 runs, or why it could not be asked; never an exception. */
 async function runningProtocols(socketPath: string, context: CommandContext): Promise<{ protocols: string[] } | { error: string }> {
@@ -94,7 +92,7 @@ export const planCommand: Command = {
     const topology = await loadTopology(positionals[0]!);
     requireNode(topology, values.node);
     const next = render(topology, values.node, { routeProtocol, ...(values.templates === undefined ? {} : { templateDir: pathOption(values.templates, '--templates') }) });
-    const current = await currentConfig(configPath);
+    const current = await readRegularFile(BIRD_CONFIG, configPath, 'undefined');
     const running = await runningProtocols(resolveSocketPath(values.socket), context);
     const endpoints = await planEndpoints({
       dataplane: new IpDataplane({ runner: context.runner, routeProtocol, ...(values.netns === undefined ? {} : { netns: values.netns }) }),

@@ -1,108 +1,22 @@
-// Reads a topology file without ever blocking and without reading more than a cap. Only a
-// regular file is read. A stat of the path refuses anything else before it is opened (opening
-// some devices has effects of its own); the file is then opened O_NONBLOCK, so a FIFO swapped in
-// meanwhile cannot hang open() waiting for a writer, and fstat on the open descriptor decides.
-// The cap holds for what is read, not only for the size fstat reports, so a file that grows
-// while being read, or a procfs-like file that reports size 0, cannot make the reader take more.
-import { constants, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { BirdctlError } from '../errors.ts';
+// How the topology file is read: a regular file of at most 16 MiB, never blocking on a FIFO or a
+// device (src/read-regular-file.ts), with errors that say "topology".
+import { openRegularFile, readRegularFile, type FileRole } from '../read-regular-file.ts';
 
 /** The largest topology file read: far above a cluster of thousands of nodes and endpoints. */
 export const MAX_TOPOLOGY_BYTES = 16 * 1024 * 1024;
 
-const MiB = 1024 * 1024;
+const TOPOLOGY: FileRole = {
+  noun: 'topology',
+  code: 'TOPOLOGY_READ',
+  example: 'for example topology/example.yaml',
+  tooLargeHint: 'split the cluster into several topologies, or check that this is the topology file',
+  maxBytes: MAX_TOPOLOGY_BYTES,
+};
 
-function bytesText(count: number): string {
-  return count % MiB === 0 ? `${count} bytes (${count / MiB} MiB)` : `${count} bytes`;
-}
-
-function readError(file: string, reason: string, hint: string, cause?: unknown): BirdctlError {
-  return new BirdctlError('TOPOLOGY_READ', `cannot read topology ${file}: ${reason}`, { hint, cause });
-}
-
-const NOT_REGULAR_HINT = 'pass the path of a regular file (a symlink to one is fine), for example topology/example.yaml';
-
-/** What a non-regular file is, in the words of the error message. */
-function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isSocket()) return 'a socket';
-  return 'an unknown kind of file';
-}
-
-/** Why stat() or open() failed, in the words an operator expects for the usual causes. */
-function accessFailure(file: string, error: NodeJS.ErrnoException): BirdctlError {
-  const reason = error.code === 'ENOENT' ? 'no such file' : error.code === 'EACCES' ? 'permission denied' : error.message;
-  return readError(file, reason, 'pass the path of a topology file, for example topology/example.yaml', error);
-}
-
-function refuseIrregular(file: string, stats: Stats): void {
-  if (!stats.isFile()) throw readError(file, `it is ${fileKind(stats)}, not a regular file`, NOT_REGULAR_HINT);
-}
-
-/**
- * Opens the file and checks on the descriptor that it is a regular file. Never blocks: this is
- * what holds when a FIFO or a device replaces the file after readTopologyFile's stat.
- */
-export async function openRegularFile(file: string): Promise<{ handle: FileHandle; stats: Stats }> {
-  let handle: FileHandle;
-  try {
-    // O_NOCTTY: a terminal put in the file's place must not become the controlling one.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    throw accessFailure(file, error as NodeJS.ErrnoException);
-  }
-  try {
-    const stats = await handle.stat();
-    refuseIrregular(file, stats);
-    return { handle, stats };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-}
-
-/** Reads to the end, or fails as soon as more than maxBytes arrived. */
-async function readAtMost(handle: FileHandle, file: string, sizeHint: number, maxBytes: number): Promise<Buffer> {
-  // One byte more than the cap: reading it proves the file is over the cap.
-  let buffer = Buffer.alloc(Math.min(maxBytes, Math.max(sizeHint, 64 * 1024)) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (length > maxBytes) {
-        throw readError(file, `it grew to more than the limit of ${bytesText(maxBytes)} while being read`, 'write the topology to a new file and rename it into place, so it is never read half-written');
-      }
-      const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-    if (bytesRead === 0) return buffer.subarray(0, length);
-    length += bytesRead;
-  }
-}
-
-/** The file's text (UTF-8), or a TOPOLOGY_READ error that says why it cannot be read. */
+/** The topology file's text, or a TOPOLOGY_READ error that says why it cannot be read. */
 export async function readTopologyFile(file: string, maxBytes = MAX_TOPOLOGY_BYTES): Promise<string> {
-  try {
-    refuseIrregular(file, await stat(file));
-  } catch (error) {
-    if (error instanceof BirdctlError) throw error;
-    throw accessFailure(file, error as NodeJS.ErrnoException);
-  }
-  const { handle, stats } = await openRegularFile(file);
-  try {
-    if (stats.size > maxBytes) {
-      throw readError(file, `it is ${stats.size} bytes, more than the limit of ${bytesText(maxBytes)}`, 'split the cluster into several topologies, or check that this is the topology file');
-    }
-    return (await readAtMost(handle, file, stats.size, maxBytes)).toString('utf8');
-  } catch (error) {
-    if (error instanceof BirdctlError) throw error;
-    throw readError(file, (error as Error).message, 'check the file and its permissions', error);
-  } finally {
-    await handle.close();
-  }
+  return readRegularFile({ ...TOPOLOGY, maxBytes }, file);
 }
+
+/** Opens the topology file, refusing anything but a regular file on the open descriptor. */
+export const openTopologyFile = (file: string) => openRegularFile(TOPOLOGY, file);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,5 +40,12 @@ describe('birdctl plan: bad input is exit 2', () => {
     expect((invalid as BirdctlError).exitCode).toBe(2);
     const unknown = await refusal([example, '--node', 'node9']);
     expect(unknown).toMatchObject({ exitCode: 2, message: expect.stringMatching(/node9/) });
+  });
+
+  it('refuses a --config that is not a regular file, naming it as bird6\'s config, not as a topology', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'obs-plan-'));
+    mkdirSync(join(dir, 'bird6.conf'));
+    const refused = await refusal([example, '--node', 'node1', '--config', join(dir, 'bird6.conf')]);
+    expect(refused).toMatchObject({ exitCode: 2, message: `cannot read bird6 config ${join(dir, 'bird6.conf')}: it is a directory, not a regular file` });
   });
 });

@@ -213,7 +213,8 @@ describe('BirdConfig.resync heals a lost apply', () => {
     expect(runner.runs).toHaveLength(3);
   });
   it('logs every rejected render as an error, not only the first (a different render is news)', async () => {
-    const runner = new FakeRunner(({ args }) => ({ exitCode: 1, stderr: `bird: ${args[2]}:${runner.runs.length}:1 syntax error\n` }));
+    let checks = 0;
+    const runner = new FakeRunner(({ args }) => ({ exitCode: 1, stderr: `bird: ${args[2]}:${(checks += 1)}:1 syntax error\n` }));
     const { applier, logs } = config(bird(), runner);
     await applier.apply(topology());
     await applier.apply(topology(1));

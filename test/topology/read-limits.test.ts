@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, formatError } from '../../src/errors.ts';
 import { loadTopology } from '../../src/topology/index.ts';
-import { MAX_TOPOLOGY_BYTES, openRegularFile, readTopologyFile } from '../../src/topology/read-file.ts';
+import { MAX_TOPOLOGY_BYTES, openTopologyFile, readTopologyFile } from '../../src/topology/read-file.ts';
 import { loadError, validDoc } from './documents.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ftload-read-'));
@@ -34,7 +34,7 @@ describe('files that are not regular files', () => {
     // The open itself must not wait for a writer: without O_NONBLOCK this test times out.
     const fifo = join(scratch, 'swapped.yaml');
     execFileSync('mkfifo', [fifo]);
-    const error = await openRegularFile(fifo).then(
+    const error = await openTopologyFile(fifo).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -65,7 +65,7 @@ describe('files that are not regular files', () => {
     expect(error.code).toBe('TOPOLOGY_READ');
     expect(error.message).toBe(`cannot read topology ${path}: it is a socket, not a regular file`);
     // open() on a socket fails (ENXIO) before fstat could say what it is.
-    await expect(openRegularFile(path)).rejects.toThrow(`cannot read topology ${path}: `);
+    await expect(openTopologyFile(path)).rejects.toThrow(`cannot read topology ${path}: `);
   });
 });
 
