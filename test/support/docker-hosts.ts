@@ -203,13 +203,18 @@ async function teardown(prefix: string, base: string, engines: Array<{ state: st
   if (timings) timings.namespacesAndFilesRemoved = performance.now() - t;
 }
 
-/** Builds the project image on the root engine under a tag of this run's own (no race with other runs). */
+/**
+ * Builds the project image on the root engine, tagged as the project image (so the next build,
+ * this file's or another's, starts from its cache, as CI's one build per run needs) and under a
+ * tag of this run's own, which is what gets saved: another checkout's build may move the
+ * project tag meanwhile.
+ */
 async function buildImage(root: DockerEngine, prefix: string, base: string): Promise<string> {
   const context = join(base, 'image-context');
   mkdirSync(context);
   for (const entry of BUILD_CONTEXT) cpSync(join(REPO, entry), join(context, entry), { recursive: true });
   const tag = `bird6-controller:${prefix}-${process.pid}`;
-  await must('docker', ['build', '-q', '-t', tag, context], { env: root.env, timeoutMs: 600_000 });
+  await must('docker', ['build', '-q', '-t', tag, '-t', PROJECT_IMAGE, context], { env: root.env, timeoutMs: 600_000 });
   rmSync(context, { recursive: true, force: true });
   return tag;
 }
@@ -262,7 +267,7 @@ export async function startDockerHosts(options: DockerHostsOptions): Promise<Doc
     try {
       await teardown(prefix, base, options.hosts.map((h) => ({ state: join(base, h.name, 'engine'), netns: `${prefix}-${h.name}` })), down);
     } finally {
-      if (tag !== undefined && root !== undefined) await execaRunner.run('docker', ['image', 'rm', tag], { env: root.env, timeoutMs: 60_000 });
+      if (tag !== undefined && root !== undefined) await execaRunner.run('docker', ['image', 'rm', '--no-prune', tag], { env: root.env, timeoutMs: 60_000 });
       await root?.stop();
     }
     down.teardown = performance.now() - t;
