@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { execaRunner, type RunResult } from '../../src/exec.ts';
 import { HOST_NETNS_DIR, hostComposeYaml } from '../../src/lab/compose-host.ts';
 import { CONTAINER_PATHS } from '../../src/lab/compose.ts';
@@ -148,13 +148,30 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
     console.log(`per-host compose ping rtt ms: ${rtts.map((r) => r.toFixed(3)).join(' ')}`);
   }, 60_000);
 
-  it('the ownership record lives in the bird6-state volume, beside bird6.conf', async () => {
+  it('a re-created node container keeps its ownership record (bird6-state): it still wires, and removes, what the old one made', async () => {
     const h = lab!.hosts[0]!;
-    const listing = await mustCompose(h, ['exec', '-T', h.name, 'ls', CONTAINER_PATHS.configDir]);
-    expect(listing).toContain('bird6.conf');
-    const mounts = await mustCompose(h, ['exec', '-T', h.name, 'cat', '/proc/self/mountinfo']);
-    expect(mounts.split('\n').some((line) => line.split(' ')[4] === CONTAINER_PATHS.configDir)).toBe(true);
-  });
+    const own = ENDPOINTS.find((e) => e.node === h.name)!;
+    const record = () => mustCompose(h, ['exec', '-T', h.name, 'cat', `${CONTAINER_PATHS.configDir}/endpoints-owned.json`]);
+    expect(await record()).toContain(`cali-${own.name}`);
+    const before = (await mustCompose(h, ['ps', '-q', h.name])).trim();
+    let t = performance.now();
+    await mustCompose(h, ['up', '-d', '--force-recreate']);
+    expect((await mustCompose(h, ['ps', '-q', h.name])).trim()).not.toBe(before);
+    const from = ENDPOINTS.filter((e) => e.node !== h.name).map((e) => [e.netns, own.address] as [string, string]);
+    expect(await unanswered(from, 30_000)).toEqual([]);
+    timings.routedAgainAfterRecreate = performance.now() - t;
+    expect(await record()).toContain(`cali-${own.name}`);
+    // The proof that matters: the endpoint leaves the topology and the new agent removes the veth
+    // the old container made (without the record it would leave it in place, never guessing).
+    const file = join(h.dir, 'topology', 'cluster.yaml');
+    const doc = parse(readFileSync(file, 'utf8')) as { endpoints: Array<{ name: string }> };
+    doc.endpoints = doc.endpoints.filter((e) => e.name !== own.name);
+    writeFileSync(file, stringify(doc));
+    t = performance.now();
+    const linkGone = () => !execFileSync('ip', ['-n', h.netns, '-o', 'link', 'show'], { encoding: 'utf8' }).includes(`cali-${own.name}`);
+    await until(`cali-${own.name} removed from ${h.name}`, async () => (linkGone() ? true : undefined), 15_000);
+    timings.removedAfterRecreate = performance.now() - t;
+  }, 90_000);
 
   it('teardown leaves no dkh namespace, link, mount or engine process', async () => {
     await teardown();
