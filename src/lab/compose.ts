@@ -14,6 +14,8 @@ import { freeGatewayAddress, nodeSubnet } from './subnet.ts';
 /** Where things live inside the image (see Dockerfile). */
 export const CONTAINER_PATHS = {
   topologyDir: '/etc/birdctl/topology',
+  /** bird6.conf's directory, where the agent also keeps its ownership record (endpoints/ledger.ts). */
+  configDir: '/etc/bird',
   config: '/etc/bird/bird6.conf',
   socket: '/run/bird/bird6.ctl',
 } as const;
@@ -30,7 +32,7 @@ export interface ComposeOptions {
 }
 
 /** A bind-mount source as compose expects it: `.` or `./x` for a path below composeDir, else as resolved. */
-function mountSource(file: string, composeDir: string): string {
+export function mountSource(file: string, composeDir: string): string {
   const absolute = resolve(composeDir, file);
   const rel = relative(composeDir, absolute);
   if (rel === '') return '.';
@@ -39,10 +41,81 @@ function mountSource(file: string, composeDir: string): string {
 }
 
 /** Docker turns IPv6 off on interfaces made after a container starts; the agent's veths need it on. */
-const IPV6_ON = { 'net.ipv6.conf.all.disable_ipv6': 0, 'net.ipv6.conf.default.disable_ipv6': 0 };
-const NO_DAD = { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 };
+export const IPV6_ON = { 'net.ipv6.conf.all.disable_ipv6': 0, 'net.ipv6.conf.default.disable_ipv6': 0 };
+export const NO_DAD = { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 };
 /** The node's only network interface, the uplink (Docker names a container's first network eth0). */
 const UPLINK = 'eth0';
+
+/**
+ * A node container's capabilities, each with its reason. Every node layout (this one-host file,
+ * the per-host file of compose-host.ts, a Swarm stack) needs all three: the agent programs routes
+ * and proxy NDP, dnsmasq sends RAs, and the agent makes /proc/sys/net writable in its own mount
+ * namespace and names or enters endpoint namespaces (compose-node/writable-net-sysctls.ts).
+ */
+export const NODE_CAPABILITIES = [
+  { cap: 'NET_ADMIN', why: 'routes, veths, addresses, proxy NDP; bird6 installs routes' },
+  { cap: 'NET_RAW', why: 'dnsmasq sends Router Advertisements' },
+  { cap: 'SYS_ADMIN', why: 'to enter an endpoint\'s network namespace (and, in compose mode, name it in /run/netns with a bind mount), and to make /proc/sys/net writable in the node\'s own mount namespace: Docker mounts /proc/sys read-only' },
+] as const;
+
+/** The capabilities as header lines, one per capability with its reason (a layout's own file header). */
+export function nodeCapabilityLines(): string[] {
+  return NODE_CAPABILITIES.map((c) => `  ${c.cap}: ${c.why}`);
+}
+
+/** A fresh list each call: a shared object would come out of the serialiser as a YAML alias. */
+export function nodeCapAdd(): string[] {
+  return NODE_CAPABILITIES.map((c) => c.cap);
+}
+
+/** The node's kernel settings a one-network container gets from Docker: forwarding, DAD off, IPv6 on, proxy NDP on its uplink. */
+export function nodeSysctls(uplink: string): Record<string, number> {
+  return { 'net.ipv6.conf.all.forwarding': 1, ...NO_DAD, ...IPV6_ON, [`net.ipv6.conf.${uplink}.proxy_ndp`]: 1 };
+}
+
+/** The agent's command line in a node container: bird6 supervised, its files where the image keeps them. */
+export function nodeAgentCommand(nodeName: string, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
+  return [
+    'birdctl', 'agent', topologyFile,
+    '--node', nodeName,
+    '--config', CONTAINER_PATHS.config,
+    '--socket', CONTAINER_PATHS.socket,
+    // Unset: the agent takes the interface that carries the node's address.
+    ...(uplink === undefined ? [] : ['--uplink', uplink]),
+    '--bird',
+    ...extra,
+  ];
+}
+
+/** The node's healthcheck: ready means bird6 answers and, once it has peers, one session is Established. */
+export function nodeHealthcheck(): Record<string, unknown> {
+  return {
+    // Ready: bird6 answers and, once it has peers, one session is Established (status --ready).
+    // A birdctl run costs node's start-up (seconds on a busy host): hence not more often.
+    test: ['CMD', 'birdctl', 'status', '--ready', '--socket', CONTAINER_PATHS.socket],
+    interval: '10s',
+    timeout: '10s',
+    retries: 3,
+    start_period: '30s',
+  };
+}
+
+/** The topology's directory as a read-only bind mount, and the path of the file inside it. */
+export function topologyMount(topologyFile: string, composeDir: string): { volume: Record<string, unknown>; file: string } {
+  // The topology's directory, not the file, is mounted: an edit that replaces the file (most
+  // editors, `git checkout`) would leave a single-file mount on the old inode.
+  return {
+    volume: { type: 'bind', source: mountSource(dirname(topologyFile), composeDir), target: CONTAINER_PATHS.topologyDir, read_only: true },
+    file: `${CONTAINER_PATHS.topologyDir}/${basename(topologyFile)}`,
+  };
+}
+
+/** A serialised compose document with `lines` as its header comment. */
+export function withHeader(object: Record<string, unknown>, lines: readonly string[]): string {
+  const doc = new Document(object);
+  doc.commentBefore = lines.map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
+  return doc.toString({ lineWidth: 0 });
+}
 
 /**
  * Why each privilege is there. YAML written by a serialiser carries no comments on its values, so
@@ -102,11 +175,10 @@ function checkServiceNames(topology: Topology): void {
 export function composeObject(topology: Topology, options: ComposeOptions): Record<string, unknown> {
   const subnet = nodeSubnet(topology);
   checkServiceNames(topology);
-  // The topology's directory, not the file, is mounted: an edit that replaces the file (most
-  // editors, `git checkout`) would leave a single-file mount on the old inode.
-  const topologyFile = `${CONTAINER_PATHS.topologyDir}/${basename(options.topologyFile)}`;
   const services: Record<string, unknown> = {};
   for (const node of topology.nodes) {
+    // One per service, for the same reason as nodeCapAdd().
+    const mount = topologyMount(options.topologyFile, options.composeDir);
     services[node.name] = {
       build: { context: '.', dockerfile: 'Dockerfile' },
       image: IMAGE,
@@ -114,34 +186,13 @@ export function composeObject(topology: Topology, options: ComposeOptions): Reco
       // tini as PID 1 reaps bird6 and dnsmasq once the agent has detached them.
       init: true,
       restart: 'unless-stopped',
-      cap_add: ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'],
-      sysctls: {
-        'net.ipv6.conf.all.forwarding': 1,
-        ...NO_DAD,
-        ...IPV6_ON,
-        [`net.ipv6.conf.${UPLINK}.proxy_ndp`]: 1,
-      },
+      cap_add: nodeCapAdd(),
+      sysctls: nodeSysctls(UPLINK),
       tmpfs: ['/run'],
       networks: { [NETWORK_NAME]: { ipv6_address: node.address } },
-      volumes: [{ type: 'bind', source: mountSource(dirname(options.topologyFile), options.composeDir), target: CONTAINER_PATHS.topologyDir, read_only: true }],
-      command: [
-        'birdctl', 'agent', topologyFile,
-        '--node', node.name,
-        '--config', CONTAINER_PATHS.config,
-        '--socket', CONTAINER_PATHS.socket,
-        '--uplink', UPLINK,
-        '--bird',
-        '--compose-endpoints',
-      ],
-      healthcheck: {
-        // Ready: bird6 answers and, once it has peers, one session is Established (status --ready).
-        // A birdctl run costs node's start-up (seconds on a busy host): hence not more often.
-        test: ['CMD', 'birdctl', 'status', '--ready', '--socket', CONTAINER_PATHS.socket],
-        interval: '10s',
-        timeout: '10s',
-        retries: 3,
-        start_period: '30s',
-      },
+      volumes: [mount.volume],
+      command: nodeAgentCommand(node.name, mount.file, UPLINK, ['--compose-endpoints']),
+      healthcheck: nodeHealthcheck(),
     };
   }
   for (const endpoint of topology.endpoints.filter(deployable)) services[endpoint.name] = endpointService(endpoint);
@@ -160,7 +211,6 @@ export function composeObject(topology: Topology, options: ComposeOptions): Reco
 
 /** The compose file's text, headed by how to regenerate it, the privileges and what is left out. */
 export function composeYaml(topology: Topology, options: ComposeOptions): string {
-  const doc = new Document(composeObject(topology, options));
   const skipped = topology.endpoints.filter((e) => !deployable(e)).map((e) => e.name);
   const header = [
     `Generated by: birdctl compose ${mountSource(options.topologyFile, options.composeDir)}`,
@@ -170,6 +220,5 @@ export function composeYaml(topology: Topology, options: ComposeOptions): string
     ...PRIVILEGES,
     ...(skipped.length === 0 ? [] : ['', `Not deployed (container endpoints without a netns are wired by someone else): ${skipped.join(', ')}`]),
   ];
-  doc.commentBefore = header.map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
-  return doc.toString({ lineWidth: 0 });
+  return withHeader(composeObject(topology, options), header);
 }
