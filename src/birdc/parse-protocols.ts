@@ -209,11 +209,13 @@ function parseRow(line: string, referenceSeconds: number, what: string, warnings
 function splitSince(rest: string, proto: string): [string, string] {
   const known = SINCE_AND_INFO.exec(rest);
   if (known !== null) return [known[1]!, (known[2] ?? '').trim()];
-  const words = rest.split(/\s+/);
-  const state = proto === 'BGP' ? words.findIndex((w, i) => i > 0 && isBgpState(w)) : -1;
+  // Each word with where it ends, so the info is cut at the position of the last `since` word and
+  // not at the first place its text occurs (`Dec 10 10`: the last `10` is also the second word).
+  const words = [...rest.matchAll(/\S+/g)].map((m) => ({ text: m[0], end: m.index + m[0].length }));
+  const state = proto === 'BGP' ? words.findIndex((w, i) => i > 0 && isBgpState(w.text)) : -1;
   const end = state > 0 ? state : 1;
-  const sinceText = words.slice(0, end).join(' ');
-  return [sinceText, rest.slice(rest.indexOf(words[end - 1]!) + words[end - 1]!.length).trim()];
+  const sinceText = words.slice(0, end).map((w) => w.text).join(' ');
+  return [sinceText, rest.slice(words[end - 1]!.end).trim()];
 }
 
 function parseDetails(row: ProtocolRow, lines: string[], warnings: ParseWarnings): ProtocolDetails {
