@@ -106,13 +106,13 @@ export class ReplyFramer {
     // size is measured (a replaced invalid byte counts three, erring on the safe side).
     const ascii = text.length === whole.length;
     for (let start = 0; ; ) {
-      const end = text.indexOf('\n', start);
-      const line = end < 0 ? text.slice(start) : text.slice(start, end);
-      const bytes = ascii ? line.length : Buffer.byteLength(line);
+      const newline = text.indexOf('\n', start);
+      const end = newline < 0 ? text.length : newline;
+      const bytes = ascii ? end - start : Buffer.byteLength(text.slice(start, end));
       if (bytes > MAX_LINE_BYTES) throw new FramingLimitError('line', MAX_LINE_BYTES);
-      this.line(line, bytes);
-      if (end < 0) return;
-      start = end + 1;
+      this.line(text, start, end, bytes);
+      if (newline < 0) return;
+      start = newline + 1;
     }
   }
 
@@ -121,44 +121,48 @@ export class ReplyFramer {
     return this.current !== undefined || this.pending.length > 0;
   }
 
-  private line(line: string, bytes: number): void {
-    const first = line.charCodeAt(0);
+  /**
+   * The line `text[start, end)`. Passed as a range, not a string, so that only the part a reply
+   * keeps (the text after the prefix) is cut out: one string per line, not two.
+   */
+  private line(text: string, start: number, end: number, bytes: number): void {
+    const first = text.charCodeAt(start);
     if (first === PLUS) {
-      this.events.async({ text: line.slice(1) });
+      this.events.async({ text: text.slice(start + 1, end) });
       return;
     }
     this.replyBytes += bytes + 1 + LINE_OVERHEAD_BYTES;
     if (this.replyBytes > this.maxReplyBytes) throw new FramingLimitError('reply', this.maxReplyBytes);
     if (first === SPACE) {
       const block = this.current?.blocks.at(-1);
-      if (block === undefined) throw protocolError('a continuation line outside a block', line);
-      block.lines.push(line.slice(1));
+      if (block === undefined) throw protocolError('a continuation line outside a block', text.slice(start, end));
+      block.lines.push(text.slice(start + 1, end));
       return;
     }
-    const code = replyCode(line);
-    const separator = line.charCodeAt(4);
-    if (code < 0 || (separator !== SPACE && separator !== DASH)) throw protocolError('a line that is not BIRD reply syntax', line);
-    const text = line.slice(5);
+    const code = end - start < 4 ? -1 : replyCode(text, start);
+    const separator = text.charCodeAt(start + 4);
+    if (code < 0 || (separator !== SPACE && separator !== DASH)) throw protocolError('a line that is not BIRD reply syntax', text.slice(start, end));
+    const rest = text.slice(start + 5, end);
     const reply = (this.current ??= { code: 0, text: '', blocks: [] });
     const open = reply.blocks.at(-1);
     if (open !== undefined) this.events.block?.(open);
     if (separator === DASH) {
-      reply.blocks.push({ code, lines: [text] });
+      reply.blocks.push({ code, lines: [rest] });
       return;
     }
     reply.code = code;
-    reply.text = text;
+    reply.text = rest;
     this.current = undefined;
     this.replyBytes = 0;
     this.events.reply(reply);
   }
 }
 
-/** The four-digit code at the start of a line, or -1. */
-function replyCode(line: string): number {
+/** The four-digit code at `start` of a line, or -1. */
+function replyCode(text: string, start: number): number {
   let code = 0;
-  for (let i = 0; i < 4; i += 1) {
-    const digit = line.charCodeAt(i) - ZERO;
+  for (let i = start; i < start + 4; i += 1) {
+    const digit = text.charCodeAt(i) - ZERO;
     if (!(digit >= 0 && digit <= 9)) return -1;
     code = code * 10 + digit;
   }

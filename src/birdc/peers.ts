@@ -51,13 +51,15 @@ export interface PeerRouteStats {
 // was most of a poll. Names repeat from poll to poll, so remember them; the bound only guards
 // against a daemon whose protocol names keep changing.
 const NAMES_REMEMBERED = 20_000;
-const namedCache = new Map<string, ReturnType<typeof parseProtocolName>>();
+// A name outside the scheme is remembered as null, so that one lookup answers both cases.
+const namedCache = new Map<string, NonNullable<ReturnType<typeof parseProtocolName>> | null>();
 
 function peerOfName(name: string): ReturnType<typeof parseProtocolName> {
-  if (namedCache.has(name)) return namedCache.get(name);
+  const known = namedCache.get(name);
+  if (known !== undefined) return known ?? undefined;
   if (namedCache.size >= NAMES_REMEMBERED) namedCache.clear();
   const named = parseProtocolName(name);
-  namedCache.set(name, named);
+  namedCache.set(name, named ?? null);
   return named;
 }
 

@@ -29,14 +29,19 @@ export function advance(previous: MonitorSnapshot | undefined, known: ReadonlyMa
   const daemon = observed.daemon;
   if (previous !== undefined) daemonEvents(previous.daemon, daemon, observed.reconnected === true, at, events);
 
-  const before = new Map((previous?.peers ?? []).map((p) => [p.name, p]));
+  const before = new Map<string, PeerSnapshot>();
+  for (const p of previous?.peers ?? []) before.set(p.name, p);
+  let stayed = 0;
   const peers = observed.peers.map((peer) => {
     const last = before.get(peer.name);
+    if (last !== undefined) stayed += 1;
     const next = track(peer, last ?? known.get(peer.name), last, daemon);
     if (previous !== undefined) peerEvents(last, next, at, events);
     return next;
   });
-  if (previous !== undefined) {
+  // Names are unique in a snapshot, so when every previous peer was seen again none is gone and
+  // the search below (a set of 1,000 names at every poll) is skipped.
+  if (previous !== undefined && stayed < before.size) {
     const now = new Set(peers.map((p) => p.name));
     for (const gone of before.values()) {
       if (now.has(gone.name)) continue;

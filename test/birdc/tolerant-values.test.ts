@@ -7,7 +7,7 @@ import { parseShowRoute } from '../../src/birdc/parse-route.ts';
 import { parseShowStatus } from '../../src/birdc/parse-status.ts';
 import { ParseWarnings } from '../../src/birdc/parse-warnings.ts';
 import { observeBird } from '../../src/monitor/poll.ts';
-import { fixtureReply } from './fixture.ts';
+import { fixtureReply, frame } from './fixture.ts';
 
 const local = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) => new Date(y, mo - 1, d, h, mi, s).getTime() / 1000;
 // The captures were made on 2026-12-01 around 10:28 local time.
@@ -49,6 +49,15 @@ describe('values in other formats', () => {
     expect(warnings.list()).toEqual([
       '`show protocols all`: `since` "Dec01" (protocol "device1") is in a time format bird6-controller cannot read; shown as null (timeformat protocol "%s" or iso long reads) (and 2 more like it)',
     ]);
+  });
+
+  it('ends an unreadable since of several words at its last word, not at an earlier word with the same text', () => {
+    // `timeformat protocol "%b %d %H"` on 10 December at 10 o'clock: the last word of `since`, `10`,
+    // is also its second word; the info starts after the third.
+    const reply = frame('2002-name     proto    table    state  since       info\n1002-Mesh_fd00_ec__9 BGP master start  Dec 10 10    Active        Socket: Connection refused\n0000 \n').replies[0]!;
+    const warnings = new ParseWarnings();
+    expect(parseShowProtocols(reply, NOW, warnings).map((r) => [r.since, r.sinceText, r.info])).toEqual([[null, 'Dec 10 10', 'Active        Socket: Connection refused']]);
+    expect(warnings.size).toBe(1);
   });
 
   it('shows status times it cannot read (Dec01 10:28) as null, one warning each, and the rest', () => {
