@@ -202,11 +202,17 @@ export class Agent {
     }
   }
 
+  /**
+   * Endpoints first: a new endpoint's route needs nothing from bird6's config (its kernel protocol
+   * learns kernel routes from netlink as they appear, and a configure that changes its import
+   * filter, a new pool, makes it read them again), while render, `bird6 -p` and `configure` would
+   * hold the route back by tens of milliseconds.
+   */
   private async onTopology(topology: Topology): Promise<void> {
     this.generation += 1;
+    await this.reconcileEndpoints(topology);
     const started = performance.now();
     this.recordApply(await this.config.apply(topology), started);
-    await this.reconcileEndpoints(topology);
   }
 
   private recordApply(applied: ConfigApply, started: number): void {
@@ -236,12 +242,16 @@ export class Agent {
 
   /**
    * A link event needs a pass when it concerns an endpoint not yet programmed (a VM's tap
-   * appearing) or removes an endpoint's interface. The links the agent itself creates while
-   * programming raise events too; reacting to those would queue a full pass behind every change.
+   * appearing) or removes the interface of an endpoint the topology still has. The links the agent
+   * itself creates or deletes while programming raise events too, during the pass and so before
+   * its state says what the pass did; reacting to those would queue a full pass behind every edit.
+   * A new endpoint is not in the state yet, and one that left is no longer in the topology.
    */
   private linkMatters(event: LinkEvent): boolean {
     const endpoint = this.state.state().endpoints.find((e) => e.interface === event.ifname);
-    return endpoint !== undefined && (event.deleted || endpoint.state !== 'programmed');
+    if (endpoint === undefined) return false;
+    if (!event.deleted) return endpoint.state !== 'programmed';
+    return this.topology.current?.endpoints.some((e) => e.node === this.options.nodeName && e.interface === event.ifname) === true;
   }
 
   /** Queues a resync of config and endpoints with the last good topology (timer, link events, compose mode's attacher). */

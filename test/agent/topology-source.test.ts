@@ -91,6 +91,15 @@ describe('TopologySource', () => {
     expect(seen[1]!.cluster.asNumber).toBe(64514);
   });
 
+  it('announces a topology renamed over the file without waiting for the debounce', async () => {
+    const { seen, started } = start({ debounceMs: 600_000, pollMs: 600_000 });
+    await started;
+    writeFileSync(`${file}.new`, withAs(64515));
+    renameSync(`${file}.new`, file);
+    await seenAs(seen, 64515, 'the renamed-in topology');
+    expect(seen).toHaveLength(1);
+  });
+
   it('keeps the last good topology and reports validate\'s text for an invalid edit', async () => {
     const { seen, invalid, started } = start();
     await started;

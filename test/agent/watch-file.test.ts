@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchFile, type FileWatch } from '../../src/agent/watch-file.ts';
+import { writeFileAtomic } from '../../src/atomic-write.ts';
 import { waitFor } from '../support/netns.ts';
 
 // Long enough that a test using it can only pass through the watch events, never the poll.
@@ -63,6 +64,20 @@ describe('watchFile', () => {
     const after = calls.count;
     writeFileSync(file, 'a: 3\n');
     await calledAgain(calls, after, 'in-place write to the renamed-in file');
+  });
+
+  it('calls back for a rename over the file without waiting for the debounce, whichever way the rename is made', async () => {
+    // An atomic replace is complete the moment it happens; only in-place writes are debounced.
+    const file = join(root, 'cluster.yaml');
+    writeFileSync(file, 'a: 1\n');
+    const calls = { count: 0 };
+    watch = watchFile(file, { debounceMs: NO_POLL, pollMs: NO_POLL }, () => calls.count++);
+    await watch.ready;
+    writeFileSync(join(root, 'cluster.yaml.new'), 'a: 2\n');
+    renameSync(join(root, 'cluster.yaml.new'), file);
+    await calledAgain(calls, 0, 'rename over the file');
+    await writeFileAtomic(file, 'a: 3\n');
+    await calledAgain(calls, 1, 'writeFileAtomic over the file (staged, flushed, renamed)');
   });
 
   it('calls back when a ConfigMap swaps its ..data symlink, on every swap', async () => {

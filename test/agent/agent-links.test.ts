@@ -1,0 +1,135 @@
+// Which link notifications make the agent run a full pass: an interface of an endpoint it still
+// programs going away (someone deleted it), or appearing for an endpoint waiting for it (a VM's
+// tap). Never the links the agent itself makes or removes while it programs a topology edit: a
+// full pass queued behind every edit would hold the next edit back by a whole pass. Runs the real
+// Agent with a fake runner (its `ip monitor link` is fed by hand), a fake BIRD control socket and
+// the in-memory dataplane.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent/agent.ts';
+import { createJsonLogger } from '../../src/agent/logger.ts';
+import type { ApplyOutcome, Change } from '../../src/endpoints/dataplane.ts';
+import type { ActualState, ReadScope } from '../../src/endpoints/model.ts';
+import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { FakeBird } from '../birdc/fake-bird.ts';
+import { fixtureBytes } from '../birdc/fixture.ts';
+import { FakeRunner } from '../support/fake-runner.ts';
+import { waitFor } from '../support/netns.ts';
+
+const WEB = { name: 'web', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], netns: 'web', interface: 'cali-web' };
+const topology = (endpoints: object[]) => ({
+  apiVersion: 'bird6-controller/v1',
+  cluster: { name: 'links', asNumber: 64512 },
+  ipPools: [{ cidr: 'fd00:10::/48' }],
+  nodes: [
+    { name: 'n1', address: 'fd00:ec::1' },
+    { name: 'n2', address: 'fd00:ec::2' },
+  ],
+  endpoints,
+});
+/** What `ip -o monitor link` prints when an interface is deleted. */
+const DELETED_LINE = 'Deleted 7: cali-web@if2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether 0e:54:00:00:00:01 brd ff:ff:ff:ff:ff:ff';
+
+let dir: string;
+let bird: FakeBird;
+let stop: AbortController;
+let running: Promise<void> | undefined;
+
+/**
+ * The in-memory dataplane, counting the passes (each reads the kernel once) and telling when it
+ * deletes a link, as the kernel's notification does while the pass still runs.
+ */
+class CountingDataplane extends FakeDataplane {
+  reads = 0;
+  onLinkDeleted: (name: string) => void = () => {};
+  override read(scope: ReadScope): Promise<ActualState> {
+    this.reads += 1;
+    return super.read(scope);
+  }
+  override async apply(changes: readonly Change[]): Promise<ApplyOutcome> {
+    const outcome = await super.apply(changes);
+    for (const c of changes) if (c.operation.op === 'delete-link') this.onLinkDeleted(c.operation.name);
+    return outcome;
+  }
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agent-links-'));
+  mkdirSync(join(dir, 'etc'));
+  writeFileSync(join(dir, 'cluster.yaml'), stringify(topology([WEB])));
+  bird = new FakeBird();
+  bird.handler = (command, socket) => {
+    if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
+    else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
+    else socket.write('9001 Parse error\n');
+  };
+  await bird.start();
+  stop = new AbortController();
+  running = undefined;
+});
+
+afterEach(async () => {
+  stop.abort();
+  await running;
+  await bird.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** An agent whose endpoint `web` is programmed, and the hand that feeds its link monitor. */
+async function agentWithWeb(): Promise<{ agent: Agent; dataplane: CountingDataplane; linkEvent: (line: string) => void }> {
+  const dataplane = new CountingDataplane();
+  dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
+  dataplane.addNamespace('web');
+  const runner = new FakeRunner();
+  const agent = new Agent(
+    {
+      topologyFile: join(dir, 'cluster.yaml'),
+      nodeName: 'n1',
+      configPath: join(dir, 'etc', 'bird6.conf'),
+      socketPath: bird.path,
+      superviseBird: false,
+      debounceMs: 10,
+      pollIntervalMs: 60_000,
+      resyncIntervalMs: 60_000,
+    },
+    { runner, logger: createJsonLogger({ write: () => {}, now: () => new Date() }), now: () => new Date(), signal: stop.signal, dataplane },
+  );
+  running = agent.run();
+  const monitor = await waitFor('the link monitor', () => runner.starts.find((s) => s.args.join(' ') === '-o monitor link'), 5000, 10);
+  await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
+  return { agent, dataplane, linkEvent: (line) => monitor.options!.onLine!(line) };
+}
+
+function edit(endpoints: object[]): void {
+  const file = join(dir, 'cluster.yaml');
+  writeFileSync(`${file}.new`, stringify(topology(endpoints)));
+  renameSync(`${file}.new`, file);
+}
+
+describe('link notifications', () => {
+  it('make a full pass when an interface of an endpoint still in the topology is deleted', async () => {
+    const { dataplane, linkEvent } = await agentWithWeb();
+    const before = dataplane.reads;
+    linkEvent(DELETED_LINE);
+    await waitFor('a full pass', () => (dataplane.reads > before ? true : undefined), 5000, 10);
+  });
+
+  it('make no pass for the interface the agent itself deletes because the endpoint left the topology', async () => {
+    const { agent, dataplane, linkEvent } = await agentWithWeb();
+    let passesWhenDeleted: number | undefined;
+    dataplane.onLinkDeleted = (name) => {
+      expect(name).toBe('cali-web');
+      passesWhenDeleted = dataplane.reads;
+      linkEvent(DELETED_LINE);
+    };
+    edit([]);
+    await waitFor('web gone', () => (agent.state.state().endpoints.length === 0 ? true : undefined), 5000, 10);
+    expect(passesWhenDeleted).toBeDefined();
+    // Longer than the agent's 100 ms link debounce plus a pass of the in-memory dataplane.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(dataplane.reads).toBe(passesWhenDeleted);
+  });
+});
