@@ -14,6 +14,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
+import { isProgrammerSysctlKey } from './sysctl-keys.ts';
 
 /** The kinds of object the record tracks; routes are proven by their protocol number instead. */
 export const LEDGER_TABLES = ['link', 'neighbour', 'proxy', 'link-address', 'container-address', 'sysctl'] as const;
@@ -77,6 +78,8 @@ export class Ledger {
       if (typeof entries !== 'object' || entries === null) throw bad(`table ${table} is not an object`);
       for (const [key, note] of Object.entries(entries)) {
         if (typeof note !== 'string') throw bad(`${table} ${JSON.stringify(key).slice(0, 80)} has no string note`);
+        // A claimed sysctl is read and written back by key: a key it never sets is not its claim.
+        if (table === 'sysctl' && !isProgrammerSysctlKey(key)) throw bad(`sysctl key ${JSON.stringify(key).slice(0, 80)} is not one the endpoint programmer sets`);
         ledger.claim({ table, key, note });
       }
     }
