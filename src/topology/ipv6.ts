@@ -119,7 +119,12 @@ function formatGroups(groups: readonly number[]): string {
 /** The numeric value of an IPv6 address, or undefined when the text is not one (zones refused). */
 export function parseIPv6(text: string): bigint | undefined {
   const groups = parseIPv6Groups(text);
-  return groups?.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n);
+  if (groups === undefined) return undefined;
+  // One BigInt from two 64-bit halves' hex, not sixteen BigInt operations: a 10,000-endpoint
+  // topology parses every address several times on its way to the kernel (issue 13).
+  let hex = '0x';
+  for (const group of groups) hex += group.toString(16).padStart(4, '0');
+  return BigInt(hex);
 }
 
 export function formatIPv6(value: bigint): string {
@@ -137,8 +142,15 @@ export interface Prefix {
   length: number;
 }
 
-export function prefixMask(length: number): bigint {
+function computeMask(length: number): bigint {
   return length === 0 ? 0n : (MAX >> BigInt(128 - length)) << BigInt(128 - length);
+}
+
+/** Every mask, computed once: each address check asks for several (specialIPv6Kind, pools). */
+const MASKS: readonly bigint[] = Array.from({ length: 129 }, (_, length) => computeMask(length));
+
+export function prefixMask(length: number): bigint {
+  return MASKS[length] ?? computeMask(length);
 }
 
 /** Parses `addr/len`; `hostBitsSet` tells whether the address had bits beyond the length. */
