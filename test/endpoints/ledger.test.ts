@@ -1,6 +1,6 @@
 // The programmer's record of what it made: kept across restarts, refused when it is not its own.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,23 @@ describe('FileLedgerStore', () => {
     for (const key of keys) ledger.claim({ table: 'sysctl', key, note: '["1","0"]' });
     await store.save(ledger);
     expect((await new FileLedgerStore(join(dir, 'owned.json')).load()).keys('sysctl').sort()).toEqual([...keys].sort());
+  });
+
+  it('rewrites a record on a change, and leaves it as it is without one, however it was formatted', async () => {
+    const path = join(dir, 'owned.json');
+    const compact = JSON.stringify({ version: 1, tables: { proxy: { 'fd00:10::1 eth0': '' } } });
+    writeFileSync(path, compact);
+    const store = new FileLedgerStore(path);
+    const ledger = await store.load();
+    ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+    await store.save(ledger);
+    expect(readFileSync(path, 'utf8')).toBe(compact);
+    ledger.claim({ table: 'proxy', key: 'fd00:10::2 eth0', note: '' });
+    ledger.release('proxy', 'fd00:10::2 eth0');
+    ledger.claim({ table: 'proxy', key: 'fd00:10::3 eth0', note: '' });
+    await store.save(ledger);
+    expect(readFileSync(path, 'utf8')).toBe(ledger.serialise());
+    expect((await new FileLedgerStore(path).load()).keys('proxy')).toEqual(['fd00:10::1 eth0', 'fd00:10::3 eth0']);
   });
 
   it('refuses a FIFO in place of the file without waiting for a writer', async () => {
