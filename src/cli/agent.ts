@@ -11,6 +11,7 @@ import { parseHostPort } from './listen-address.ts';
 import { createJsonLogger, type Logger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
 import { EXIT } from '../errors.ts';
+import { DEFAULT_BIRD_CONFIG } from './bird-config-path.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
@@ -25,7 +26,7 @@ it); watches FILE and does the same on every change. An edit that makes FILE inv
 with the text of 'birdctl validate' and the last good topology stays in service.
 
   --node NAME         this host's node in the topology (required)
-  --config PATH       where bird6.conf lives (default /etc/bird/bird6.conf)
+  --config PATH       where bird6.conf lives (default ${DEFAULT_BIRD_CONFIG})
   --socket PATH       bird6's control socket (default /run/bird/bird6.ctl or /var/run/bird6.ctl)
   --bird              start bird6 and restart it with backoff when it dies; a bird6 already
                       answering on the socket is adopted instead
@@ -82,7 +83,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
   async run(argv, context) {
     const { positionals, values } = parseCommandArgs('agent', argv, {
       node: { type: 'string' },
-      config: { type: 'string', default: '/etc/bird/bird6.conf' },
+      config: { type: 'string', default: DEFAULT_BIRD_CONFIG },
       socket: { type: 'string' },
       bird: { type: 'boolean', default: false },
       'keep-routes-on-stop': { type: 'boolean', default: false },

@@ -2,10 +2,11 @@
 // changed. `birdctl endpoints preflight`: report what would break IPv6 for endpoints on this host.
 import { EXIT } from '../errors.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
-import { FileLedgerStore } from '../endpoints/ledger.ts';
+import { FileLedgerStore, recordBesideConfig } from '../endpoints/ledger.ts';
 import { evaluatePreflight, formatFindings, gatherPreflightFacts } from '../endpoints/preflight.ts';
 import { formatSummary, reconcile } from '../endpoints/reconcile.ts';
 import { INTERFACE_RE, loadTopology, NETNS_RE } from '../topology/index.ts';
+import { DEFAULT_BIRD_CONFIG } from './bird-config-path.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
@@ -15,17 +16,27 @@ const OPTIONS = {
   uplink: { type: 'string' },
   netns: { type: 'string' },
   record: { type: 'string' },
+  config: { type: 'string' },
   'route-protocol': { type: 'string' },
 } as const;
 
-/** Where `apply` keeps its record of the objects it made, unless --record says otherwise. */
-export const DEFAULT_RECORD = '/var/lib/bird6-controller/endpoints-owned.json';
+/**
+ * Where `apply` keeps its record of the objects it made unless --record or --config says
+ * otherwise: where the agent keeps it (beside its bird6.conf), so that running both on one node
+ * gives one record, and each removes what the other made.
+ */
+export const DEFAULT_RECORD = recordBesideConfig(DEFAULT_BIRD_CONFIG);
 
 /** An absolute path without control characters, bounded. */
-function recordPath(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_RECORD;
-  if (!/^\/[^\0-\x1f\x7f]{0,4095}$/.test(value)) throw usageError('endpoints', `--record must be an absolute path (got ${JSON.stringify(value.slice(0, 80))})`);
+function absolutePath(value: string, option: string): string {
+  if (!/^\/[^\0-\x1f\x7f]{0,4095}$/.test(value)) throw usageError('endpoints', `${option} must be an absolute path (got ${JSON.stringify(value.slice(0, 80))})`);
   return value;
+}
+
+function recordPath(record: string | undefined, config: string | undefined): string {
+  if (record !== undefined && config !== undefined) throw usageError('endpoints', '--record and --config both name the record: give one');
+  if (record !== undefined) return absolutePath(record, '--record');
+  return config === undefined ? DEFAULT_RECORD : recordBesideConfig(absolutePath(config, '--config'));
 }
 
 function checked(value: string | undefined, pattern: RegExp, what: string): string | undefined {
@@ -34,7 +45,8 @@ function checked(value: string | undefined, pattern: RegExp, what: string): stri
 }
 
 export const endpointsCommand: Command = {
-  help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS] [--record FILE] [--route-protocol N]
+  help: `Usage: birdctl endpoints apply FILE --node NAME [--uplink IF] [--netns NS] [--config PATH | --record FILE]
+                               [--route-protocol N]
        birdctl endpoints preflight [--netns NS]
 
 apply reconciles NAME's endpoints once: a /128 route (proto 80) per endpoint address through the
@@ -49,7 +61,10 @@ does not exist yet are reported pending and programmed on a later run.
 
   --uplink IF          interface for proxy NDP entries (default: the one carrying the node's address)
   --netns NS           act on network namespace NS as the host (labs and tests)
-  --record FILE        the record of what it made (default ${DEFAULT_RECORD})
+  --config PATH        the agent's bird6.conf (its --config): the record of what it made is the
+                       agent's, beside it (for /DIR/bird6.conf: ${recordBesideConfig('/DIR/bird6.conf')})
+  --record FILE        the record of what it made, elsewhere
+                       (default ${DEFAULT_RECORD}, where the agent keeps it)
   ${ROUTE_PROTOCOL_HELP}
                        (bird6's kernel protocol imports this number only: give the agent the same)
 
@@ -63,7 +78,7 @@ preflight: 0 nothing found, 3 findings.`,
     const { values, positionals } = parseCommandArgs('endpoints', rest, OPTIONS);
     const netns = checked(values.netns, NETNS_RE, 'network namespace name');
     if (sub === 'preflight') {
-      if (positionals.length > 0 || values.node !== undefined || values.uplink !== undefined || values.record !== undefined || values['route-protocol'] !== undefined) {
+      if (positionals.length > 0 || values.node !== undefined || values.uplink !== undefined || values.record !== undefined || values.config !== undefined || values['route-protocol'] !== undefined) {
         throw usageError('endpoints', 'preflight takes only --netns');
       }
       const findings = evaluatePreflight(await gatherPreflightFacts(context.runner, netns));
@@ -74,7 +89,7 @@ preflight: 0 nothing found, 3 findings.`,
     if (values.node === undefined) throw usageError('endpoints', '--node NAME is required');
     const uplink = checked(values.uplink, INTERFACE_RE, 'interface name');
     const protocol = parseRouteProtocol('endpoints', values['route-protocol']);
-    const ledger = new FileLedgerStore(recordPath(values.record));
+    const ledger = new FileLedgerStore(recordPath(values.record, values.config));
     const topology = await loadTopology(positionals[0]!);
     const summary = await reconcile({
       dataplane: new IpDataplane({ runner: context.runner, routeProtocol: protocol, ...(netns === undefined ? {} : { netns }) }),

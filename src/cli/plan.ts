@@ -14,10 +14,11 @@ import { formatPlan, nodePlan, planHasChanges } from '../plan/node-plan.ts';
 import { readRegularFile, type FileRole } from '../read-regular-file.ts';
 import { render } from '../render/render.ts';
 import { loadTopology, NETNS_RE, requireNode } from '../topology/index.ts';
+import { DEFAULT_BIRD_CONFIG } from './bird-config-path.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
-const DEFAULT_CONFIG = '/etc/bird/bird6.conf';
+const DEFAULT_CONFIG = DEFAULT_BIRD_CONFIG;
 
 const HELP = `Usage: birdctl plan FILE --node NAME [--config PATH] [--socket PATH] [--templates DIR]
                     [--route-protocol N] [--netns NS]

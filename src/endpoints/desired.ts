@@ -4,16 +4,9 @@ import { requireNode, type Endpoint, type Topology } from '../topology/index.ts'
 import { formatIPv6, parseIPv6, prefixMask } from '../topology/ipv6.ts';
 import type { Ledger } from './ledger.ts';
 import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
+import { FORWARDING_KEY, interfaceSysctlKey } from './sysctl-keys.ts';
 
-/**
- * The dotted sysctl key of a per-interface IPv6 setting. `sysctl` spells a dot inside an interface
- * name (a VLAN such as eth0.100) as a slash, so `net.ipv6.conf.eth0/100.forwarding`.
- */
-export function interfaceSysctlKey(ifname: string, setting: string): string {
-  return `net.ipv6.conf.${ifname.replaceAll('.', '/')}.${setting}`;
-}
-
-export const FORWARDING_KEY = 'net.ipv6.conf.all.forwarding';
+export { FORWARDING_KEY, interfaceSysctlKey } from './sysctl-keys.ts';
 
 /**
  * Host side of one endpoint interface, as Calico's CNI plugin and Felix set it: no RAs accepted

@@ -14,6 +14,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
+import { isProgrammerSysctlKey } from './sysctl-keys.ts';
 
 /** The kinds of object the record tracks; routes are proven by their protocol number instead. */
 export const LEDGER_TABLES = ['link', 'neighbour', 'proxy', 'link-address', 'container-address', 'sysctl'] as const;
@@ -32,6 +33,12 @@ export interface Claim {
 /** The record of one node's programmer: claims by table and key. */
 export class Ledger {
   private readonly tables = new Map<LedgerTable, Map<string, string>>(LEDGER_TABLES.map((t) => [t, new Map()]));
+  /** Counts the changes that altered a claim: a store skips saving a record it already holds. */
+  private changes = 0;
+
+  get revision(): number {
+    return this.changes;
+  }
 
   /** The note of a claim, or undefined when the object is not claimed. */
   note(table: LedgerTable, key: string): string | undefined {
@@ -47,11 +54,14 @@ export class Ledger {
   }
 
   claim(c: Claim): void {
-    this.tables.get(c.table)!.set(c.key, c.note);
+    const table = this.tables.get(c.table)!;
+    if (table.get(c.key) === c.note) return;
+    table.set(c.key, c.note);
+    this.changes += 1;
   }
 
   release(table: LedgerTable, key: string): void {
-    this.tables.get(table)!.delete(key);
+    if (this.tables.get(table)!.delete(key)) this.changes += 1;
   }
 
   clone(): Ledger {
@@ -77,6 +87,8 @@ export class Ledger {
       if (typeof entries !== 'object' || entries === null) throw bad(`table ${table} is not an object`);
       for (const [key, note] of Object.entries(entries)) {
         if (typeof note !== 'string') throw bad(`${table} ${JSON.stringify(key).slice(0, 80)} has no string note`);
+        // A claimed sysctl is read and written back by key: a key it never sets is not its claim.
+        if (table === 'sysctl' && !isProgrammerSysctlKey(key)) throw bad(`sysctl key ${JSON.stringify(key).slice(0, 80)} is not one the endpoint programmer sets`);
         ledger.claim({ table, key, note });
       }
     }
@@ -117,6 +129,8 @@ export function recordBesideConfig(configPath: string): string {
 /** The record as a JSON file, replaced atomically (src/atomic-write.ts) on every change. */
 export class FileLedgerStore implements LedgerStore {
   private lastSaved: string | undefined;
+  /** The ledger last loaded or saved, and its revision then: unchanged since, it is not serialised again. */
+  private held: { ledger: Ledger; revision: number } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -146,14 +160,20 @@ export class FileLedgerStore implements LedgerStore {
       json = undefined;
     }
     const ledger = Ledger.fromJSON(json, this.path);
-    this.lastSaved = ledger.serialise();
+    // The file as read, not re-serialised: a record this store wrote is byte for byte what it
+    // would write again, and one written otherwise is rewritten once on the next change.
+    this.lastSaved = text;
+    this.held = { ledger, revision: ledger.revision };
     return ledger;
   }
 
   async save(ledger: Ledger): Promise<void> {
+    if (this.held?.ledger === ledger && this.held.revision === ledger.revision) return;
     const text = ledger.serialise();
-    if (text === this.lastSaved) return;
-    await writeFileAtomic(this.path, text);
-    this.lastSaved = text;
+    if (text !== this.lastSaved) {
+      await writeFileAtomic(this.path, text);
+      this.lastSaved = text;
+    }
+    this.held = { ledger, revision: ledger.revision };
   }
 }

@@ -42,10 +42,10 @@ export interface PassPlan {
 export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const { dataplane, topology, nodeName } = options;
   const node = requireNode(topology, nodeName);
-  const nodeInterface = await dataplane.interfaceWithAddress(node.address);
+  // Independent reads, side by side: the record can be large (tens of thousands of claims).
+  const [nodeInterface, ledger] = await Promise.all([dataplane.interfaceWithAddress(node.address), options.ledger.load()]);
   const uplink = options.uplink ?? nodeInterface;
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const ledger = await options.ledger.load();
   const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
   return { uplink, desired, ledger, plan };
 }

@@ -2,12 +2,19 @@
 // with 50 addresses each, i.e. 10,000 /128 routes and 10,000 proxy NDP entries. Compared in the
 // same run against the same operations as one raw `ip -6 -batch` (the floor for any netlink
 // writer that goes through ip), and against one ip process per change, the naive way, on 500.
+// Measured twice: the reconcile in this process, and whole `birdctl endpoints apply` processes
+// (the compiled bin, reading the topology as a YAML file as an operator writes it, and keeping
+// its record on disk) against the raw batch as a process too (issue 13's figures).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
 import { execaRunner } from '../../src/exec.ts';
 import { parseTopology } from '../../src/topology/index.ts';
+import { compiledBirdctl } from './compiled-birdctl.ts';
 import { percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
 
 const NS = 'epb-host';
@@ -15,6 +22,8 @@ const INTERFACES = 200;
 const PER_INTERFACE = 50;
 const RUNS = 5;
 const NAIVE_ROUTES = 500;
+/** The whole-process no-op goal of issue 13, in ms. */
+const NOOP_PROCESS_GOAL_MS = 500;
 
 const ifname = (i: number) => `epb-if${i}`;
 const address = (i: number, j: number) => `fd00:10:${(i + 1).toString(16)}::${(j + 1).toString(16)}`;
@@ -46,6 +55,34 @@ function clear(): void {
   if (proxies.length > 0) ip(['-6', '-batch', '-'], proxies.map((p) => `neigh del proxy ${p.dst} dev ${p.dev}\n`).join(''));
 }
 
+interface BenchEndpoint {
+  name: string;
+  node: string;
+  kind: string;
+  interface: string;
+  addresses: string[];
+}
+
+interface BenchDocument {
+  apiVersion: string;
+  cluster: object;
+  ipPools: object[];
+  nodes: object[];
+  endpoints: BenchEndpoint[];
+}
+
+/**
+ * The bench topology as YAML as an operator writes it, one flow sequence of addresses per
+ * endpoint (the small parts as JSON, which is YAML too).
+ */
+function topologyYaml(d: BenchDocument): string {
+  const lines = [`apiVersion: ${d.apiVersion}`, `cluster: ${JSON.stringify(d.cluster)}`, `ipPools: ${JSON.stringify(d.ipPools)}`, `nodes: ${JSON.stringify(d.nodes)}`, 'endpoints:'];
+  for (const e of d.endpoints) {
+    lines.push(`  - {name: ${e.name}, node: ${e.node}, kind: ${e.kind}, interface: ${e.interface}, addresses: [${e.addresses.map((a) => `"${a}"`).join(', ')}]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function timed(fn: () => unknown): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
@@ -65,9 +102,11 @@ export const endpointsApplySuite: BenchSuite = {
   name: 'endpoints-apply',
   title: 'Endpoint programming: 10,000 /128 routes + proxy entries (200 interfaces x 50 addresses)',
   async run() {
+    const bin = compiledBirdctl();
     setUp();
+    const dir = mkdtempSync(join(tmpdir(), 'epb-'));
     try {
-      const topology = parseTopology({
+      const document: BenchDocument = {
         apiVersion: 'bird6-controller/v1',
         cluster: { name: 'bench', asNumber: 64512 },
         ipPools: [{ cidr: 'fd00:10::/32' }],
@@ -79,7 +118,8 @@ export const endpointsApplySuite: BenchSuite = {
           interface: ifname(i),
           addresses: Array.from({ length: PER_INTERFACE }, (_, j) => address(i, j)),
         })),
-      });
+      };
+      const topology = parseTopology(document);
       const dataplane = new IpDataplane({ runner: execaRunner, netns: NS });
       const ledger = new MemoryLedgerStore();
       const apply = async () => {
@@ -110,6 +150,33 @@ export const endpointsApplySuite: BenchSuite = {
       if (!isNoop(noop)) throw new Error('the second apply was not a no-op');
       const noopTimes = await series(RUNS, () => {}, apply);
 
+      // Whole processes: `birdctl endpoints apply` from empty (routes, proxies and record gone)
+      // against the raw batch process, alternating; then no-op runs on what the last one made.
+      const file = join(dir, 'topology.yaml');
+      writeFileSync(file, topologyYaml(document));
+      const record = join(dir, 'endpoints-owned.json');
+      const birdctl = () => execFileSync(process.execPath, [bin, 'endpoints', 'apply', file, '--node', 'node1', '--netns', NS, '--record', record], { encoding: 'utf8' });
+      const fromEmpty = () => {
+        clear();
+        rmSync(record, { force: true });
+      };
+      fromEmpty();
+      birdctl();
+      const processTimes: number[] = [];
+      const rawProcessTimes: number[] = [];
+      for (let r = 0; r < RUNS; r += 1) {
+        processTimes.push(...(await series(1, fromEmpty, birdctl)));
+        rawProcessTimes.push(...(await series(1, clear, raw)));
+      }
+      fromEmpty();
+      birdctl();
+      if (!/nothing to change/.test(birdctl())) throw new Error('the second birdctl endpoints apply was not a no-op');
+      const noopProcessTimes = await series(RUNS, () => {}, birdctl);
+      // The same no-op with the topology as JSON: how much of a process is the YAML parser's.
+      const jsonFile = join(dir, 'topology.json');
+      writeFileSync(jsonFile, JSON.stringify(document));
+      const noopJsonTimes = await series(RUNS, () => {}, () => execFileSync(process.execPath, [bin, 'endpoints', 'apply', jsonFile, '--node', 'node1', '--netns', NS, '--record', record]));
+
       const naivePairs = pairs().slice(0, NAIVE_ROUTES);
       const naive = await series(1, clear, () => {
         for (const [i, j] of naivePairs) execFileSync('ip', ['-n', NS, '-6', 'route', 'replace', `${address(i, j)}/128`, 'dev', ifname(i), 'proto', '80', 'scope', 'link']);
@@ -120,12 +187,18 @@ export const endpointsApplySuite: BenchSuite = {
       const a = percentiles(applyTimes);
       const b = percentiles(rawTimes);
       const n = percentiles(noopTimes);
+      const p = percentiles(processTimes);
+      const rp = percentiles(rawProcessTimes);
+      const np = percentiles(noopProcessTimes);
+      const nj = percentiles(noopJsonTimes);
       const naiveMs = naive[0]!;
       const naiveBatchMs = percentiles(naiveBatch).p50;
       const f = (ms: number) => ms.toFixed(1);
       const figures: KeyFigure[] = [
         { figure: '`reconcile` of 10,000 routes from empty / raw batch', measured: a.p50 / b.p50, unit: 'x', goal: { atMost: 2 } },
         { figure: '`reconcile` no-op of 10,000 routes', measured: n.p50, unit: 'ms', goal: { atMost: 300 } },
+        { figure: '`birdctl endpoints apply` process, 10,000 routes from empty / raw batch process', measured: p.p50 / rp.p50, unit: 'x', goal: { atMost: 2 } },
+        { figure: '`birdctl endpoints apply` process, no-op of 10,000 routes', measured: np.p50, unit: 'ms', goal: { atMost: NOOP_PROCESS_GOAL_MS } },
       ];
       const markdown = `
 Routes installed per apply: ${routes} (plus as many proxy entries on the uplink). Median of ${RUNS} runs, min-max in brackets.
@@ -135,10 +208,15 @@ Routes installed per apply: ${routes} (plus as many proxy entries on the uplink)
 | raw \`ip -6 -batch\`: 10,000 route + 10,000 proxy lines (baseline) | ${f(b.p50)} | ${f(b.min)}-${f(b.max)} | 1.00 |
 | \`reconcile\` from empty (read, diff, one batch, sysctls) | ${f(a.p50)} | ${f(a.min)}-${f(a.max)} | ${(a.p50 / b.p50).toFixed(2)} x baseline (target <= 2) |
 | \`reconcile\` with nothing to change (no-op) | ${f(n.p50)} | ${f(n.min)}-${f(n.max)} | ${(n.p50 / 300).toFixed(2)} x the 300 ms target |
+| raw \`ip -6 -batch\` process (\`ip netns exec\`), same lines (process baseline) | ${f(rp.p50)} | ${f(rp.min)}-${f(rp.max)} | 1.00 |
+| \`birdctl endpoints apply\` process from empty (YAML topology, record on disk) | ${f(p.p50)} | ${f(p.min)}-${f(p.max)} | ${(p.p50 / rp.p50).toFixed(2)} x process baseline (target <= 2) |
+| \`birdctl endpoints apply\` process with nothing to change (no-op) | ${f(np.p50)} | ${f(np.min)}-${f(np.max)} | ${(np.p50 / NOOP_PROCESS_GOAL_MS).toFixed(2)} x the ${NOOP_PROCESS_GOAL_MS} ms target |
+| the same no-op process with the topology as JSON (no YAML parser) | ${f(nj.p50)} | ${f(nj.min)}-${f(nj.max)} | ${(nj.p50 / NOOP_PROCESS_GOAL_MS).toFixed(2)} x the ${NOOP_PROCESS_GOAL_MS} ms target |
 | naive: one \`ip\` process per route, ${NAIVE_ROUTES} routes | ${f(naiveMs)} | - | ${(naiveMs / naiveBatchMs).toFixed(0)} x one batch of the same ${NAIVE_ROUTES} (${f(naiveBatchMs)} ms) |
 `;
       return { markdown, figures };
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
     }
   },

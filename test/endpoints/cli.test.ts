@@ -1,12 +1,14 @@
 // `birdctl endpoints` through runCli with a fake Runner: argument handling and exit codes. The
 // real kernel path is covered by test/integration/endpoints.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BIRD_CONFIG } from '../../src/cli/bird-config-path.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { BirdctlError } from '../../src/errors.ts';
+import { recordBesideConfig } from '../../src/endpoints/ledger.ts';
 import type { Runner } from '../../src/exec.ts';
 
 const EMPTY_HOST = ['[]', '[]', '[]', '[]', '[]'].join('\n');
@@ -68,5 +70,26 @@ describe('birdctl endpoints', () => {
     const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node3', ...RECORD], context(run));
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain('pending vm-1: tap tap-vm-1 does not exist yet (VM not started?)');
+  });
+
+  // One operator running both the agent and `endpoints apply` must get one record, not two that
+  // disagree about what was made.
+  it("keeps its record where the agent keeps it: beside --config, by default the agent's bird6.conf", async () => {
+    const run: Runner['run'] = async (file, args) => {
+      if (file === 'ip' && args.includes('-batch') && !args.includes('-force')) return { exitCode: 0, stdout: `${EMPTY_HOST}\n`, stderr: '' };
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    const config = join(recordDir, 'etc', 'bird6.conf');
+    const result = await runCli(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node3', '--config', config], context(run));
+    expect(result.exitCode).toBe(0);
+    expect(existsSync(recordBesideConfig(config))).toBe(true);
+
+    const help = (await runCli(['endpoints', '--help'], context(run))).output;
+    expect(help).toContain(`(default ${recordBesideConfig(DEFAULT_BIRD_CONFIG)}, where the agent keeps it)`);
+    expect((await runCli(['agent', '--help'], context(run))).output).toContain(`(default ${DEFAULT_BIRD_CONFIG})`);
+  });
+
+  it('refuses --config together with --record: two places for one record', async () => {
+    expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--config', '/x/bird6.conf', ...RECORD])).toBe(2);
   });
 });

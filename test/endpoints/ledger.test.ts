@@ -1,12 +1,17 @@
 // The programmer's record of what it made: kept across restarts, refused when it is not its own.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyInPhases, type Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { desiredState } from '../../src/endpoints/desired.ts';
+import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { FileLedgerStore, Ledger } from '../../src/endpoints/ledger.ts';
+import { reconcile } from '../../src/endpoints/reconcile.ts';
+import type { Runner } from '../../src/exec.ts';
+import { loadTopology } from '../../src/topology/index.ts';
 import { endpointOwner } from '../../src/endpoints/owner.ts';
 
 let dir: string;
@@ -26,6 +31,58 @@ describe('FileLedgerStore', () => {
   it('refuses a file that is not a record, instead of forgetting what it made', async () => {
     writeFileSync(join(dir, 'owned.json'), '{"version": 2}');
     await expect(new FileLedgerStore(join(dir, 'owned.json')).load()).rejects.toMatchObject({ message: expect.stringMatching(/is not valid/), hint: expect.stringMatching(/move it away/) });
+  });
+
+  // A sysctl claim is undone by writing its old value back, and every claimed key is read with
+  // `sysctl -e KEY...`: a record edited by someone else must not pick which settings those are.
+  it('refuses a record whose sysctl keys are not ones the programmer sets, before any reaches sysctl', async () => {
+    const record = join(dir, 'owned.json');
+    const calls: string[][] = [];
+    const runner: Runner = {
+      run: async (file, args) => {
+        calls.push([file, ...args]);
+        return { exitCode: 0, stdout: file === 'ip' && args.includes('-batch') ? '[]\n[]\n[]\n[]\n[]\n' : '', stderr: '' };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    for (const key of ['kernel.core_pattern', '-p/etc/sysctl.conf', 'net.ipv6.conf.all.forwarding\nkernel.panic', 'net.ipv6.conf.eth0.disable_ipv6', 'net.ipv6.conf.a b.accept_ra']) {
+      writeFileSync(record, JSON.stringify({ version: 1, tables: { sysctl: { [key]: '["|/bin/sh","core"]' } } }));
+      await expect(new FileLedgerStore(record).load()).rejects.toThrow(/sysctl key .* is not one the endpoint programmer sets/);
+      await expect(
+        reconcile({ dataplane: new IpDataplane({ runner }), ledger: new FileLedgerStore(record), topology: await loadTopology('topology/example.yaml'), nodeName: 'node1' }),
+      ).rejects.toThrow(/is not valid/);
+    }
+    expect(calls.filter(([file]) => file === 'sysctl')).toEqual([]);
+  });
+
+  it('loads every sysctl key the programmer itself writes, an interface with a dot included', async () => {
+    const desired = desiredState(await loadTopology('topology/example.yaml'), 'node3', { uplink: 'eth0.100' });
+    const keys = [...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key);
+    expect(keys).toContain('net.ipv6.conf.eth0/100.proxy_ndp');
+    const store = new FileLedgerStore(join(dir, 'owned.json'));
+    const ledger = await store.load();
+    for (const key of keys) ledger.claim({ table: 'sysctl', key, note: '["1","0"]' });
+    await store.save(ledger);
+    expect((await new FileLedgerStore(join(dir, 'owned.json')).load()).keys('sysctl').sort()).toEqual([...keys].sort());
+  });
+
+  it('rewrites a record on a change, and leaves it as it is without one, however it was formatted', async () => {
+    const path = join(dir, 'owned.json');
+    const compact = JSON.stringify({ version: 1, tables: { proxy: { 'fd00:10::1 eth0': '' } } });
+    writeFileSync(path, compact);
+    const store = new FileLedgerStore(path);
+    const ledger = await store.load();
+    ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+    await store.save(ledger);
+    expect(readFileSync(path, 'utf8')).toBe(compact);
+    ledger.claim({ table: 'proxy', key: 'fd00:10::2 eth0', note: '' });
+    ledger.release('proxy', 'fd00:10::2 eth0');
+    ledger.claim({ table: 'proxy', key: 'fd00:10::3 eth0', note: '' });
+    await store.save(ledger);
+    expect(readFileSync(path, 'utf8')).toBe(ledger.serialise());
+    expect((await new FileLedgerStore(path).load()).keys('proxy')).toEqual(['fd00:10::1 eth0', 'fd00:10::3 eth0']);
   });
 
   it('refuses a FIFO in place of the file without waiting for a writer', async () => {
