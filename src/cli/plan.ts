@@ -18,7 +18,6 @@ import { DEFAULT_BIRD_CONFIG } from './bird-config-path.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
-const DEFAULT_CONFIG = DEFAULT_BIRD_CONFIG;
 
 const HELP = `Usage: birdctl plan FILE --node NAME [--config PATH] [--socket PATH] [--templates DIR]
                     [--route-protocol N] [--netns NS]
@@ -34,7 +33,7 @@ Shows what applying the topology FILE would change on node NAME, and changes not
     record beside the config (endpoints-owned.json), which is read, never written.
 
 Options:
-  --config PATH        the bird6.conf in service (default ${DEFAULT_CONFIG})
+  --config PATH        the bird6.conf in service (default ${DEFAULT_BIRD_CONFIG})
   --socket PATH        bird6's control socket (default: /run/bird/bird6.ctl, else /var/run/bird6.ctl);
                        when bird6 cannot be reached the sessions are compared with --config only
   --templates DIR      a site copy of bird-templates/, as given to the agent
@@ -88,7 +87,7 @@ export const planCommand: Command = {
     if (positionals.length !== 1) throw usageError('plan', 'expected exactly one topology FILE');
     if (values.node === undefined) throw usageError('plan', '--node NAME is required');
     if (values.netns !== undefined && !NETNS_RE.test(values.netns)) throw usageError('plan', `${JSON.stringify(values.netns.slice(0, 80))} is not a valid network namespace name`);
-    const configPath = pathOption(values.config ?? DEFAULT_CONFIG, '--config');
+    const configPath = pathOption(values.config ?? DEFAULT_BIRD_CONFIG, '--config');
     const routeProtocol = parseRouteProtocol('plan', values['route-protocol']);
     const topology = await loadTopology(positionals[0]!);
     requireNode(topology, values.node);
