@@ -18,7 +18,6 @@ import { DEFAULT_BIRD_CONFIG } from './bird-config-path.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 
-
 const HELP = `Usage: birdctl plan FILE --node NAME [--config PATH] [--socket PATH] [--templates DIR]
                     [--route-protocol N] [--netns NS]
 
