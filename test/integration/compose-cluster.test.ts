@@ -3,7 +3,8 @@
 // example topology, then pings over BIRD-learnt routes: from every node to every endpoint of the
 // other nodes, and between every pair of endpoints on different nodes (containers and the VM,
 // which takes its address from its node's dnsmasq by DHCPv6). Torn down in afterAll, whatever
-// failed: `docker-compose down`, the scratch project, and the engine if this file started it.
+// failed: `docker-compose down`, the scratch project, and this file's hold on the engine (which
+// stops with the last holder, if a holder started it).
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,9 @@
 // The project's private Docker engine for integration tests, through .ci/docker-engine (its
-// header says what it does). A test that started the engine stops it; one that found it running
-// (CI brings it up once for every suite, a developer may keep it up) leaves it alone.
+// header says what it does). Each test file holds the engine while it runs: test files run in
+// parallel, so the engine one file started stops when the last holder releases it, and one that
+// was running before any test (CI brings it up once for the whole run, a developer may keep it
+// up) is left alone.
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execaRunner, type RunResult } from '../../src/exec.ts';
 
@@ -9,7 +12,6 @@ const SCRIPT = fileURLToPath(new URL('../../.ci/docker-engine', import.meta.url)
 export interface DockerEngine {
   /** DOCKER_HOST for docker and docker-compose */
   env: Record<string, string>;
-  started: boolean;
   /** How long `up` took (the base image, made once per state directory, is most of a cold start). */
   upMs: number;
   stop(): Promise<void>;
@@ -23,16 +25,15 @@ async function script(args: string[], timeoutMs: number): Promise<RunResult> {
 
 export async function startDockerEngine(): Promise<DockerEngine> {
   const t0 = performance.now();
-  const up = await script(['up'], 15 * 60_000);
+  const holder = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  await script(['up', '--holder', holder], 15 * 60_000);
   const upMs = performance.now() - t0;
-  const started = up.stdout.trim().split('\n').pop() === 'started';
   const [key, value] = (await script(['env'], 10_000)).stdout.trim().split('=', 2) as [string, string];
   return {
     env: { [key]: value },
-    started,
     upMs,
     async stop() {
-      if (started) await script(['down'], 120_000);
+      await script(['release', holder], 120_000);
     },
   };
 }
