@@ -29,6 +29,7 @@ import { BirdSupervisor } from './bird-supervisor.ts';
 import { EndpointLoop, endpointStates } from './endpoint-loop.ts';
 import type { LinkEvent } from './link-events.ts';
 import type { Logger } from './logger.ts';
+import { watchNamespaceDir, type NamespaceDirWatch } from './netns-watch.ts';
 import { TopologySource } from './topology-source.ts';
 
 export interface AgentOptions {
@@ -53,6 +54,8 @@ export interface AgentOptions {
   resyncIntervalMs: number;
   /** interface for proxy NDP entries; default the one carrying the node address */
   uplink?: string;
+  /** where named network namespaces appear (default /run/netns, as `ip netns` names them) */
+  netnsDir?: string;
   ws?: { host: string; port: number; token: string | null };
   metrics?: { host: string; port: number; token: string | null };
   snmp?: Omit<SnmpAgentOptions, 'monitor' | 'localAs' | 'log'>;
@@ -73,6 +76,12 @@ export interface AgentDeps {
  * (src/lab/down.ts) or docker stop's 10 s.
  */
 const BIRD_SHUTDOWN_TIMEOUT_MS = 3000;
+
+/** A burst of link events (a veth pair, a tap with its addresses) or namespace names makes one resync. */
+const NOTIFICATION_SETTLE_MS = 100;
+const NETNS_DIR = '/run/netns';
+/** How often a namespace directory that does not exist yet is looked for. */
+const NETNS_DIR_RETRY_MS = 5000;
 
 /** Runs steps one after another; a failing step is logged by its owner and does not stop the queue. */
 class SerialQueue {
@@ -106,6 +115,7 @@ export class Agent {
   /** A resync waits in the queue: a hung bird6 makes each one slow, and they must not pile up. */
   private resyncQueued = false;
   private linkTimer: NodeJS.Timeout | undefined;
+  private netnsWatch: NamespaceDirWatch | undefined;
   /** Any failed poll; the monitor's first one rejects its start() instead of reaching onError. */
   private readonly logPollFailure: (error: unknown) => void;
 
@@ -254,6 +264,19 @@ export class Agent {
     return this.topology.current?.endpoints.some((e) => e.node === this.options.nodeName && e.interface === event.ifname) === true;
   }
 
+  /** A namespace name that appears matters when a container endpoint of this node waits for it. */
+  private namespaceMatters(name: string): boolean {
+    const { nodeName } = this.options;
+    const waiting = this.topology.current?.endpoints.filter((e) => e.node === nodeName && e.netns === name) ?? [];
+    return waiting.some((e) => this.state.state().endpoints.find((s) => s.name === e.name)?.state !== 'programmed');
+  }
+
+  /** One resync for a burst of link or namespace notifications. */
+  private resyncSoon(): void {
+    clearTimeout(this.linkTimer);
+    this.linkTimer = setTimeout(() => this.resync(), NOTIFICATION_SETTLE_MS);
+  }
+
   /** Queues a resync of config and endpoints with the last good topology (timer, link events, compose mode's attacher). */
   resync(): void {
     if (this.topology.current === undefined || this.resyncQueued) return;
@@ -324,6 +347,15 @@ export class Agent {
       throw error;
     }
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
+    // Before the first pass: a namespace named while it runs must not go unnoticed until the resync.
+    const netnsLog = logger.with({ component: 'endpoints' });
+    this.netnsWatch = watchNamespaceDir(this.options.netnsDir ?? NETNS_DIR, {
+      onName: (name) => {
+        if (this.namespaceMatters(name)) this.resyncSoon();
+      },
+      retryMs: NETNS_DIR_RETRY_MS,
+      onError: (error) => netnsLog.debug('cannot watch the namespace directory yet; container endpoints named there later wait for the next resync', { dir: this.options.netnsDir ?? NETNS_DIR, error: error.message }),
+    });
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
@@ -336,15 +368,13 @@ export class Agent {
       await this.startServers(topology);
     } catch (error) {
       this.topology.close();
+      this.netnsWatch?.close();
       this.supervisor?.stop();
       await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.metrics?.close()]);
       throw error;
     }
     this.endpoints.watchLinks((event) => {
-      if (!this.linkMatters(event)) return;
-      // A burst of link events (a veth pair, a tap with its addresses) makes one resync.
-      clearTimeout(this.linkTimer);
-      this.linkTimer = setTimeout(() => this.resync(), 100);
+      if (this.linkMatters(event)) this.resyncSoon();
     });
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs);
 
@@ -362,6 +392,7 @@ export class Agent {
     );
     clearInterval(this.resyncTimer);
     clearTimeout(this.linkTimer);
+    this.netnsWatch?.close();
     this.topology.close();
     // No restart from here on (the monitor will see bird6 go down); a step already queued still
     // talks to a running bird6 before it goes.

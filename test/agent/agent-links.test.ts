@@ -1,6 +1,7 @@
-// Which link notifications make the agent run a full pass: an interface of an endpoint it still
-// programs going away (someone deleted it), or appearing for an endpoint waiting for it (a VM's
-// tap). Never the links the agent itself makes or removes while it programs a topology edit: a
+// Which link and namespace notifications make the agent run a full pass: an interface of an
+// endpoint it still programs going away (someone deleted it), or appearing for an endpoint waiting
+// for it (a VM's tap); a container's namespace named in the namespace directory after the topology
+// named the endpoint. Never the links the agent itself makes or removes while it programs a topology edit: a
 // full pass queued behind every edit would hold the next edit back by a whole pass. Runs the real
 // Agent with a fake runner (its `ip monitor link` is fed by hand), a fake BIRD control socket and
 // the in-memory dataplane.
@@ -78,12 +79,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** An agent whose endpoint `web` is programmed, and the hand that feeds its link monitor. */
-async function agentWithWeb(): Promise<{ agent: Agent; dataplane: CountingDataplane; linkEvent: (line: string) => void }> {
-  const dataplane = new CountingDataplane();
+/** An agent running `web`'s topology with its namespace directory in the scratch directory. */
+function startAgent(dataplane: CountingDataplane, runner: FakeRunner): Agent {
   dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
-  dataplane.addNamespace('web');
-  const runner = new FakeRunner();
+  mkdirSync(join(dir, 'netns'));
   const agent = new Agent(
     {
       topologyFile: join(dir, 'cluster.yaml'),
@@ -94,10 +93,20 @@ async function agentWithWeb(): Promise<{ agent: Agent; dataplane: CountingDatapl
       debounceMs: 10,
       pollIntervalMs: 60_000,
       resyncIntervalMs: 60_000,
+      netnsDir: join(dir, 'netns'),
     },
     { runner, logger: createJsonLogger({ write: () => {}, now: () => new Date() }), now: () => new Date(), signal: stop.signal, dataplane },
   );
   running = agent.run();
+  return agent;
+}
+
+/** An agent whose endpoint `web` is programmed, and the hand that feeds its link monitor. */
+async function agentWithWeb(): Promise<{ agent: Agent; dataplane: CountingDataplane; linkEvent: (line: string) => void }> {
+  const dataplane = new CountingDataplane();
+  dataplane.addNamespace('web');
+  const runner = new FakeRunner();
+  const agent = startAgent(dataplane, runner);
   const monitor = await waitFor('the link monitor', () => runner.starts.find((s) => s.args.join(' ') === '-o monitor link'), 5000, 10);
   await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
   return { agent, dataplane, linkEvent: (line) => monitor.options!.onLine!(line) };
@@ -131,5 +140,29 @@ describe('link notifications', () => {
     // Longer than the agent's 100 ms link debounce plus a pass of the in-memory dataplane.
     await new Promise((r) => setTimeout(r, 500));
     expect(dataplane.reads).toBe(passesWhenDeleted);
+  });
+});
+
+describe('namespace notifications', () => {
+  it('wire a container whose namespace is named after the agent started, without waiting for the resync', async () => {
+    const dataplane = new CountingDataplane();
+    const agent = startAgent(dataplane, new FakeRunner());
+    await waitFor('web pending', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'pending' ? true : undefined), 5000, 10);
+    // What a runtime does: the namespace exists, then its name appears in the directory.
+    dataplane.addNamespace('web');
+    writeFileSync(join(dir, 'netns', 'web'), '');
+    await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
+  });
+
+  it('make no pass for a namespace no pending endpoint names', async () => {
+    const dataplane = new CountingDataplane();
+    dataplane.addNamespace('web');
+    const agent = startAgent(dataplane, new FakeRunner());
+    await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
+    const before = dataplane.reads;
+    writeFileSync(join(dir, 'netns', 'other'), '');
+    writeFileSync(join(dir, 'netns', 'web'), '');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(dataplane.reads).toBe(before);
   });
 });
