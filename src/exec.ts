@@ -1,16 +1,21 @@
 // The only module that starts processes. Everything else receives a Runner, so tests can pass a
 // fake one and no caller can build a shell string: commands are always a file plus an argument array.
+// Built on node:child_process alone: execa cost the long-running agent about 6 MiB of resident
+// memory and every process-starting command about 50 ms of start-up (issue 13), for what is below.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { execa } from 'execa';
 import { BirdctlError } from './errors.ts';
 
 export interface RunOptions {
-  /** Written to the child's standard input (used for `ip -batch -`). */
+  /** Written to the child's standard input (used for `ip -batch -`); without it stdin is /dev/null. */
   input?: string;
   timeoutMs?: number;
   /** Run inside this network namespace (`ip netns exec NAME ...`). */
   netns?: string;
+  /** Added to this process's environment (not a replacement for it). */
   env?: Record<string, string>;
+  /** The most stdout, and separately stderr, may hold; more kills the child and throws. Default MAX_OUTPUT_BYTES. */
+  maxOutputBytes?: number;
 }
 
 export interface RunResult {
@@ -21,6 +26,7 @@ export interface RunResult {
 
 export interface StartOptions {
   netns?: string;
+  /** Added to this process's environment (not a replacement for it). */
   env?: Record<string, string>;
   /** Where the child's stdout and stderr go; default: ignored. */
   logFile?: string;
@@ -35,6 +41,7 @@ export interface RunningProcess {
   readonly pid: number;
   /** Resolves with the exit code (or null when killed by a signal) once the child has gone. */
   readonly exited: Promise<number | null>;
+  /** SIGTERM unless told; a child that ignores SIGTERM gets SIGKILL FORCE_KILL_AFTER_MS later. */
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -44,63 +51,142 @@ export interface Runner {
   start(file: string, args: readonly string[], options?: StartOptions): RunningProcess;
 }
 
+/** The bound of a run's captured output per stream (execa's former default), so a runaway command cannot exhaust memory. */
+export const MAX_OUTPUT_BYTES = 100_000_000;
+/** How long a child told SIGTERM (by kill() or a run's timeout) has before SIGKILL. */
+export const FORCE_KILL_AFTER_MS = 5000;
+
 function inNetns(netns: string | undefined, file: string, args: readonly string[]): [string, string[]] {
   return netns === undefined ? [file, [...args]] : ['ip', ['netns', 'exec', netns, file, ...args]];
 }
 
-export const execaRunner: Runner = {
-  async run(file, args, options = {}) {
-    const [cmd, argv] = inNetns(options.netns, file, args);
-    const result = await execa(cmd, argv, {
-      reject: false,
-      input: options.input,
-      timeout: options.timeoutMs,
-      env: options.env,
-      stripFinalNewline: false,
+function childEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv | undefined {
+  return env === undefined ? undefined : { ...process.env, ...env };
+}
+
+/**
+ * Children that must not outlive this process (every run, and a start without `detached`): killed
+ * when it exits, so an agent that stops leaves no `ip monitor` or half-done `ip -batch` behind.
+ * process.kill in an 'exit' listener is synchronous, as such a listener must be.
+ */
+const attached = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killOnExit(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of attached) c.kill('SIGTERM');
     });
-    if (result.failed && result.exitCode === undefined) {
-      // Not started at all (ENOENT, EACCES) or killed by the timeout: a runtime failure, not a result.
-      throw new BirdctlError('COMMAND_FAILED', `could not run ${cmd}: ${result.shortMessage}`, {
-        hint: result.timedOut ? 'the command did not finish in time' : `is ${cmd} installed and on PATH?`,
-        cause: result,
+  }
+  attached.add(child);
+  child.once('exit', () => attached.delete(child));
+}
+
+/** SIGTERM, then SIGKILL if the child is still there FORCE_KILL_AFTER_MS later (a timer that keeps nothing alive). */
+function terminate(child: ChildProcess, signal: NodeJS.Signals): void {
+  child.kill(signal);
+  if (signal !== 'SIGTERM') return;
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, FORCE_KILL_AFTER_MS);
+  timer.unref();
+  child.once('exit', () => clearTimeout(timer));
+}
+
+type Failure = { kind: 'spawn'; error: Error } | { kind: 'timeout' } | { kind: 'output'; stream: string };
+
+export const execaRunner: Runner = {
+  run(file, args, options = {}) {
+    const [cmd, argv] = inNetns(options.netns, file, args);
+    const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+    return new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(cmd, argv, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: childEnv(options.env) });
+      let failure: Failure | undefined;
+      const fail = (f: Failure) => {
+        if (failure !== undefined) return;
+        failure = f;
+        if (f.kind !== 'spawn') terminate(child, 'SIGTERM');
+      };
+      child.once('error', (error) => fail({ kind: 'spawn', error }));
+      if (child.pid !== undefined) killOnExit(child);
+
+      const capture = (stream: NodeJS.ReadableStream, name: string) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        stream.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > limit) fail({ kind: 'output', stream: name });
+          else chunks.push(chunk);
+        });
+        // Decoded once at the end, so a character split between two chunks stays whole.
+        return () => Buffer.concat(chunks).toString('utf8');
+      };
+      const stdout = capture(child.stdout!, 'stdout');
+      const stderr = capture(child.stderr!, 'stderr');
+      if (options.input !== undefined) {
+        // A child that exits without reading all of its input (EPIPE) has still given its result.
+        child.stdin!.on('error', () => {});
+        child.stdin!.end(options.input);
+      }
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => fail({ kind: 'timeout' }), options.timeoutMs);
+
+      // 'close': the child has exited and its output is all read.
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (failure === undefined && code !== null) {
+          resolve({ stdout: stdout(), stderr: stderr(), exitCode: code });
+          return;
+        }
+        // Not started at all (ENOENT, EACCES), killed by the timeout, by the output bound or by a
+        // signal: a runtime failure, not a result.
+        const why =
+          failure?.kind === 'spawn'
+            ? { message: failure.error.message, hint: `is ${cmd} installed and on PATH?` }
+            : failure?.kind === 'timeout'
+              ? { message: `timed out after ${options.timeoutMs} ms`, hint: 'the command did not finish in time' }
+              : failure?.kind === 'output'
+                ? { message: `its ${failure.stream} exceeded ${limit} bytes`, hint: 'the command printed far more than expected' }
+                : { message: `killed by ${signal}`, hint: `something else stopped ${cmd}` };
+        reject(new BirdctlError('COMMAND_FAILED', `could not run ${cmd}: ${why.message}`, { hint: why.hint, cause: failure?.kind === 'spawn' ? failure.error : undefined }));
       });
-    }
-    return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? 1 };
+    });
   },
 
   start(file, args, options = {}) {
     const [cmd, argv] = inNetns(options.netns, file, args);
-    // The child writes its log through its own descriptor. execa's {file} target would pipe the
-    // output through this process, and a detached child (bird6, an agent started by the lab) would
-    // then die of EPIPE once its parent exits.
+    // The child writes its log through its own descriptor: piping it through this process would
+    // make a detached child (bird6, an agent started by the lab) die of EPIPE once its parent exits.
     const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
-    // execa's types name only descriptors 3 to 9, but any open descriptor is handed to spawn as is.
-    const output = (logFd ?? 'ignore') as 3 | 'ignore';
-    const child = execa(cmd, argv, {
-      reject: false,
-      stdin: 'ignore',
-      stdout: options.onLine === undefined ? output : 'pipe',
-      stderr: output,
-      env: options.env,
-      cleanup: !options.detached,
-      detached: options.detached ?? false,
-      buffer: false,
-    });
-    if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
+    const output = logFd ?? 'ignore';
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, argv, {
+        stdio: ['ignore', options.onLine === undefined ? output : 'pipe', output],
+        env: childEnv(options.env),
+        detached: options.detached ?? false,
+      });
+    } finally {
+      if (logFd !== undefined) closeSync(logFd); // the child holds its own copy
+    }
+    // A failed spawn also emits 'error' (asynchronously): handled here, reported by the throw below.
+    child.once('error', () => {});
     if (child.pid === undefined) {
       throw new BirdctlError('COMMAND_FAILED', `could not start ${cmd}`, { hint: `is ${cmd} installed and on PATH?` });
     }
+    if (options.detached) child.unref();
+    else killOnExit(child);
     if (options.onLine !== undefined) {
       const onLine = options.onLine;
       let partial = '';
-      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         const lines = (partial + chunk).split('\n');
         partial = lines.pop()!;
         lines.forEach(onLine);
       });
     }
-    if (options.detached) child.unref();
-    const exited = child.then((r) => (r.exitCode === undefined ? null : r.exitCode));
-    return { pid: child.pid, exited, kill: (signal = 'SIGTERM') => void child.kill(signal) };
+    // 'close', not 'exit': with onLine, every line has been delivered by then.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    return { pid: child.pid, exited, kill: (signal = 'SIGTERM') => terminate(child, signal) };
   },
 };

@@ -37,6 +37,93 @@ describe('execaRunner', () => {
   });
 });
 
+describe('execaRunner.run on node:child_process', () => {
+  const node = (script: string) => [process.execPath, ['-e', script]] as const;
+
+  it('adds env to this process environment instead of replacing it', async () => {
+    const [file, args] = node("process.stdout.write(`${process.env.EXEC_TEST_ADDED} ${process.env.PATH === undefined ? 'no PATH' : 'PATH'}`)");
+    expect((await execaRunner.run(file, args, { env: { EXEC_TEST_ADDED: 'yes' } })).stdout).toBe('yes PATH');
+  });
+
+  it('gives a child without input an empty stdin (it sees end of file at once)', async () => {
+    expect(await execaRunner.run('cat', [])).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+  });
+
+  it('feeds input larger than a pipe holds, and survives a child that reads none of it', async () => {
+    const input = 'x'.repeat(1_000_000);
+    expect((await execaRunner.run('cat', [], { input })).stdout).toBe(input);
+    expect(await execaRunner.run('true', [], { input })).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+  });
+
+  it('keeps characters whole that span two chunks of output', async () => {
+    const [file, args] = node("process.stdout.write('é'.repeat(200000)); process.stderr.write('ü'.repeat(100000))");
+    const result = await execaRunner.run(file, args);
+    expect(result.stdout).toBe('é'.repeat(200000));
+    expect(result.stderr).toBe('ü'.repeat(100000));
+  });
+
+  it('throws COMMAND_FAILED and kills the child when its output exceeds the bound', async () => {
+    const [file, args] = node("process.stdout.write('y'.repeat(50000)); setTimeout(() => {}, 30000)");
+    await expect(execaRunner.run(file, args, { maxOutputBytes: 10000 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/stdout exceeded 10000 bytes/) });
+  });
+
+  it('throws COMMAND_FAILED for a child killed by a signal (no exit code to report)', async () => {
+    const [file, args] = node("process.kill(process.pid, 'SIGKILL')");
+    await expect(execaRunner.run(file, args)).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/killed by SIGKILL/) });
+  });
+});
+
+describe('execaRunner.start', () => {
+  it('throws COMMAND_FAILED for a missing binary', () => {
+    expect(() => execaRunner.start('no-such-binary-birdctl', [])).toThrow(expect.objectContaining({ code: 'COMMAND_FAILED' }));
+  });
+
+  it('sends SIGKILL to a child that ignores the SIGTERM of kill()', async () => {
+    const lines: string[] = [];
+    const child = execaRunner.start(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { onLine: (l) => lines.push(l) });
+    for (let i = 0; i < 100 && lines.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+    child.kill();
+    expect(await child.exited).toBeNull();
+  }, 15_000);
+});
+
+describe('execaRunner children without detached', () => {
+  it('are killed when their parent exits; detached ones are not', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { execFileSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'exec-attached-'));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let pids: { attached: number; detached: number } | undefined;
+    try {
+      const parent = join(dir, 'parent.mts');
+      writeFileSync(parent, [
+        `import { execaRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
+        "const attached = execaRunner.start('sleep', ['30']);",
+        "const detached = execaRunner.start('sleep', ['30'], { detached: true });",
+        'console.log(JSON.stringify({ attached: attached.pid, detached: detached.pid }));',
+        'process.exit(0);',
+      ].join('\n'));
+      pids = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', parent], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' })) as { attached: number; detached: number };
+      // The attached sleep is this test's grandchild: once killed, init reaps it.
+      for (let i = 0; i < 100 && alive(pids.attached); i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(alive(pids.attached)).toBe(false);
+      expect(alive(pids.detached)).toBe(true);
+    } finally {
+      if (pids !== undefined && alive(pids.detached)) process.kill(pids.detached, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('execaRunner.start with a log file, detached', () => {
   it('keeps the child logging after its parent has exited (no pipe through the parent)', async () => {
     const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');

@@ -4,6 +4,7 @@ import { ComposeAttacher } from '../compose-node/attacher.ts';
 import { prepareComposeNode } from '../compose-node/prepare.ts';
 import type { Runner } from '../exec.ts';
 import { Agent } from '../agent/agent.ts';
+import { collectStartupGarbageLater } from './agent-heap.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError } from '../errors.ts';
 import { INTERFACE_RE } from '../topology/index.ts';
@@ -180,6 +181,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
     );
     if (values['in-container'] && !values['compose-endpoints']) await prepareContainer(context.runner, socketPath, logger);
+    collectStartupGarbageLater();
     const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, values.node, socketPath, context.runner, logger) : undefined;
     try {
       await agent.run();

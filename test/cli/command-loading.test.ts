@@ -1,22 +1,23 @@
 // Each birdctl command loads only what it uses (issue 13): `--help` and `status` must not pay for
-// the process runner (execa), the topology schema (zod, yaml), the templates (nunjucks) or the
+// the process runner (src/exec.ts), the topology schema (zod, yaml), the templates (nunjucks) or the
 // agent's listeners (ws, net-snmp). Whole birdctl processes (the tsx entry) run under a
 // module-load recorder, so nothing but the real entry decides what is loaded; build.test.ts does
 // the same for the compiled bin.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { heavyPackagesIn, runRecordingLoads } from '../support/birdctl-loads.ts';
+import { heavyPackagesIn, loadedProcessRunner, runRecordingLoads } from '../support/birdctl-loads.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DEV_ENTRY = join(ROOT, 'src/cli/birdctl.mjs');
 const birdctl = (...args: string[]) => runRecordingLoads(DEV_ENTRY, args, ROOT);
 
 describe('bld: what each birdctl command loads (tsx entry)', () => {
-  it('`birdctl --help` lists the commands and loads none of execa, zod, yaml, nunjucks, ws, net-snmp', async () => {
+  it('`birdctl --help` lists the commands and loads none of zod, yaml, nunjucks, ws, net-snmp, nor the process runner', async () => {
     const run = await birdctl('--help');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('Commands:\n  validate');
     expect(heavyPackagesIn(run)).toEqual([]);
+    expect(loadedProcessRunner(run)).toBe(false);
   });
 
   it('`birdctl status` with no bird6 reports it unreachable and loads none of them', async () => {
@@ -38,11 +39,12 @@ describe('bld: what each birdctl command loads (tsx entry)', () => {
     const run = await birdctl('validate', join(ROOT, 'topology/example.yaml'));
     expect(run.exitCode).toBe(0);
     expect(heavyPackagesIn(run)).toEqual(['zod', 'yaml']);
+    expect(loadedProcessRunner(run)).toBe(false);
   });
 
   it('`birdctl endpoints preflight` starts processes, so it gets the process runner', async () => {
     const run = await birdctl('endpoints', 'preflight');
     expect(run.stderr).not.toContain('error[INTERNAL]');
-    expect(run.packages.has('execa')).toBe(true);
+    expect(loadedProcessRunner(run)).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ const execFileAsync = promisify(execFile);
 const RECORDER = join(import.meta.dirname, 'record-loads.mjs');
 
 /** The packages that `--help` and `status` must not load (issue 13). */
-export const HEAVY_PACKAGES = ['execa', 'zod', 'yaml', 'nunjucks', 'ws', 'net-snmp'] as const;
+export const HEAVY_PACKAGES = ['zod', 'yaml', 'nunjucks', 'ws', 'net-snmp'] as const;
 
 export interface RecordedRun {
   exitCode: number;
@@ -38,6 +38,11 @@ export async function runRecordingLoads(entry: string, args: readonly string[], 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether a run loaded the process runner (src/exec.ts, or dist/exec.js compiled). */
+export function loadedProcessRunner(run: RecordedRun): boolean {
+  return run.urls.some((url) => /\/(src\/exec\.ts|dist\/exec\.js)$/.test(url));
 }
 
 /** Which of HEAVY_PACKAGES a run loaded, in that list's order. */
