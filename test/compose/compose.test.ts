@@ -199,7 +199,8 @@ describeIntegration('docker-compose validates the generated files', { binaries: 
       const result = await execaRunner.run('docker-compose', ['-f', file, 'config', '-q']);
       expect(result, file).toMatchObject({ exitCode: 0, stderr: '' });
     }
-  });
+    // One docker-compose (a Python program) per example: seconds each on a loaded 2-core machine.
+  }, 180_000);
 
   it('is a real check: it refuses a service with an unknown key', async () => {
     const broken = join(scratch, 'broken.yaml');
