@@ -1,10 +1,13 @@
 import { EXIT } from '../errors.ts';
 import { composeYaml } from '../lab/compose.ts';
-import { loadTopology } from '../topology/index.ts';
+import { swarmStackYaml } from '../lab/compose-swarm.ts';
+import { loadTopology, parseTopologyText } from '../topology/index.ts';
+import { readTopologyFile } from '../topology/read-file.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 
 export const composeCommand: Command = {
   help: `Usage: birdctl compose FILE > compose.yaml
+       birdctl compose FILE --swarm > stack.yaml
 
 Prints a compose file (format 2.4, for docker-compose 1.29 or docker compose v2) that brings up
 the topology in FILE on one Docker host:
@@ -20,12 +23,28 @@ the topology in FILE on one Docker host:
 The file's header lists each privilege and why. FILE's path is written relative to the current
 directory, so run it from the directory that will hold compose.yaml.
 
-Exit codes: 0 printed, 2 invalid topology (including node addresses outside one /64 or an
-endpoint named like a node) or bad usage.`,
+--swarm prints a stack file (format 3.8) for \`docker stack deploy --resolve-image never\`
+across several Docker hosts instead: one global service (a task on every Swarm node) on the
+host network, running \`birdctl agent --bird\` with the node's name from the Swarm node's
+hostname (so each host's hostname must be its node's name), FILE as a Swarm config named
+after a hash of its content (a topology change is a new config: regenerate and deploy again,
+and Swarm replaces the tasks one node at a time, each healthy before the next stops),
+/run/netns shared with the host, a per-host volume for bird6.conf and the ownership record,
+the same capabilities and healthcheck. The header says how to deploy and roll out.
+
+Exit codes: 0 printed, 2 bad usage or invalid topology, including for the one-host file node
+addresses outside one /64 or an endpoint named like a node, and for --swarm a node name that
+is not a host name or a FILE larger than a Swarm config's 500 KiB.`,
   async run(argv) {
-    const { positionals } = parseCommandArgs('compose', argv, {});
+    const { positionals, values } = parseCommandArgs('compose', argv, { swarm: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw usageError('compose', 'expected exactly one topology FILE');
     const file = positionals[0]!;
+    if (values.swarm) {
+      // Read once: the config's name hashes exactly the text that was validated.
+      const topologyText = await readTopologyFile(file);
+      const topology = parseTopologyText(topologyText, file);
+      return { output: swarmStackYaml(topology, { topologyFile: file, composeDir: process.cwd(), topologyText }), exitCode: EXIT.ok };
+    }
     const topology = await loadTopology(file);
     return { output: composeYaml(topology, { topologyFile: file, composeDir: process.cwd() }), exitCode: EXIT.ok };
   },
