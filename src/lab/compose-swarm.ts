@@ -89,7 +89,8 @@ export function swarmStackObject(topology: Topology, options: SwarmOptions): Rec
           { type: 'volume', source: STATE_VOLUME, target: '/etc/bird' },
         ],
         configs: [{ source: config, target: topologyFile }],
-        command: ['birdctl', 'agent', topologyFile, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird'],
+        // --in-container: bird6's socket directory on the fresh /run, /proc/sys/net made writable.
+        command: ['birdctl', 'agent', topologyFile, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container'],
         healthcheck: nodeHealthcheck(),
         // The agent shuts bird6 down (a Cease to every peer) within 3 s of SIGTERM.
         stop_grace_period: '10s',
@@ -132,7 +133,8 @@ export function swarmStackYaml(topology: Topology, options: SwarmOptions): strin
     '    topology runs a task that exits and is restarted;',
     `  - the image ${IMAGE} is loaded on every host (docker load), and`,
     '    /run/netns exists there as a shared mount (what `ip netns add` makes);',
-    '  - deploy from this directory: docker stack deploy --resolve-image never -c FILE STACK',
+    '  - deploy: docker stack deploy --resolve-image never -c THIS_FILE STACK (the topology\'s',
+    '    path below is relative to this file\'s directory);',
     '',
     'A topology change: regenerate this file and deploy it again. The topology is a Swarm config',
     `named after a hash of its content (now ${topologyConfigName(options.topologyText)}); the new name is a new config,`,
