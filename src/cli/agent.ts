@@ -46,6 +46,10 @@ with the text of 'birdctl validate' and the last good topology stays in service.
   ${ROUTE_PROTOCOL_HELP}
                       (the routes it programs and the ones bird6's kernel protocol imports)
   --log-level LEVEL   debug, info (default), warn or error
+  --in-container      the agent runs in a container (birdctl compose --host): make bird6's socket
+                      directory (/run may be a fresh tmpfs) and make /proc/sys/net writable in the
+                      container's own mount namespace (Docker mounts /proc/sys read-only); needs
+                      CAP_SYS_ADMIN. Implied by --compose-endpoints
   --compose-endpoints compose mode (the one-host cluster of 'birdctl compose'): find this node's
                       endpoint containers in the container's PID namespace, name their network
                       namespaces in /run/netns, make the taps of VM containers and run their
@@ -101,6 +105,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       'snmp-user': { type: 'string' },
       'snmp-trap': { type: 'string', multiple: true },
       'snmp-cisco-oids': { type: 'boolean', default: false },
+      'in-container': { type: 'boolean', default: false },
       'compose-endpoints': { type: 'boolean', default: false },
     });
     const resyncSeconds = Number(values['resync-interval']);
@@ -176,6 +181,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       },
       { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
     );
+    if (values['in-container'] && !values['compose-endpoints']) await prepareContainer(context.runner, socketPath, logger);
     const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, nodeName, socketPath, context.runner, logger) : undefined;
     try {
       await agent.run();
@@ -198,11 +204,16 @@ function nodeFromEnv(value: string | undefined): string | undefined {
   return checked.data;
 }
 
+/** A node container (compose mode or per-host): bird6's socket directory made, /proc/sys/net writable. */
+async function prepareContainer(runner: Runner, socketPath: string, logger: Logger): Promise<void> {
+  const { remounted } = await prepareComposeNode(runner, socketPath);
+  if (remounted) logger.with({ component: 'compose' }).info('/proc/sys/net made writable in this container');
+}
+
 /** Compose mode: the node container prepared, then its endpoint containers attached as they come. */
 async function startComposeAttacher(agent: Agent, nodeName: string, socketPath: string, runner: Runner, logger: Logger): Promise<ComposeAttacher> {
   const log = logger.with({ component: 'compose' });
-  const { remounted } = await prepareComposeNode(runner, socketPath);
-  if (remounted) log.info('/proc/sys/net made writable in this container');
+  await prepareContainer(runner, socketPath, logger);
   const attacher = new ComposeAttacher({
     runner,
     nodeName,

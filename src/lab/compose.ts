@@ -14,6 +14,8 @@ import { freeGatewayAddress, nodeSubnet } from './subnet.ts';
 /** Where things live inside the image (see Dockerfile). */
 export const CONTAINER_PATHS = {
   topologyDir: '/etc/birdctl/topology',
+  /** bird6.conf's directory, where the agent also keeps its ownership record (endpoints/ledger.ts). */
+  configDir: '/etc/bird',
   config: '/etc/bird/bird6.conf',
   socket: '/run/bird/bird6.ctl',
 } as const;
@@ -72,13 +74,14 @@ export function nodeSysctls(uplink: string): Record<string, number> {
 }
 
 /** The agent's command line in a node container: bird6 supervised, its files where the image keeps them. */
-export function nodeAgentCommand(nodeName: string, topologyFile: string, uplink: string, extra: readonly string[] = []): string[] {
+export function nodeAgentCommand(nodeName: string, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
   return [
     'birdctl', 'agent', topologyFile,
     '--node', nodeName,
     '--config', CONTAINER_PATHS.config,
     '--socket', CONTAINER_PATHS.socket,
-    '--uplink', uplink,
+    // Unset: the agent takes the interface that carries the node's address.
+    ...(uplink === undefined ? [] : ['--uplink', uplink]),
     '--bird',
     ...extra,
   ];
