@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { BirdctlError } from '../errors.ts';
 import type { Topology } from '../topology/index.ts';
-import { CONTAINER_PATHS, IMAGE, mountSource, NODE_CAPABILITIES, nodeHealthcheck, withHeader } from './compose.ts';
+import { CONTAINER_PATHS, IMAGE, mountSource, nodeCapabilityLines, nodeCapAdd, nodeHealthcheck, withHeader } from './compose.ts';
+import { HOST_NETNS_DIR, STATE_VOLUME } from './compose-host.ts';
 
 export const SWARM_SERVICE = 'node';
 /** The agent reads its node's name from here (cli/agent.ts): Swarm templates env, not commands. */
@@ -23,8 +24,6 @@ export const NODE_NAME_ENV = 'BIRDCTL_NODE';
 const HOST_NETWORK = 'hostnet';
 /** swarmkit refuses a config larger than 500 KiB (its MaxConfigSize). */
 export const MAX_SWARM_CONFIG_BYTES = 500 * 1024;
-/** Where the agent keeps bird6.conf and its ownership record: a per-host volume, see below. */
-const STATE_VOLUME = 'state';
 
 export interface SwarmOptions {
   /** The topology file as the user named it; the config's `file:`, relative to composeDir. */
@@ -75,18 +74,18 @@ export function swarmStackObject(topology: Topology, options: SwarmOptions): Rec
         init: true,
         // Templates work in env (not in a command's arguments): each task learns its host's name.
         environment: { [NODE_NAME_ENV]: '{{.Node.Hostname}}' },
-        cap_add: NODE_CAPABILITIES.map((c) => c.cap),
+        cap_add: nodeCapAdd(),
         networks: [HOST_NETWORK],
         volumes: [
           // A fresh /run per task: no bird6 socket or pid file of an earlier task is found.
           { type: 'tmpfs', target: '/run' },
           // The host's namespace names, rshared so that namespaces made after the task started
           // (the host's runtime creating containers) appear inside.
-          { type: 'bind', source: '/run/netns', target: '/run/netns', bind: { propagation: 'rshared' } },
+          { type: 'bind', source: HOST_NETNS_DIR, target: HOST_NETNS_DIR, bind: { propagation: 'rshared' } },
           // A new config version is a new task, on the same host kernel: the ownership record
-          // (endpoints-owned.json beside bird6.conf) must outlive the task, or the next agent
-          // could not prove which routes it made.
-          { type: 'volume', source: STATE_VOLUME, target: '/etc/bird' },
+          // (beside bird6.conf) must outlive the task, or the next agent could not prove which
+          // routes it made. Swarm makes the volume on each host as the first task starts.
+          { type: 'volume', source: STATE_VOLUME, target: CONTAINER_PATHS.configDir },
         ],
         configs: [{ source: config, target: topologyFile }],
         // --in-container: bird6's socket directory on the fresh /run, /proc/sys/net made writable.
@@ -131,8 +130,10 @@ export function swarmStackYaml(topology: Topology, options: SwarmOptions): strin
     `  - every host's hostname is its topology node's name (${topology.nodes.map((n) => n.name).join(', ')}):`,
     `    the task passes {{.Node.Hostname}} to the agent as ${NODE_NAME_ENV}; a host not in the`,
     '    topology runs a task that exits and is restarted;',
-    `  - the image ${IMAGE} is loaded on every host (docker load), and`,
-    '    /run/netns exists there as a shared mount (what `ip netns add` makes);',
+    `  - the image ${IMAGE} is loaded on every host (docker load), IPv6 forwarding is on`,
+    `    (Docker sets no net.* sysctl on the host network) and ${HOST_NETNS_DIR} exists there as a`,
+    '    shared mount (what `ip netns add` makes), where the host\'s runtime names container',
+    '    endpoints\' network namespaces;',
     '  - deploy: docker stack deploy --resolve-image never -c THIS_FILE STACK (the topology\'s',
     '    path below is relative to this file\'s directory);',
     '',
@@ -144,9 +145,9 @@ export function swarmStackYaml(topology: Topology, options: SwarmOptions): strin
     'until `docker stack rm`. Deploying a stale file after an edit is refused by Swarm.',
     '',
     'Privileges (no privileged mode):',
-    ...NODE_CAPABILITIES.map((c) => `  - ${c.cap}: ${c.why}`),
+    ...nodeCapabilityLines(),
     'Host network: the agent programs the host\'s own kernel, bird6 listens on the host\'s BGP',
-    'port. /run is a tmpfs per task; the volume `state` keeps bird6.conf and the agent\'s',
+    `port. /run is a tmpfs per task; the volume ${STATE_VOLUME} keeps bird6.conf and the agent's`,
     'ownership record per host across tasks (it outlives `docker stack rm`, as do the routes',
     'of endpoints still running on the host).',
   ];

@@ -153,11 +153,12 @@ describe('birdctl compose --swarm', () => {
       expect(exitCode).toBe(0);
       expect(output).toBe(stackText(split, 'split.yaml', dir));
       await expect(runCli(['compose', 'split.yaml'], context())).rejects.toMatchObject({ exitCode: 2 });
+      await expect(runCli(['compose', 'split.yaml', '--swarm', '--host', 'node1'], context())).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/pick one/) });
     } finally {
       process.chdir(cwd);
     }
     const { output: help } = await runCli(['compose', '--help'], context());
-    expect(help).toMatch(/--swarm prints a stack file/);
+    expect(help).toMatch(/With --swarm it prints a stack file/);
   });
 
   it('a topology path full of YAML syntax reaches the file only as quoted values', () => {
