@@ -79,7 +79,8 @@ export function hostComposeYaml(topology: Topology, options: HostComposeOptions)
     '',
     'The host provides: IPv6 forwarding on (net.ipv6.conf.all.forwarding=1; Docker sets no net.*',
     'sysctl for a host-network container), and container endpoints\' network namespaces named in',
-    `${HOST_NETNS_DIR} (shared into the container, rshared, so later ones appear). ${STATE_VOLUME} keeps`,
+    `${HOST_NETNS_DIR} (shared into the container, rshared, so later ones appear; it must exist before`,
+    `up: \`ip netns add\` makes it a shared mount, as container runtimes do). ${STATE_VOLUME} keeps`,
     'bird6.conf and the ownership record of what the agent made, which survive the container.',
   ];
   return withHeader(object, header);

@@ -31,6 +31,8 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
   let topology: Topology;
   const timings: Record<string, number> = {};
   let tornDown = false;
+  /** When `docker-compose up` was run on the hosts. */
+  let upStarted = 0;
 
   const project = (h: LabHost) => `${PREFIX}${process.pid}${h.name}`;
   const compose = (h: LabHost, args: string[], timeoutMs = 120_000): Promise<RunResult> =>
@@ -100,7 +102,7 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
     for (const h of lab.hosts) writeFileSync(join(h.dir, 'compose.yaml'), hostComposeYaml(topology, { topologyFile: 'topology/cluster.yaml', composeDir: h.dir, node: h.name }));
     for (const e of ENDPOINTS.filter((e) => e !== LATE)) addNetns(e.netns);
 
-    let t = performance.now();
+    let t = (upStarted = performance.now());
     await Promise.all(lab.hosts.map((h) => mustCompose(h, ['up', '-d'])));
     timings.composeUp = performance.now() - t;
     t = performance.now();
@@ -147,6 +149,13 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
     const rtts = await Promise.all(pairs.map(async ([from, to]) => Number(/time=([\d.]+)/.exec((await ping(from, to)).stdout)?.[1])));
     console.log(`per-host compose ping rtt ms: ${rtts.map((r) => r.toFixed(3)).join(' ')}`);
   }, 60_000);
+
+  it('Docker reports every node healthy: its healthcheck (status --ready) works on host networking', async () => {
+    const health = async (h: LabHost) => (await h.must(['inspect', '-f', '{{.State.Health.Status}}', (await mustCompose(h, ['ps', '-q', h.name])).trim()])).trim();
+    // The first check runs one interval (10 s) after the start; the sessions are up by then.
+    await until('every node healthy', async () => ((await Promise.all(lab!.hosts.map(health))).every((s) => s === 'healthy') ? true : undefined), 30_000);
+    timings.healthySinceUp = performance.now() - upStarted;
+  }, 40_000);
 
   it('a re-created node container keeps its ownership record (bird6-state): it still wires, and removes, what the old one made', async () => {
     const h = lab!.hosts[0]!;
