@@ -28,7 +28,7 @@ export const MAX_SWARM_CONFIG_BYTES = 500 * 1024;
 export interface SwarmOptions {
   /** The topology file as the user named it; the config's `file:`, relative to composeDir. */
   topologyFile: string;
-  /** The directory the stack file will be deployed from. */
+  /** The directory the stack file is written to: `docker stack deploy` resolves `file:` from there. */
   composeDir: string;
   /** The file's text as it was validated: what the config carries and what its name hashes. */
   topologyText: string;
