@@ -8,6 +8,7 @@ import { collectStartupGarbageLater } from './agent-heap.ts';
 import { IpDataplane } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError } from '../errors.ts';
 import { INTERFACE_RE } from '../topology/index.ts';
+import { name as nodeNameSchema } from '../topology/schema.ts';
 import { parseHostPort } from './listen-address.ts';
 import { createJsonLogger, type Logger, type LogLevel } from '../agent/logger.ts';
 import { resolveSocketPath } from '../birdc/socket-path.ts';
@@ -26,8 +27,14 @@ writes it atomically and reloads bird6 over its control socket (rolling back if 
 it); watches FILE and does the same on every change. An edit that makes FILE invalid is logged
 with the text of 'birdctl validate' and the last good topology stays in service.
 
+<<<<<<< HEAD
   --node NAME         this host's node in the topology (required)
   --config PATH       where bird6.conf lives (default ${DEFAULT_BIRD_CONFIG})
+=======
+  --node NAME         this host's node in the topology (required; or set BIRDCTL_NODE, as the
+                      Swarm stack of 'birdctl compose --swarm' does with the Swarm node's hostname)
+  --config PATH       where bird6.conf lives (default /etc/bird/bird6.conf)
+>>>>>>> h-swarm
   --socket PATH       bird6's control socket (default /run/bird/bird6.ctl or /var/run/bird6.ctl)
   --bird              start bird6 and restart it with backoff when it dies; a bird6 already
                       answering on the socket is adopted instead
@@ -124,7 +131,8 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       throw usageError('agent', '--topology-poll must be a whole number of milliseconds between 50 and 600000');
     }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
-    if (values.node === undefined) throw usageError('agent', '--node NAME is required');
+    const nodeName = values.node ?? nodeFromEnv(context.env.BIRDCTL_NODE);
+    if (nodeName === undefined) throw usageError('agent', '--node NAME is required (or BIRDCTL_NODE)');
     if (values['keep-routes-on-stop'] && !values.bird) {
       throw usageError('agent', '--keep-routes-on-stop needs --bird: without it the agent never stops bird6');
     }
@@ -155,13 +163,13 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
             }),
             ciscoOids: values['snmp-cisco-oids'],
           };
-    const logger = createJsonLogger({ write: (line) => process.stderr.write(line), now: context.now, level, context: { node: values.node } });
+    const logger = createJsonLogger({ write: (line) => process.stderr.write(line), now: context.now, level, context: { node: nodeName } });
     // Resolved once: the agent and compose mode's attacher must name the same socket.
     const socketPath = resolveSocketPath(values.socket);
     const agent = new Agent(
       {
         topologyFile: positionals[0]!,
-        nodeName: values.node,
+        nodeName,
         configPath: values.config,
         socketPath,
         templateDir: values.templates,
@@ -182,7 +190,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     );
     if (values['in-container'] && !values['compose-endpoints']) await prepareContainer(context.runner, socketPath, logger);
     collectStartupGarbageLater();
-    const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, values.node, socketPath, context.runner, logger) : undefined;
+    const attacher = values['compose-endpoints'] ? await startComposeAttacher(agent, nodeName, socketPath, context.runner, logger) : undefined;
     try {
       await agent.run();
     } finally {
@@ -191,6 +199,18 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
     return { output: '', exitCode: EXIT.ok };
   },
 };
+
+/**
+ * The node's name from the environment: a Swarm service cannot template its command line, only
+ * its environment (`BIRDCTL_NODE={{.Node.Hostname}}`, lab/compose-swarm.ts). The host's hostname
+ * reaches the log context and error messages, so it must have a node name's shape first.
+ */
+function nodeFromEnv(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const checked = nodeNameSchema('node').safeParse(value);
+  if (!checked.success) throw usageError('agent', `BIRDCTL_NODE: ${checked.error.issues[0]!.message}`);
+  return checked.data;
+}
 
 /** A node container (compose mode or per-host): bird6's socket directory made, /proc/sys/net writable. */
 async function prepareContainer(runner: Runner, socketPath: string, logger: Logger): Promise<void> {
