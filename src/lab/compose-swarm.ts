@@ -89,9 +89,12 @@ export function swarmStackObject(topology: Topology, options: SwarmOptions): Rec
         ],
         configs: [{ source: config, target: topologyFile }],
         // --in-container: bird6's socket directory on the fresh /run, /proc/sys/net made writable.
-        command: ['birdctl', 'agent', topologyFile, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container'],
+        // --keep-routes-on-stop: every topology change replaces every task, one by one, so a stop
+        // here is a restart: bird6 ends with the task without a Cease and its peers keep the
+        // node's routes through graceful restart until the next task's bird6 is back (seconds),
+        // instead of withdrawing them for the length of each node's restart.
+        command: ['birdctl', 'agent', topologyFile, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container', '--keep-routes-on-stop'],
         healthcheck: nodeHealthcheck(),
-        // The agent shuts bird6 down (a Cease to every peer) within 3 s of SIGTERM.
         stop_grace_period: '10s',
         deploy: {
           mode: 'global',
@@ -141,8 +144,9 @@ export function swarmStackYaml(topology: Topology, options: SwarmOptions): strin
     `named after a hash of its content (now ${topologyConfigName(options.topologyText)}); the new name is a new config,`,
     'and Swarm replaces the tasks one node at a time, each healthy (bird6 running the new',
     'configuration, a session Established) before the next stops, rolling back on a failure.',
-    'Each node withdraws its routes while its task restarts. Old configs stay for the rollback',
-    'until `docker stack rm`. Deploying a stale file after an edit is refused by Swarm.',
+    'Routes do not flap: a task stops without withdrawing them (--keep-routes-on-stop) and its',
+    'peers keep them by graceful restart until the next task is back. Old configs stay for the',
+    'rollback until `docker stack rm`. Deploying a stale file after an edit is refused by Swarm.',
     '',
     'Privileges (no privileged mode):',
     ...nodeCapabilityLines(),

@@ -78,7 +78,7 @@ describe('birdctl compose --swarm', () => {
 
   it('runs the agent with bird6 on the config, its node named by the Swarm node\'s hostname through the environment', () => {
     const service = stack().services[SWARM_SERVICE]!;
-    expect(service.command).toEqual(['birdctl', 'agent', service.configs[0]!.target, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container']);
+    expect(service.command).toEqual(['birdctl', 'agent', service.configs[0]!.target, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container', '--keep-routes-on-stop']);
     // Swarm expands templates in env and hostname, not in a command's arguments.
     expect(service.command.join(' ')).not.toContain('{{');
     expect(service.environment).toEqual({ [NODE_NAME_ENV]: '{{.Node.Hostname}}' });

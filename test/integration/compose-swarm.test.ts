@@ -180,8 +180,22 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
     const samples: string[] = [];
     const engineErrors: string[] = [];
     let fewestHealthy = HOSTS.length;
+    // And whether every host's kernel still routes to every other host's endpoints: a task
+    // replaced for the change keeps its routes announced by graceful restart (no flap).
+    const routeGaps: string[] = [];
+    const before = endpoints.filter((e) => e !== added);
+    const checkRoutes = async (at: string) => {
+      for (const h of lab!.hosts) {
+        const others = before.filter((e) => e.node !== h.name);
+        const shown = await Promise.all(others.map((e) => execaRunner.run('ip', ['-6', 'route', 'show', `${e.addresses[0]!}/128`], { netns: h.netns })));
+        others.forEach((e, i) => {
+          if (shown[i]!.stdout.trim() === '') routeGaps.push(`${at}: ${h.name} has no route to ${e.name}`);
+        });
+      }
+    };
     const sampler = (async () => {
       while (sampling) {
+        await checkRoutes(seconds(performance.now() - t));
         const states = await Promise.all(lab!.hosts.map(healthy));
         const errors = states.filter((s): s is string => typeof s === 'string');
         if (errors.length === 0) {
@@ -212,6 +226,7 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
     console.log(`rollout: ${samples.length} samples, healthy hosts ${changes.join(' | ')}`);
     expect(samples.length, engineErrors.slice(0, 5).join('\n')).toBeGreaterThan(10);
     expect(fewestHealthy, samples.join('\n')).toBeGreaterThanOrEqual(HOSTS.length - 1);
+    expect(routeGaps.slice(0, 10)).toEqual([]);
     const configs = (await manager().must(['service', 'inspect', '--format', '{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}', SERVICE])).trim();
     expect(configs).toBe(`${STACK}_${topologyConfigName(text)}`);
     expect(await unanswered(endpoints.filter((e) => e.node !== 'n1').map((e) => [e.netns, added.addresses[0]!] as [string, string]), 60_000)).toEqual([]);
