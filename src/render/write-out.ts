@@ -1,0 +1,105 @@
+// `birdctl render --out`: every node's files written under one directory, all or nothing, with
+// memory bounded by a few nodes' files rather than the cluster's. A full mesh of N nodes holds
+// N*(N-1) sessions in total, so holding every rendered file until the first write (as this once
+// did) took gigabytes at 2,000 nodes. Instead each node's files are rendered, staged beside their
+// targets (writeStaged, src/atomic-write.ts) and dropped; only when every file is staged are they
+// renamed over their targets. A node that cannot be rendered or a file that cannot be staged
+// therefore still replaces nothing at all, and every staged copy is removed.
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeStaged } from '../atomic-write.ts';
+import { BirdctlError } from '../errors.ts';
+
+/** One file of a node, `path` relative to the output directory. */
+export interface OutFile {
+  path: string;
+  content: string;
+}
+
+/**
+ * Files being staged at once: enough that rendering the next node overlaps the flush of the last
+ * ones (writeStaged syncs each file to disk, and that wait would otherwise leave the CPU idle),
+ * few enough that memory stays a handful of nodes' files.
+ */
+const STAGING_IN_FLIGHT = 4;
+
+/** How many replaced files a rename failure names; the rest are counted (4,000 paths help nobody). */
+const NAMED_IN_HINT = 3;
+
+interface Staging {
+  target: string;
+  /** set once the file is on disk beside its target */
+  staged?: string;
+}
+
+function renderFailed(node: string, error: unknown): BirdctlError {
+  return new BirdctlError('INTERNAL', `cannot render node ${node}: ${(error as Error).message}`, {
+    hint: 'the topology passed validation, so this is a bug in birdctl; nothing was written',
+    cause: error,
+  });
+}
+
+function writeFailed(dir: string, target: string, error: unknown, replaced: readonly string[]): BirdctlError {
+  const named = replaced.slice(0, NAMED_IN_HINT).join(', ');
+  const more = replaced.length > NAMED_IN_HINT ? ` and ${replaced.length - NAMED_IN_HINT} more` : '';
+  return new BirdctlError('WRITE_FAILED', `cannot write ${target}: ${(error as Error).message}`, {
+    hint: `check that ${dir} is writable${replaced.length > 0 ? `; already replaced: ${named}${more}` : '; nothing was replaced'}`,
+    cause: error,
+  });
+}
+
+/**
+ * Renders `filesOf(node)` for each node in turn and writes the files under `dir`; returns the
+ * paths written, in node order. Throws a BirdctlError naming the node or the file that failed.
+ */
+export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
+  const files: Staging[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: BirdctlError | undefined;
+
+  const stage = (file: Staging, content: string) => {
+    // Settles, never rejects: the first failure is kept and stops the loop below.
+    const task = writeStaged(file.target, content).then(
+      (staged) => void (file.staged = staged),
+      (error: unknown) => void (failure ??= writeFailed(dir, file.target, error, [])),
+    );
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  };
+
+  try {
+    for (const node of nodes) {
+      let rendered: OutFile[];
+      try {
+        rendered = filesOf(node);
+      } catch (error) {
+        throw renderFailed(node, error);
+      }
+      for (const { path, content } of rendered) {
+        const file: Staging = { target: join(dir, path) };
+        files.push(file);
+        stage(file, content);
+      }
+      while (inFlight.size >= STAGING_IN_FLIGHT && failure === undefined) await Promise.race(inFlight);
+      if (failure !== undefined) throw failure;
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    await Promise.all(inFlight);
+    await Promise.all(files.map((f) => (f.staged === undefined ? undefined : rm(f.staged, { force: true }))));
+    throw error;
+  }
+
+  const replaced: string[] = [];
+  for (const [i, file] of files.entries()) {
+    try {
+      await rename(file.staged!, file.target);
+    } catch (error) {
+      await Promise.all(files.slice(i).map((f) => rm(f.staged!, { force: true })));
+      throw writeFailed(dir, file.target, error, replaced);
+    }
+    replaced.push(file.target);
+  }
+  return replaced;
+}
