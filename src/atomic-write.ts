@@ -23,7 +23,13 @@ export interface StagedAccess {
   owner?: { uid: number; gid: number };
 }
 
-export async function writeStaged(target: string, content: string, access: StagedAccess = { mode: 0o644 }): Promise<string> {
+/**
+ * Writes `content` beside `target` and returns the staged copy's name, for the caller to rename.
+ * With `flush` false the caller flushes it with flushStaged() before the rename instead: one that
+ * stages many files (render --out of a whole cluster) writes them all and then flushes them
+ * together, rather than waiting for the disk once per file in turn.
+ */
+export async function writeStaged(target: string, content: string, access: StagedAccess = { mode: 0o644 }, flush = true): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const staged = stagingPath(target);
   try {
@@ -33,7 +39,7 @@ export async function writeStaged(target: string, content: string, access: Stage
       await handle.chmod(access.mode);
       if (access.owner !== undefined) await handle.chown(access.owner.uid, access.owner.gid);
       await handle.writeFile(content);
-      await handle.sync();
+      if (flush) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -43,6 +49,16 @@ export async function writeStaged(target: string, content: string, access: Stage
     throw error;
   }
   return staged;
+}
+
+/** Flushes a copy staged without it to disk, so that its rename cannot reach the disk before its content. */
+export async function flushStaged(staged: string): Promise<void> {
+  const handle = await open(staged, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

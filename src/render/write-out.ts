@@ -2,12 +2,13 @@
 // memory bounded by a few nodes' files rather than the cluster's. A full mesh of N nodes holds
 // N*(N-1) sessions in total, so holding every rendered file until the first write (as this once
 // did) took gigabytes at 2,000 nodes. Instead each node's files are rendered, staged beside their
-// targets (writeStaged, src/atomic-write.ts) and dropped; only when every file is staged are they
-// renamed over their targets. A node that cannot be rendered or a file that cannot be staged
-// therefore still replaces nothing at all, and every staged copy is removed.
+// targets (src/atomic-write.ts) and dropped. Once every file is staged, all are flushed to disk,
+// several at a time (waiting for the disk once per file in turn was most of the time), and only
+// then renamed over their targets. A node that cannot be rendered or a file that cannot be staged
+// or flushed therefore still replaces nothing at all, and every staged copy is removed.
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeStaged } from '../atomic-write.ts';
+import { flushStaged, writeStaged } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
 /** One file of a node, `path` relative to the output directory. */
@@ -17,11 +18,13 @@ export interface OutFile {
 }
 
 /**
- * Files being staged at once: enough that rendering the next node overlaps the flush of the last
- * ones (writeStaged syncs each file to disk, and that wait would otherwise leave the CPU idle),
- * few enough that memory stays a handful of nodes' files.
+ * Files being staged at once: enough that rendering the next node overlaps the writes of the
+ * last ones, few enough that memory stays a handful of nodes' files.
  */
 const STAGING_IN_FLIGHT = 4;
+
+/** Flushes at once: the disk groups concurrent flushes (and the thread pool runs four). */
+const FLUSHES_IN_FLIGHT = 8;
 
 /** How many replaced files a rename failure names; the rest are counted (4,000 paths help nobody). */
 const NAMED_IN_HINT = 3;
@@ -48,25 +51,19 @@ function writeFailed(dir: string, target: string, error: unknown, replaced: read
   });
 }
 
-/**
- * Renders `filesOf(node)` for each node in turn and writes the files under `dir`; returns the
- * paths written, in node order. Throws a BirdctlError naming the node or the file that failed.
- */
-export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
-  const files: Staging[] = [];
+/** Renders and stages every node's files; the staged ones are in `files` even when this throws. */
+async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   let failure: BirdctlError | undefined;
-
   const stage = (file: Staging, content: string) => {
     // Settles, never rejects: the first failure is kept and stops the loop below.
-    const task = writeStaged(file.target, content).then(
+    const task = writeStaged(file.target, content, undefined, false).then(
       (staged) => void (file.staged = staged),
       (error: unknown) => void (failure ??= writeFailed(dir, file.target, error, [])),
     );
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));
   };
-
   try {
     for (const node of nodes) {
       let rendered: OutFile[];
@@ -83,10 +80,40 @@ export async function writeOut(dir: string, nodes: readonly string[], filesOf: (
       while (inFlight.size >= STAGING_IN_FLIGHT && failure === undefined) await Promise.race(inFlight);
       if (failure !== undefined) throw failure;
     }
+  } finally {
     await Promise.all(inFlight);
-    if (failure !== undefined) throw failure;
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** Flushes every staged file, a few at a time; throws for the first that fails, after the rest stop. */
+async function flushAll(dir: string, files: readonly Staging[]): Promise<void> {
+  let next = 0;
+  let failure: BirdctlError | undefined;
+  const worker = async () => {
+    while (next < files.length && failure === undefined) {
+      const file = files[next++]!;
+      try {
+        await flushStaged(file.staged!);
+      } catch (error) {
+        failure ??= writeFailed(dir, file.target, error, []);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: FLUSHES_IN_FLIGHT }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Renders `filesOf(node)` for each node in turn and writes the files under `dir`; returns the
+ * paths written, in node order. Throws a BirdctlError naming the node or the file that failed.
+ */
+export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
+  const files: Staging[] = [];
+  try {
+    await stageAll(dir, nodes, filesOf, files);
+    await flushAll(dir, files);
   } catch (error) {
-    await Promise.all(inFlight);
     await Promise.all(files.map((f) => (f.staged === undefined ? undefined : rm(f.staged, { force: true }))));
     throw error;
   }
