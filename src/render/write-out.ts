@@ -1,5 +1,5 @@
 // `birdctl render --out`: every node's files written under one directory, all or nothing, with
-// memory bounded by a few nodes' files rather than the cluster's. A full mesh of N nodes holds
+// memory bounded by one node's files rather than the cluster's. A full mesh of N nodes holds
 // N*(N-1) sessions in total, so holding every rendered file until the first write (as this once
 // did) took gigabytes at 2,000 nodes. Instead each node's files are rendered, staged beside their
 // targets (src/atomic-write.ts) and dropped. Once every file is staged, all are flushed to disk,
@@ -8,7 +8,7 @@
 // or flushed therefore still replaces nothing at all, and every staged copy is removed.
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flushStaged, writeStaged } from '../atomic-write.ts';
+import { flushStaged, writeStagedUnflushed } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
 /** One file of a node, `path` relative to the output directory. */
@@ -16,12 +16,6 @@ export interface OutFile {
   path: string;
   content: string;
 }
-
-/**
- * Files being staged at once: enough that rendering the next node overlaps the writes of the
- * last ones, few enough that memory stays a handful of nodes' files.
- */
-const STAGING_IN_FLIGHT = 4;
 
 /** Flushes at once: the disk groups concurrent flushes (and the thread pool runs four). */
 const FLUSHES_IN_FLIGHT = 8;
@@ -31,8 +25,8 @@ const NAMED_IN_HINT = 3;
 
 interface Staging {
   target: string;
-  /** set once the file is on disk beside its target */
-  staged?: string;
+  /** the copy beside it (writeStagedUnflushed) */
+  staged: string;
 }
 
 function renderFailed(node: string, error: unknown): BirdctlError {
@@ -51,39 +45,24 @@ function writeFailed(dir: string, target: string, error: unknown, replaced: read
   });
 }
 
-/** Renders and stages every node's files; the staged ones are in `files` even when this throws. */
-async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: BirdctlError | undefined;
-  const stage = (file: Staging, content: string) => {
-    // Settles, never rejects: the first failure is kept and stops the loop below.
-    const task = writeStaged(file.target, content, undefined, false).then(
-      (staged) => void (file.staged = staged),
-      (error: unknown) => void (failure ??= writeFailed(dir, file.target, error, [])),
-    );
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
-  };
-  try {
-    for (const node of nodes) {
-      let rendered: OutFile[];
-      try {
-        rendered = filesOf(node);
-      } catch (error) {
-        throw renderFailed(node, error);
-      }
-      for (const { path, content } of rendered) {
-        const file: Staging = { target: join(dir, path) };
-        files.push(file);
-        stage(file, content);
-      }
-      while (inFlight.size >= STAGING_IN_FLIGHT && failure === undefined) await Promise.race(inFlight);
-      if (failure !== undefined) throw failure;
+/** Renders and stages every node's files, one node at a time; the staged ones are in `files` even when this throws. */
+function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): void {
+  for (const node of nodes) {
+    let rendered: OutFile[];
+    try {
+      rendered = filesOf(node);
+    } catch (error) {
+      throw renderFailed(node, error);
     }
-  } finally {
-    await Promise.all(inFlight);
+    for (const { path, content } of rendered) {
+      const target = join(dir, path);
+      try {
+        files.push({ target, staged: writeStagedUnflushed(target, content) });
+      } catch (error) {
+        throw writeFailed(dir, target, error, []);
+      }
+    }
   }
-  if (failure !== undefined) throw failure;
 }
 
 /** Flushes every staged file, a few at a time; throws for the first that fails, after the rest stop. */
@@ -94,7 +73,7 @@ async function flushAll(dir: string, files: readonly Staging[]): Promise<void> {
     while (next < files.length && failure === undefined) {
       const file = files[next++]!;
       try {
-        await flushStaged(file.staged!);
+        await flushStaged(file.staged);
       } catch (error) {
         failure ??= writeFailed(dir, file.target, error, []);
       }
@@ -111,19 +90,19 @@ async function flushAll(dir: string, files: readonly Staging[]): Promise<void> {
 export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
   const files: Staging[] = [];
   try {
-    await stageAll(dir, nodes, filesOf, files);
+    stageAll(dir, nodes, filesOf, files);
     await flushAll(dir, files);
   } catch (error) {
-    await Promise.all(files.map((f) => (f.staged === undefined ? undefined : rm(f.staged, { force: true }))));
+    await Promise.all(files.map((f) => rm(f.staged, { force: true })));
     throw error;
   }
 
   const replaced: string[] = [];
   for (const [i, file] of files.entries()) {
     try {
-      await rename(file.staged!, file.target);
+      await rename(file.staged, file.target);
     } catch (error) {
-      await Promise.all(files.slice(i).map((f) => rm(f.staged!, { force: true })));
+      await Promise.all(files.slice(i).map((f) => rm(f.staged, { force: true })));
       throw writeFailed(dir, file.target, error, replaced);
     }
     replaced.push(file.target);
