@@ -8,7 +8,7 @@
 // or flushed therefore still replaces nothing at all, and every staged copy is removed.
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flushStaged, writeStagedUnflushed } from '../atomic-write.ts';
+import { flushStaged, removeStaleStaged, writeStagedUnflushed } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
 /** One file of a node, `path` relative to the output directory. */
@@ -46,7 +46,7 @@ function writeFailed(dir: string, target: string, error: unknown, replaced: read
 }
 
 /** Renders and stages every node's files, one node at a time; the staged ones are in `files` even when this throws. */
-function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): void {
+async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): Promise<void> {
   for (const node of nodes) {
     let rendered: OutFile[];
     try {
@@ -57,6 +57,8 @@ function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string)
     for (const { path, content } of rendered) {
       const target = join(dir, path);
       try {
+        // A run killed before its renames left every file's staged copy behind: none outlives this one.
+        await removeStaleStaged(target);
         files.push({ target, staged: writeStagedUnflushed(target, content) });
       } catch (error) {
         throw writeFailed(dir, target, error, []);
@@ -90,7 +92,7 @@ async function flushAll(dir: string, files: readonly Staging[]): Promise<void> {
 export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
   const files: Staging[] = [];
   try {
-    stageAll(dir, nodes, filesOf, files);
+    await stageAll(dir, nodes, filesOf, files);
     await flushAll(dir, files);
   } catch (error) {
     await Promise.all(files.map((f) => rm(f.staged, { force: true })));
