@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { BirdctlError, EXIT } from '../errors.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { EXIT } from '../errors.ts';
 import { renderDnsmasq } from '../endpoints/dnsmasq.ts';
 import { render, type RenderOptions } from '../render/render.ts';
+import { writeOut, type OutFile } from '../render/write-out.ts';
 import { loadTopology, type Topology } from '../topology/index.ts';
 import { parseCommandArgs, usageError, type Command } from './command.ts';
 import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
@@ -10,15 +10,13 @@ import { parseRouteProtocol, ROUTE_PROTOCOL_HELP } from './route-protocol.ts';
 /** Where a standalone dnsmasq (one not run by the agent) keeps its leases: Debian's default directory. */
 const LEASE_FILE = '/var/lib/misc/dnsmasq.bird6-controller.leases';
 
-/** Every file `--out` writes, rendered in memory first so a failure writes nothing at all. */
-function renderAll(topology: Topology, options: RenderOptions): Array<{ path: string; content: string }> {
-  return topology.nodes.flatMap((node) => {
-    const dnsmasq = renderDnsmasq(topology, node.name, { leaseFile: LEASE_FILE });
-    return [
-      { path: join(node.name, 'bird6.conf'), content: render(topology, node.name, options) },
-      ...(dnsmasq === undefined ? [] : [{ path: join(node.name, 'dnsmasq.conf'), content: dnsmasq.config }]),
-    ];
-  });
+/** A node's files under `--out`: its bird6.conf, and its dnsmasq.conf where it has VM endpoints. */
+function filesOf(topology: Topology, node: string, options: RenderOptions): OutFile[] {
+  const dnsmasq = renderDnsmasq(topology, node, { leaseFile: LEASE_FILE });
+  return [
+    { path: join(node, 'bird6.conf'), content: render(topology, node, options) },
+    ...(dnsmasq === undefined ? [] : [{ path: join(node, 'dnsmasq.conf'), content: dnsmasq.config }]),
+  ];
 }
 
 export const renderCommand: Command = {
@@ -32,8 +30,9 @@ export const renderCommand: Command = {
                 the number the agents were given, so the preview matches what they run
 
 The topology is validated first; when it is invalid nothing is printed or written. With --out,
-every file is rendered before the first is written, and each is replaced atomically (written
-beside the old one, then renamed over it).
+each node's files are rendered and written beside their targets one node at a time, and only
+when every file is there are they renamed over the old ones: a node that cannot be rendered or a
+file that cannot be written replaces nothing, and each file is replaced atomically.
 
 Exit codes: 0 rendered, 2 invalid topology, unknown node or bad usage, 1 a file could not be written.`,
   async run(argv) {
@@ -48,20 +47,8 @@ Exit codes: 0 rendered, 2 invalid topology, unknown node or bad usage, 1 a file 
     const topology = await loadTopology(positionals[0]!);
     if (values.node !== undefined) return { output: render(topology, values.node, options), exitCode: EXIT.ok };
 
-    const files = renderAll(topology, options);
-    const written: string[] = [];
-    for (const file of files) {
-      const target = join(values.out!, file.path);
-      try {
-        await writeFileAtomic(target, file.content);
-      } catch (error) {
-        throw new BirdctlError('WRITE_FAILED', `cannot write ${target}: ${(error as Error).message}`, {
-          hint: `check that ${values.out} is writable${written.length ? `; already replaced: ${written.join(', ')}` : ''}`,
-          cause: error,
-        });
-      }
-      written.push(target);
-    }
+    const nodes = topology.nodes.map((n) => n.name);
+    const written = await writeOut(values.out!, nodes, (node) => filesOf(topology, node, options));
     return { output: written.map((path) => `wrote ${path}\n`).join(''), exitCode: EXIT.ok };
   },
 };

@@ -41,9 +41,9 @@ export interface BgpSession {
 }
 
 /** The fields every session has, whatever the kind of neighbour. */
-function baseSession(topology: Topology, self: NodeSpec, peerType: PeerType, name: string, address: string): BgpSession {
+function baseSession(topology: Topology, self: NodeSpec, peerType: PeerType, name: string, address: string, protocol = protocolName(peerType, address)): BgpSession {
   return {
-    protocol: protocolName(peerType, address),
+    protocol,
     peerType,
     peerName: name,
     description: `${name} (${peerType})`,
@@ -61,20 +61,51 @@ function baseSession(topology: Topology, self: NodeSpec, peerType: PeerType, nam
   };
 }
 
+/**
+ * What the other nodes' sessions need of a node's address, parsed once per node instead of once
+ * per pair: a full mesh of N nodes has N*(N-1) sessions, and parsing and naming an address was
+ * most of the cost of one. Kept beside the node object (dropped with it); the address is compared
+ * so a node object changed in place is parsed again, never answered stale.
+ */
+interface ParsedAddress {
+  address: string;
+  groups: number[];
+  protocols: Map<PeerType, string>;
+}
+const parsedAddresses = new WeakMap<NodeSpec, ParsedAddress>();
+
+function parsedAddress(node: NodeSpec): ParsedAddress {
+  let parsed = parsedAddresses.get(node);
+  if (parsed === undefined || parsed.address !== node.address) {
+    parsed = { address: node.address, groups: parseIPv6Groups(node.address)!, protocols: new Map() };
+    parsedAddresses.set(node, parsed);
+  }
+  return parsed;
+}
+
+function nodeProtocolName(parsed: ParsedAddress, peerType: PeerType): string {
+  let name = parsed.protocols.get(peerType);
+  if (name === undefined) parsed.protocols.set(peerType, (name = protocolName(peerType, parsed.address)));
+  return name;
+}
+
 function nodeSessions(topology: Topology, self: NodeSpec): BgpSession[] {
-  const selfGroups = parseIPv6Groups(self.address)!;
-  return topology.nodes.flatMap((other) => {
+  const selfGroups = parsedAddress(self).groups;
+  // A loop filling fresh objects rather than flatMap and spreads: this runs once per pair of nodes.
+  const sessions: BgpSession[] = [];
+  for (const other of topology.nodes) {
     const peerType = other.name === self.name ? undefined : nodePeering(topology, self, other);
-    if (peerType === undefined) return [];
-    return [{
-      ...baseSession(topology, self, peerType, other.name, other.address),
-      neighborAs: nodeAsNumber(topology, other),
-      // The numerically higher address waits, the lower one connects: no connection collisions.
-      passive: compareIPv6Groups(selfGroups, parseIPv6Groups(other.address)!) > 0,
-      password: topology.cluster.bgp.password,
-      rrClusterId: peerType === 'route reflector client' ? self.routeReflector!.clusterId : undefined,
-    }];
-  });
+    if (peerType === undefined) continue;
+    const otherAddress = parsedAddress(other);
+    const session = baseSession(topology, self, peerType, other.name, other.address, nodeProtocolName(otherAddress, peerType));
+    session.neighborAs = nodeAsNumber(topology, other);
+    // The numerically higher address waits, the lower one connects: no connection collisions.
+    session.passive = compareIPv6Groups(selfGroups, otherAddress.groups) > 0;
+    session.password = topology.cluster.bgp.password;
+    session.rrClusterId = peerType === 'route reflector client' ? self.routeReflector!.clusterId : undefined;
+    sessions.push(session);
+  }
+  return sessions;
 }
 
 function explicitSession(topology: Topology, self: NodeSpec, peer: Peer): BgpSession {

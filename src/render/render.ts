@@ -2,6 +2,7 @@
 import { ENDPOINT_ROUTE_PROTOCOL, requireNode, type Topology } from '../topology/index.ts';
 import { createEnvironment, TEMPLATE_DIR } from './environment.ts';
 import { sessionsOf } from '../peering/sessions.ts';
+import type { ImportPolicy } from '../peering/policy.ts';
 
 /** One compiled environment per template directory (templates are compiled once, then cached). */
 const environments = new Map<string, ReturnType<typeof createEnvironment>>();
@@ -20,6 +21,13 @@ const BFD_MULTIPLIER = 5;
 export function renderContext(topology: Topology, nodeName: string, routeProtocol = ENDPOINT_ROUTE_PROTOCOL) {
   const node = requireNode(topology, nodeName);
   const sessions = sessionsOf(topology, node);
+  // One pass, no array per session: a full mesh has a session for every other node.
+  const externalImports = new Set<ImportPolicy>();
+  let bfd = false;
+  for (const s of sessions) {
+    if (s.external !== undefined) externalImports.add(s.external.import);
+    bfd ||= s.bfd;
+  }
   return {
     cluster: topology.cluster,
     node,
@@ -27,11 +35,11 @@ export function renderContext(topology: Topology, nodeName: string, routeProtoco
     endpointRouteProtocol: routeProtocol,
     bgp: topology.cluster.bgp,
     sessions,
-    hasExternalPeers: sessions.some((s) => s.external !== undefined),
+    hasExternalPeers: externalImports.size > 0,
     /** the import policies some external session uses: only their filters are written */
-    externalImports: [...new Set(sessions.flatMap((s) => (s.external === undefined ? [] : [s.external.import])))],
+    externalImports: [...externalImports],
     externalRouteMetric: EXTERNAL_ROUTE_METRIC,
-    bfd: sessions.some((s) => s.bfd),
+    bfd,
     bfdIntervalMs: BFD_INTERVAL_MS,
     bfdMultiplier: BFD_MULTIPLIER,
   };

@@ -3,7 +3,7 @@
 // to print it.
 import { describe, expect, it } from 'vitest';
 import { BirdctlError } from '../../src/errors.ts';
-import { quoted, symbol, ipv6, ipv4, ipv6Prefix, integer } from '../../src/render/environment.ts';
+import { quoted, symbol, ipv6, ipv4, ipv6Prefix, integer } from '../../src/render/value-filters.ts';
 import { render } from '../../src/render/render.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 
