@@ -20,6 +20,9 @@ export interface OutFile {
 /** Flushes at once: the disk groups concurrent flushes (and the thread pool runs four). */
 const FLUSHES_IN_FLIGHT = 8;
 
+/** As the agent writes a new bird6.conf: it may hold TCP-MD5 passwords, so not world-readable. */
+const OUT_FILE_MODE = 0o640;
+
 /** How many replaced files a rename failure names; the rest are counted (4,000 paths help nobody). */
 const NAMED_IN_HINT = 3;
 
@@ -59,7 +62,7 @@ async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: s
       try {
         // A run killed before its renames left every file's staged copy behind: none outlives this one.
         await removeStaleStaged(target);
-        files.push({ target, staged: writeStagedUnflushed(target, content) });
+        files.push({ target, staged: writeStagedUnflushed(target, content, OUT_FILE_MODE) });
       } catch (error) {
         throw writeFailed(dir, target, error, []);
       }

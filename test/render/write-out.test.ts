@@ -1,5 +1,5 @@
 // writeOut (render --out): all or nothing, and never every node's files in memory at once.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,11 @@ describe('writeOut', () => {
     expect(written).toEqual(NODES.map((n) => join(dir, n, 'bird6.conf')));
     expect(tree()).toEqual(NODES.map((n) => join(n, 'bird6.conf')).sort());
     for (const node of NODES) expect(readFileSync(join(dir, node, 'bird6.conf'), 'utf8')).toBe(contentOf(node));
+  });
+
+  it('writes files readable by their owner and group only, as the agent writes bird6.conf (it holds TCP-MD5 passwords)', async () => {
+    const written = await writeOut(dir, NODES.slice(0, 2), filesOf);
+    expect(written.map((file) => statSync(file).mode & 0o777)).toEqual([0o640, 0o640]);
   });
 
   it('stages each node\'s files on disk before rendering the next, so memory holds one node\'s', async () => {
