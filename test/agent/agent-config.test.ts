@@ -11,7 +11,7 @@ import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { BirdctlError } from '../../src/errors.ts';
-import { FakeBird } from '../birdc/fake-bird.ts';
+import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
 import { fixtureBytes } from '../birdc/fixture.ts';
 import { FakeRunner, type RecordedRun } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
@@ -37,11 +37,7 @@ beforeEach(async () => {
   mkdirSync(join(dir, 'etc'));
   writeFileSync(join(dir, 'cluster.yaml'), stringify(TOPOLOGY));
   bird = new FakeBird();
-  bird.handler = (command, socket) => {
-    if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
-    else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
-    else socket.write('9001 Parse error\n');
-  };
+  bird.handler = runningBird;
   await bird.start();
   stop = new AbortController();
   logs = [];

@@ -15,8 +15,7 @@ import { createJsonLogger } from '../../src/agent/logger.ts';
 import type { ApplyOutcome, Change } from '../../src/endpoints/dataplane.ts';
 import type { ActualState, ReadScope } from '../../src/endpoints/model.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
-import { FakeBird } from '../birdc/fake-bird.ts';
-import { fixtureBytes } from '../birdc/fixture.ts';
+import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
 
@@ -62,11 +61,7 @@ beforeEach(async () => {
   mkdirSync(join(dir, 'etc'));
   writeFileSync(join(dir, 'cluster.yaml'), stringify(topology([WEB])));
   bird = new FakeBird();
-  bird.handler = (command, socket) => {
-    if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
-    else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
-    else socket.write('9001 Parse error\n');
-  };
+  bird.handler = runningBird;
   await bird.start();
   stop = new AbortController();
   running = undefined;

@@ -12,8 +12,7 @@ import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import type { ApplyOutcome, Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
-import { FakeBird } from '../birdc/fake-bird.ts';
-import { fixtureBytes } from '../birdc/fixture.ts';
+import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
 
@@ -51,11 +50,8 @@ beforeEach(async () => {
   steps = [];
   bird = new FakeBird();
   bird.handler = (command, socket) => {
-    if (command.startsWith('configure')) {
-      steps.push('configure');
-      socket.write(fixtureBytes('configure-reconfigured.txt'));
-    } else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
-    else socket.write('9001 Parse error\n');
+    if (command.startsWith('configure')) steps.push('configure');
+    runningBird(command, socket);
   };
   await bird.start();
   stop = new AbortController();

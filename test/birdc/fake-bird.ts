@@ -4,8 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixtureBytes } from './fixture.ts';
 
 export type Handler = (command: string, socket: Socket) => void;
+
+/**
+ * A bird6 that runs whatever it is given: takes every `configure`, answers `show status` (real
+ * BIRD 1.6.8 replies) and refuses anything else as BIRD refuses an unknown command.
+ */
+export const runningBird: Handler = (command, socket) => {
+  if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
+  else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
+  else socket.write('9001 Parse error\n');
+};
 
 export class FakeBird {
   readonly dir = mkdtempSync(join(tmpdir(), 'fake-bird-'));
