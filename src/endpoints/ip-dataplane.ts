@@ -134,7 +134,7 @@ export class IpDataplane implements Dataplane {
     // that is not there, whatever its read said.
     const [host, namespaces, sysctls, insides] = await Promise.all([
       this.ip(['-6', '-json', '-batch', '-'], `${this.hostRead.join('\n')}\n`),
-      scope.containerNamespaces.length === 0 ? Promise.resolve('') : this.ip(['-json', 'netns', 'list']),
+      scope.containerNamespaces.length === 0 && (scope.unreadNamespaces ?? []).length === 0 ? Promise.resolve('') : this.ip(['-json', 'netns', 'list']),
       this.readSysctls(scope.sysctlKeys),
       mapBounded(scope.containerNamespaces, CONTAINER_READS_AT_ONCE, (ns) => this.readContainer(ns)),
     ]);

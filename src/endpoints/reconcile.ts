@@ -1,7 +1,8 @@
 // One reconcile pass: find the uplink, build the desired state, read the actual state and the
-// programmer's record of what it made, diff, apply, and summarise. Every pass is a full resync of
-// the kernel (only ownership is remembered between passes), so a pass after a failure or after
-// someone changed the kernel by hand repairs whatever is off.
+// programmer's record of what it made, diff, apply, and summarise. Every pass resyncs the host
+// namespace in full (only ownership is remembered between passes), so a pass after a failure or
+// after someone changed the kernel by hand repairs whatever is off there; a pass given settled
+// endpoints leaves their container namespaces to the next full pass (ReconcileOptions).
 import { requireNode, type Topology } from '../topology/index.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
@@ -18,6 +19,12 @@ export interface ReconcileOptions {
   ledger: LedgerStore;
   /** The interface for proxy NDP entries; default: the one carrying the node's address. */
   uplink?: string;
+  /**
+   * Endpoints whose container side the caller knows the last pass programmed as the topology
+   * still has them (a topology-change pass, endpoint-loop.ts): their namespaces are not looked
+   * inside, and whatever is in them is left as it is. Absent: a full pass reads every one.
+   */
+  settledEndpoints?: ReadonlySet<string>;
 }
 
 /** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
@@ -46,7 +53,7 @@ export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const [nodeInterface, ledger] = await Promise.all([dataplane.interfaceWithAddress(node.address), options.ledger.load()]);
   const uplink = options.uplink ?? nodeInterface;
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
+  const plan = diff(desired, await dataplane.read(readScope(desired, ledger, options.settledEndpoints)), ledger);
   return { uplink, desired, ledger, plan };
 }
 
