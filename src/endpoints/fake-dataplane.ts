@@ -186,6 +186,8 @@ export class FakeDataplane implements Dataplane {
         return undefined;
       case 'prepare-container':
         if (!this.namespaces.has(o.netns)) return `Cannot open network namespace "${o.netns}"`;
+        // The real one sets eth0's own accept_dad too, which needs eth0 there.
+        if (container(o.netns)!.link === undefined) return `sysctl: cannot stat /proc/sys/net/ipv6/conf/${CONTAINER_INTERFACE}/accept_dad: No such file or directory`;
         container(o.netns)!.dadOff = true;
         return undefined;
       case 'container-add-address': {

@@ -187,16 +187,22 @@ export class IpDataplane implements Dataplane {
 
   private async applyPhase(phase: Phase, changes: Change[]): Promise<ChangeFailure[]> {
     switch (phase) {
-      case 'prepare':
-        // Namespaces are independent, so their processes run side by side.
-        return (await Promise.all(changes.map((c) => this.prepareContainer(c)))).flat();
       case 'host': {
         const lines = changes.flatMap((c) => (hostLines(c.operation, this.routeProtocol) ?? []).map((line) => ({ change: c, line })));
         return this.batch(['-6', '-batch', '-', '-force'], lines);
       }
       case 'links-ready': {
-        // Sysctls and each container namespace (addresses after the move, then the link, then
-        // the route) depend on the host's links only, not on each other: run side by side.
+        // Sysctls and each container namespace's DAD off depend on the host's links only, not
+        // on each other: run side by side.
+        const results = await Promise.all([
+          this.writeSysctls(changes.filter((c) => c.operation.op === 'set-sysctl')),
+          ...changes.filter((c) => c.operation.op === 'prepare-container').map((c) => this.prepareContainer(c)),
+        ]);
+        return results.flat();
+      }
+      case 'containers': {
+        // Each container namespace (addresses after the move, then the link, then the route) on
+        // its own, side by side.
         const byNetns = new Map<string, BatchLine[]>();
         for (const change of changes) {
           const inside = containerLines(change.operation);
@@ -205,19 +211,15 @@ export class IpDataplane implements Dataplane {
           lines.push(...inside.lines.map((line) => ({ change, line })));
           byNetns.set(inside.netns, lines);
         }
-        const results = await Promise.all([
-          this.writeSysctls(changes.filter((c) => c.operation.op === 'set-sysctl')),
-          ...[...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines)),
-        ]);
-        return results.flat();
+        return (await Promise.all([...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines)))).flat();
       }
     }
   }
 
-  /** DAD off inside a container namespace before its link is made. */
+  /** DAD off inside a container namespace, for its new eth0 too, before eth0 comes up. */
   private async prepareContainer(change: Change): Promise<ChangeFailure[]> {
     if (change.operation.op !== 'prepare-container') return [];
-    const keys = ['all', 'default'].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
+    const keys = ['all', 'default', CONTAINER_INTERFACE].map((k) => `net.ipv6.conf.${k}.accept_dad=0`);
     const result = await this.runner.run('sysctl', ['-qw', ...keys], { timeoutMs: this.timeoutMs, netns: change.operation.netns });
     return result.exitCode === 0 ? [] : [{ change, reason: result.stderr.trim().slice(0, 300) || `sysctl exit ${result.exitCode}` }];
   }

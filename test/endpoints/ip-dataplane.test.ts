@@ -160,6 +160,17 @@ describe('IpDataplane', () => {
     expect(runner.runs.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
   });
 
+  it("turns DAD off in a container namespace for its new eth0 too, after the host batch made it", async () => {
+    const runner = new FakeRunner();
+    const owner = endpointOwner('web-1');
+    await new IpDataplane({ runner }).apply([
+      { kind: 'add', owner, operation: { op: 'prepare-container', netns: 'web-1' } },
+      { kind: 'add', owner, operation: { op: 'create-veth', name: 'cali-web-1', netns: 'web-1', alias: 'bird6-controller:web-1' } },
+    ]);
+    expect(runner.runs.map((r) => r.file)).toEqual(['ip', 'sysctl']);
+    expect(runner.runs[1]).toMatchObject({ args: ['-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.eth0.accept_dad=0'], options: { netns: 'web-1' } });
+  });
+
   it('charges a sysctl the kernel refused to its own change', async () => {
     const runner = new FakeRunner(({ file }) =>
       file === 'sysctl' ? { exitCode: 1, stderr: 'sysctl: cannot stat /proc/sys/net/ipv6/conf/eth0.100/proxy_ndp: No such file or directory\n' } : {},

@@ -44,6 +44,14 @@ describe('reconcile against the fake dataplane', () => {
     expect(fake.containers.get('web-1')).toEqual({ dadOff: true, link: { up: true, addresses: ['fd00:10::10/128', 'fd00:10::11/128'] }, defaultGateway: 'fe80::1' });
   });
 
+  it("programs a new container's route before any work inside its namespace, and turns DAD off there before its eth0 comes up", async () => {
+    await run();
+    const at = (op: string) => fake.applied.findIndex((o) => o.op === op && JSON.stringify(o).includes('web-1'));
+    expect(at('replace-route')).toBeGreaterThan(-1);
+    expect(at('replace-route')).toBeLessThan(at('prepare-container'));
+    expect(at('prepare-container')).toBeLessThan(at('container-link-up'));
+  });
+
   it('changes nothing on a second run and says so', async () => {
     await run();
     const attempted = fake.applied.length;
