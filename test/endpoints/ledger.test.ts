@@ -8,7 +8,7 @@ import { applyInPhases, type Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { desiredState } from '../../src/endpoints/desired.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
-import { FileLedgerStore, Ledger } from '../../src/endpoints/ledger.ts';
+import { FileLedgerStore, Ledger, LEDGER_TABLES } from '../../src/endpoints/ledger.ts';
 import { reconcile } from '../../src/endpoints/reconcile.ts';
 import type { Runner } from '../../src/exec.ts';
 import { loadTopology } from '../../src/topology/index.ts';
@@ -26,6 +26,17 @@ describe('FileLedgerStore', () => {
     ledger.claim({ table: 'sysctl', key: 'net.ipv6.conf.tap-1.accept_ra', note: '["1","0"]' });
     await store.save(ledger);
     expect((await new FileLedgerStore(join(dir, 'sub', 'owned.json')).load()).note('sysctl', 'net.ipv6.conf.tap-1.accept_ra')).toBe('["1","0"]');
+  });
+
+  // The record is not flushed to disk (FileLedgerStore.save): a machine that went down right after
+  // a save may come back with the file's name but not its data, and with none of the kernel
+  // objects the record spoke of either.
+  it('reads a record left empty or zero-filled by a machine crash as holding no claims', async () => {
+    for (const text of ['', '\0\0\0\0']) {
+      writeFileSync(join(dir, 'owned.json'), text);
+      const ledger = await new FileLedgerStore(join(dir, 'owned.json')).load();
+      expect(LEDGER_TABLES.flatMap((t) => ledger.keys(t))).toEqual([]);
+    }
   });
 
   it('refuses a file that is not a record, instead of forgetting what it made', async () => {
