@@ -109,11 +109,6 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
 }
 
 export interface Dataplane {
-  /**
-   * The interface carrying this IPv6 address in the host namespace, or undefined. Used to find
-   * the uplink, where the host's proxy NDP entries for its endpoints go.
-   */
-  interfaceWithAddress(address: string): Promise<string | undefined>;
   read(scope: ReadScope): Promise<ActualState>;
   /** Applies the changes in the order given, under the contract of applyInPhases. */
   apply(changes: readonly Change[]): Promise<ApplyOutcome>;

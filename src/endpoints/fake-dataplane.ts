@@ -73,10 +73,6 @@ export class FakeDataplane implements Dataplane {
     this.containers.set(name, {});
   }
 
-  async interfaceWithAddress(address: string): Promise<string | undefined> {
-    return [...this.links.values()].find((l) => l.addresses.some((a) => a.split('/')[0] === address))?.name;
-  }
-
   async read(scope: ReadScope): Promise<ActualState> {
     const copy = <T>(value: T): T => structuredClone(value);
     return {

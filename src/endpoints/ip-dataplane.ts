@@ -10,7 +10,6 @@ import { mapBounded } from './bounded-map.ts';
 import { applyInPhases, type ApplyOutcome, type Change, type ChangeFailure, type Dataplane, type Phase } from './dataplane.ts';
 import { CHECKPOINT_LINE, containerLines, hostLines, parseBatchErrors } from './ip-batch.ts';
 import {
-  parseAddresses,
   parseContainer,
   parseJsonLine,
   parseLinks,
@@ -120,11 +119,6 @@ export class IpDataplane implements Dataplane {
       });
     }
     return result.stdout;
-  }
-
-  async interfaceWithAddress(address: string): Promise<string | undefined> {
-    const json = parseJsonLine('addr show to', await this.ip(['-6', '-json', 'addr', 'show', 'to', `${address}/128`]));
-    return [...parseAddresses(json, 'all').keys()][0];
   }
 
   async read(scope: ReadScope): Promise<ActualState> {
