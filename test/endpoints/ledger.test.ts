@@ -39,6 +39,23 @@ describe('FileLedgerStore', () => {
     }
   });
 
+  // The agent loads the record at the start of every pass; `birdctl endpoints apply` keeps the same one.
+  it('loads again a record another writer changed in place, and never hands back claims it did not save', async () => {
+    const path = join(dir, 'owned.json');
+    const store = new FileLedgerStore(path);
+    const ledger = await store.load();
+    ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+    await store.save(ledger);
+    const other = (await store.load()).clone();
+    other.release('proxy', 'fd00:10::1 eth0');
+    other.claim({ table: 'proxy', key: 'fd00:10::2 eth0', note: '' });
+    writeFileSync(path, other.serialise());
+    expect((await store.load()).keys('proxy')).toEqual(['fd00:10::2 eth0']);
+    const unsaved = await store.load();
+    unsaved.claim({ table: 'proxy', key: 'fd00:10::3 eth0', note: '' });
+    expect((await store.load()).keys('proxy')).toEqual(['fd00:10::2 eth0']);
+  });
+
   it('refuses a file that is not a record, instead of forgetting what it made', async () => {
     writeFileSync(join(dir, 'owned.json'), '{"version": 2}');
     await expect(new FileLedgerStore(join(dir, 'owned.json')).load()).rejects.toMatchObject({ message: expect.stringMatching(/is not valid/), hint: expect.stringMatching(/move it away/) });
