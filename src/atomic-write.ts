@@ -24,7 +24,11 @@ export interface StagedAccess {
   owner?: { uid: number; gid: number };
 }
 
-export async function writeStaged(target: string, content: string, access: StagedAccess = { mode: 0o644 }): Promise<string> {
+/**
+ * `durable: false` skips the flush to disk: the rename still shows every other process the old
+ * file or the whole new one, but a machine that goes down may come back with neither's data.
+ */
+export async function writeStaged(target: string, content: string, access: StagedAccess = { mode: 0o644 }, durable = true): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const staged = stagingPath(target);
   try {
@@ -34,7 +38,7 @@ export async function writeStaged(target: string, content: string, access: Stage
       await handle.chmod(access.mode);
       if (access.owner !== undefined) await handle.chown(access.owner.uid, access.owner.gid);
       await handle.writeFile(content);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -98,8 +102,8 @@ export async function removeStaleStaged(target: string): Promise<string[]> {
   return stale;
 }
 
-export async function writeFileAtomic(target: string, content: string): Promise<void> {
-  const staged = await writeStaged(target, content);
+export async function writeFileAtomic(target: string, content: string, options: { durable?: boolean } = {}): Promise<void> {
+  const staged = await writeStaged(target, content, undefined, options.durable ?? true);
   try {
     await rename(staged, target);
   } catch (error) {

@@ -19,7 +19,11 @@ export type Operation =
   | { op: 'replace-proxy'; proxy: Proxy }
   | { op: 'delete-proxy'; proxy: Proxy }
   | { op: 'set-sysctl'; sysctl: Sysctl }
-  /** DAD off in the container namespace, before its links exist (DESIGN.md §7). */
+  /**
+   * DAD off in the container namespace and on its new eth0, before eth0 comes up: DESIGN.md §7
+   * turns it off before a namespace's links exist, and a link's addresses start DAD only once it
+   * is up (container-link-up, after this), so off before up is just as early.
+   */
   | { op: 'prepare-container'; netns: string }
   /** `address` with its prefix length, as on the interface: fd00:10::10/128 */
   | { op: 'container-add-address'; netns: string; address: string }
@@ -53,23 +57,25 @@ export interface ApplyOutcome {
 }
 
 /**
- * The phases of an apply, in order: DAD off inside container namespaces before their links are
- * made; everything in the host namespace (links, addresses, routes, neighbour and proxy entries);
- * then what needs the host's links: sysctls of their interfaces and the container side of veths.
+ * The phases of an apply, in order: everything in the host namespace first (links, addresses,
+ * routes, neighbour and proxy entries), so a new endpoint's route waits for nothing slow (the
+ * kernel takes a route through a veth whose host end is up while its peer is still down, and
+ * bird6 learns it at once); then what needs the host's links: sysctls of their interfaces, and
+ * DAD off inside container namespaces, whose eth0 the host phase made; then the container side.
  */
-export const PHASES = ['prepare', 'host', 'links-ready'] as const;
+export const PHASES = ['host', 'links-ready', 'containers'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function phaseOf(o: Operation): Phase {
   switch (o.op) {
     case 'prepare-container':
-      return 'prepare';
     case 'set-sysctl':
+      return 'links-ready';
     case 'container-add-address':
     case 'container-delete-address':
     case 'container-link-up':
     case 'container-default-route':
-      return 'links-ready';
+      return 'containers';
     default:
       return 'host';
   }
@@ -103,11 +109,6 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
 }
 
 export interface Dataplane {
-  /**
-   * The interface carrying this IPv6 address in the host namespace, or undefined. Used to find
-   * the uplink, where the host's proxy NDP entries for its endpoints go.
-   */
-  interfaceWithAddress(address: string): Promise<string | undefined>;
   read(scope: ReadScope): Promise<ActualState>;
   /** Applies the changes in the order given, under the contract of applyInPhases. */
   apply(changes: readonly Change[]): Promise<ApplyOutcome>;

@@ -82,12 +82,15 @@ export function desiredState(topology: Topology, nodeName: string, options: Desi
 
 /**
  * What the dataplane must read to compare against this desired state: its sysctls and container
- * namespaces, and those the ledger holds claims in (to undo or prune them).
+ * namespaces, and those the ledger holds claims in (to undo or prune them). With `settled` (the
+ * endpoints whose container side the last pass programmed as they still are), only the other
+ * endpoints' namespaces are looked inside; the rest are only checked to exist (unreadNamespaces).
  */
-export function readScope(desired: DesiredState, ledger: Ledger): ReadScope {
+export function readScope(desired: DesiredState, ledger: Ledger, settled?: ReadonlySet<string>): ReadScope {
   const claimedNamespaces = ledger.keys('container-address').map((k) => k.split(' ')[0]!);
-  return {
-    sysctlKeys: [...new Set([...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key).concat(ledger.keys('sysctl')))],
-    containerNamespaces: [...new Set([...desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])), ...claimedNamespaces])],
-  };
+  const sysctlKeys = [...new Set([...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key).concat(ledger.keys('sysctl')))];
+  const namespaces = [...new Set([...desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])), ...claimedNamespaces])];
+  if (settled === undefined) return { sysctlKeys, containerNamespaces: namespaces };
+  const changed = new Set(desired.endpoints.flatMap((e) => (e.container !== undefined && !settled.has(e.name) ? [e.container.netns] : [])));
+  return { sysctlKeys, containerNamespaces: namespaces.filter((ns) => changed.has(ns)), unreadNamespaces: namespaces.filter((ns) => !changed.has(ns)) };
 }

@@ -172,6 +172,14 @@ class Planner {
     this.addressOwner = new Map(desired.endpoints.flatMap((e) => e.addresses.map((a) => [a, e.name] as const)));
   }
 
+  /**
+   * A namespace that exists but was not read (ReadScope.unreadNamespaces): what is inside is
+   * unknown, so nothing there is planned, deleted or given up.
+   */
+  insideUnread(netns: string): boolean {
+    return this.actual.namespaces.has(netns) && !this.actual.containers.has(netns);
+  }
+
   ownerOfAddress(address: string): Owner {
     const name = this.addressOwner.get(address);
     return name === undefined ? leftoverOwner(undefined) : endpointOwner(name);
@@ -239,6 +247,13 @@ class Planner {
     const c = e.container!;
     const owner = endpointOwner(e.name);
     const link = this.recreate.has(e.name) ? undefined : this.actual.links.get(e.interface);
+    if (link !== undefined && this.insideUnread(c.netns)) {
+      // The caller vouches for the inside (ReconcileOptions.settledEndpoints): the host end only.
+      if (link.up) this.plan.unchanged += 1;
+      else this.plan.add('replace', owner, { op: 'set-link-up', name: e.interface });
+      this.linkAddresses(e, link.addresses);
+      return;
+    }
     const inside = link === undefined ? undefined : this.actual.containers.get(c.netns)?.link;
     const fresh = link === undefined || inside === undefined;
     if (link !== undefined && inside === undefined) {
@@ -316,7 +331,11 @@ class Planner {
       neighbour: new Set(this.actual.neighbours.filter((n) => n.permanent).map((n) => NEIGHBOURS.key(n))),
       proxy: new Set(this.actual.proxies.map((p) => PROXIES.key(p))),
       'link-address': new Set([...this.actual.links.values()].flatMap((l) => l.addresses.map((a) => `${l.name} ${a}`))),
-      'container-address': new Set([...this.actual.containers].flatMap(([ns, c]) => (c.link?.addresses ?? []).map((a) => `${ns} ${a}`))),
+      'container-address': new Set([
+        ...[...this.actual.containers].flatMap(([ns, c]) => (c.link?.addresses ?? []).map((a) => `${ns} ${a}`)),
+        // Not read is not gone: those claims wait for a pass that looks.
+        ...this.ledger.keys('container-address').filter((key) => this.insideUnread(key.split(' ')[0]!)),
+      ]),
       sysctl: new Set(this.actual.sysctls.keys()),
     };
     const renewed = new Set(this.plan.changes.flatMap((c) => (c.claim === undefined || c.kind === 'delete' ? [] : [`${c.claim.table} ${c.claim.key}`])));

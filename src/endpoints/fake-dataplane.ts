@@ -73,10 +73,6 @@ export class FakeDataplane implements Dataplane {
     this.containers.set(name, {});
   }
 
-  async interfaceWithAddress(address: string): Promise<string | undefined> {
-    return [...this.links.values()].find((l) => l.addresses.some((a) => a.split('/')[0] === address))?.name;
-  }
-
   async read(scope: ReadScope): Promise<ActualState> {
     const copy = <T>(value: T): T => structuredClone(value);
     return {
@@ -186,6 +182,8 @@ export class FakeDataplane implements Dataplane {
         return undefined;
       case 'prepare-container':
         if (!this.namespaces.has(o.netns)) return `Cannot open network namespace "${o.netns}"`;
+        // The real one sets eth0's own accept_dad too, which needs eth0 there.
+        if (container(o.netns)!.link === undefined) return `sysctl: cannot stat /proc/sys/net/ipv6/conf/${CONTAINER_INTERFACE}/accept_dad: No such file or directory`;
         container(o.netns)!.dadOff = true;
         return undefined;
       case 'container-add-address': {

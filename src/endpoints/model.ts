@@ -112,14 +112,20 @@ export interface ActualState {
   /** Values of the sysctls that were asked for; a key without a value is absent (no such interface). */
   sysctls: Map<string, string>;
   namespaces: Set<string>;
-  /** Container namespaces that were asked for and exist. */
+  /**
+   * The inside of each namespace of ReadScope.containerNamespaces that exists. An existing
+   * namespace without an entry was not read: its inside is unknown, never empty (diff.ts).
+   */
   containers: Map<string, ActualContainer>;
 }
 
 /** What a read must cover beyond the host's tables: sysctl keys and container namespaces. */
 export interface ReadScope {
   sysctlKeys: string[];
+  /** Namespaces to look inside: eth0, its addresses, the default route. */
   containerNamespaces: string[];
+  /** Namespaces whose existence matters but whose inside the caller does not need read. */
+  unreadNamespaces?: string[];
 }
 
 export function emptyActualState(): ActualState {

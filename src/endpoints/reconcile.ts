@@ -1,13 +1,15 @@
-// One reconcile pass: find the uplink, build the desired state, read the actual state and the
-// programmer's record of what it made, diff, apply, and summarise. Every pass is a full resync of
-// the kernel (only ownership is remembered between passes), so a pass after a failure or after
-// someone changed the kernel by hand repairs whatever is off.
+// One reconcile pass: read the programmer's record of what it made and the actual state, find the
+// uplink, build the desired state, diff, apply, and summarise. Every pass resyncs the host
+// namespace in full (only ownership is remembered between passes), so a pass after a failure or
+// after someone changed the kernel by hand repairs whatever is off there; a pass given settled
+// endpoints leaves their container namespaces to the next full pass (ReconcileOptions).
 import { requireNode, type Topology } from '../topology/index.ts';
+import { parseIPv6 } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
 import { diff, type EndpointNote, type Plan } from './diff.ts';
 import type { Ledger, LedgerStore } from './ledger.ts';
-import type { DesiredState } from './model.ts';
+import type { ActualState, DesiredState } from './model.ts';
 import { ownerKey, ownerLabel, type Owner } from './owner.ts';
 
 export interface ReconcileOptions {
@@ -18,11 +20,17 @@ export interface ReconcileOptions {
   ledger: LedgerStore;
   /** The interface for proxy NDP entries; default: the one carrying the node's address. */
   uplink?: string;
+  /**
+   * Endpoints whose container side the caller knows the last pass programmed as the topology
+   * still has them (a topology-change pass, endpoint-loop.ts): their namespaces are not looked
+   * inside, and whatever is in them is left as it is. Absent: a full pass reads every one.
+   */
+  settledEndpoints?: ReadonlySet<string>;
 }
 
 /** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
 export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'ledger'> {
-  dataplane: Pick<Dataplane, 'interfaceWithAddress' | 'read'>;
+  dataplane: Pick<Dataplane, 'read'>;
   ledger: Pick<LedgerStore, 'load'>;
 }
 
@@ -34,19 +42,35 @@ export interface PassPlan {
   plan: Plan;
 }
 
+/** The host link carrying this address, with whatever prefix length, or undefined. */
+function linkWithAddress(links: ActualState['links'], address: string): string | undefined {
+  const wanted = parseIPv6(address);
+  return [...links.values()].find((l) => l.addresses.some((a) => parseIPv6(a.split('/')[0]!) === wanted))?.name;
+}
+
 /**
- * The first half of every pass, changing nothing: find the uplink, build the desired state, load
- * the record, read the kernel and diff. `birdctl plan` (src/plan/endpoint-plan.ts) stops here, so
- * what it shows is what a pass would do.
+ * The first half of every pass, changing nothing: load the record, read the kernel, find the
+ * uplink, build the desired state and diff. `birdctl plan` (src/plan/endpoint-plan.ts) stops
+ * here, so what it shows is what a pass would do.
  */
 export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const { dataplane, topology, nodeName } = options;
   const node = requireNode(topology, nodeName);
-  // Independent reads, side by side: the record can be large (tens of thousands of claims).
-  const [nodeInterface, ledger] = await Promise.all([dataplane.interfaceWithAddress(node.address), options.ledger.load()]);
+  const ledger = await options.ledger.load();
+  // The node's interface (the default uplink) is found in the host read rather than by a process
+  // of its own before it. What the read covers depends on the uplink only through the uplink's
+  // proxy_ndp key, which the record claims from the first pass on; until then it is read after.
+  const firstGuess = desiredState(topology, nodeName, options.uplink === undefined ? {} : { uplink: options.uplink });
+  const scope = readScope(firstGuess, ledger, options.settledEndpoints);
+  const actual = await dataplane.read(scope);
+  const nodeInterface = linkWithAddress(actual.links, node.address);
   const uplink = options.uplink ?? nodeInterface;
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const plan = diff(desired, await dataplane.read(readScope(desired, ledger)), ledger);
+  const read = new Set(scope.sysctlKeys);
+  const unread = desired.sysctls.map((s) => s.key).filter((key) => !read.has(key));
+  // Its value before the first write is what a claim keeps (diff.ts), so it is read, not assumed.
+  if (unread.length > 0) for (const [key, value] of (await dataplane.read({ sysctlKeys: unread, containerNamespaces: [] })).sysctls) actual.sysctls.set(key, value);
+  const plan = diff(desired, actual, ledger);
   return { uplink, desired, ledger, plan };
 }
 

@@ -6,6 +6,7 @@ import { EndpointLoop } from '../../src/agent/endpoint-loop.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
+import type { ActualState, ReadScope } from '../../src/endpoints/model.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 
@@ -83,5 +84,70 @@ describe('EndpointLoop pending log', () => {
     dataplane.deleteLink('cali-x');
     await endpoints.run(withPending);
     expect(pendingLines(lines)).toHaveLength(2);
+  });
+});
+
+describe('EndpointLoop container namespace reads', () => {
+  /** The fake kernel, remembering the namespaces each read looked inside. */
+  class ScopedFake extends FakeDataplane {
+    readonly insides: string[][] = [];
+    override read(scope: ReadScope): Promise<ActualState> {
+      // A pass's main read; the first pass also reads the uplink's proxy_ndp key on its own.
+      if (scope.containerNamespaces.length + (scope.unreadNamespaces ?? []).length > 0) this.insides.push([...scope.containerNamespaces].sort());
+      return super.read(scope);
+    }
+  }
+  const wired = (names: string[], address = (i: number) => `fd00:10::${i + 1}`) =>
+    parseTopology({
+      apiVersion: 'bird6-controller/v1',
+      cluster: { name: 'c', asNumber: 64512 },
+      ipPools: [{ cidr: 'fd00:10::/48' }],
+      nodes: [{ name: 'n1', address: 'fd00:ec::1' }],
+      endpoints: names.map((name, i) => ({ name, node: 'n1', kind: 'container', addresses: [address(i)], interface: `cali-${name}`, netns: name })),
+    });
+  function scopedLoop() {
+    const dataplane = new ScopedFake();
+    dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
+    for (const ns of ['a', 'b', 'c']) dataplane.addNamespace(ns);
+    const endpoints = new EndpointLoop({ runner: new FakeRunner(), dataplane, ledger: new MemoryLedgerStore(), nodeName: 'n1', dnsmasqDir: dir, logger: createJsonLogger({ write: () => {}, now: () => new Date() }) });
+    return { dataplane, endpoints };
+  }
+
+  it('on a topology change looks inside only the namespaces of endpoints added or changed; a full pass looks inside all', async () => {
+    const { dataplane, endpoints } = scopedLoop();
+    await endpoints.onTopology(wired(['a', 'b']));
+    expect(dataplane.insides.at(-1)).toEqual(['a', 'b']);
+    await endpoints.onTopology(wired(['a', 'b', 'c']));
+    expect(dataplane.insides.at(-1)).toEqual(['c']);
+    // b's address changes: b is read, a and c are not.
+    await endpoints.onTopology(wired(['a', 'b', 'c'], (i) => `fd00:10::${i === 1 ? 99 : i + 1}`));
+    expect(dataplane.insides.at(-1)).toEqual(['b']);
+    expect(dataplane.containers.get('b')!.link!.addresses).toEqual(['fd00:10::99/128']);
+    await endpoints.run(wired(['a', 'b', 'c']));
+    expect(dataplane.insides.at(-1)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('looks inside again an endpoint whose last pass failed', async () => {
+    const { dataplane, endpoints } = scopedLoop();
+    dataplane.failWhen((o) => o.op === 'container-default-route' && o.netns === 'b', 'injected', 1);
+    const first = await endpoints.onTopology(wired(['a', 'b']));
+    expect(first.summary!.failed.map((f) => f.owner)).toEqual([{ kind: 'endpoint', name: 'b' }]);
+    const second = await endpoints.onTopology(wired(['a', 'b', 'c']));
+    expect(dataplane.insides.at(-1)).toEqual(['b', 'c']);
+    expect(second.summary!.failed).toEqual([]);
+    expect(dataplane.containers.get('b')!.defaultGateway).toBe('fe80::1');
+  });
+
+  it('looks inside everything again after a pass that threw', async () => {
+    const { dataplane, endpoints } = scopedLoop();
+    await endpoints.onTopology(wired(['a', 'b']));
+    const read = dataplane.read.bind(dataplane);
+    dataplane.read = async () => {
+      throw new Error('ip gone');
+    };
+    expect((await endpoints.onTopology(wired(['a', 'b', 'c']))).error).toBe('ip gone');
+    dataplane.read = read;
+    await endpoints.onTopology(wired(['a', 'b', 'c']));
+    expect(dataplane.insides.at(-1)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -7,6 +7,7 @@ import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
 import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
 import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
+import type { Runner } from '../../src/exec.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 
 
@@ -46,7 +47,76 @@ describe('IpDataplane', () => {
     const host = runner.runs.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
     expect(host.options?.netns).toBe('host-ns');
     expect(host.options?.input).toBe('link show\naddr show\nroute show proto 80\nneigh show\nneigh show proxy\n');
-    expect(runner.runs.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1']);
+    // Both asked-for namespaces are read beside the list; only the listed one counts.
+    expect(runner.runs.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1', 'gone']);
+  });
+
+  it('starts the container namespace reads beside the namespace list, not after it, and ignores the reads of namespaces that are not there', async () => {
+    let releaseList: () => void = () => {};
+    const listed = new Promise<void>((resolve) => (releaseList = resolve));
+    const startedBeforeList: string[] = [];
+    let listDone = false;
+    const runner: Runner = {
+      async run(file, args) {
+        if (args.includes('netns')) {
+          await listed;
+          listDone = true;
+          return { stdout: '[{"name":"web-1"}]\n', stderr: '', exitCode: 0 };
+        }
+        if (args[0] === '-n') {
+          if (!listDone) startedBeforeList.push(args[1]!);
+          // ip -n of a namespace that does not exist cannot open it.
+          if (args[1] !== 'web-1') return { stdout: '', stderr: `Cannot open network namespace "${args[1]}": No such file or directory\n`, exitCode: 1 };
+          return { stdout: '[]\n[]\n[]\n', stderr: '', exitCode: 0 };
+        }
+        return { stdout: file === 'ip' ? `${HOST_READ_OUTPUT}\n` : '', stderr: '', exitCode: 0 };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    const reading = new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: ['web-1', 'gone'] });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(startedBeforeList.sort()).toEqual(['gone', 'web-1']);
+    releaseList();
+    const actual = await reading;
+    expect([...actual.containers.keys()]).toEqual(['web-1']);
+    expect(actual.namespaces).toEqual(new Set(['web-1']));
+  });
+
+  it('still fails the read when a namespace that is listed cannot be read', async () => {
+    const runner = new FakeRunner(({ args }) => {
+      if (args.includes('netns')) return { stdout: '[{"name":"web-1"}]\n' };
+      if (args[0] === '-n') return { exitCode: 1, stderr: 'RTNETLINK answers: Operation not permitted\n' };
+      return { stdout: `${HOST_READ_OUTPUT}\n` };
+    });
+    await expect(new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: ['web-1'] })).rejects.toThrow(/Operation not permitted/);
+  });
+
+  it('reads at most eight container namespaces at a time, and every one of them', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `ns-${i}`);
+    let inFlight = 0;
+    let most = 0;
+    const read: string[] = [];
+    const runner: Runner = {
+      async run(_file, args) {
+        if (args.includes('netns')) return { stdout: `${JSON.stringify(names.map((name) => ({ name })))}\n`, stderr: '', exitCode: 0 };
+        if (args[0] !== '-n') return { stdout: `${HOST_READ_OUTPUT}\n`, stderr: '', exitCode: 0 };
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        read.push(args[1]!);
+        return { stdout: '[]\n[]\n[]\n', stderr: '', exitCode: 0 };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    const actual = await new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: names });
+    expect(most).toBe(8);
+    expect(read.sort()).toEqual([...names].sort());
+    expect(actual.containers.size).toBe(20);
   });
 
   it('refuses to read a failing ip as an empty kernel', async () => {
@@ -88,6 +158,17 @@ describe('IpDataplane', () => {
     expect(skipped).toEqual([changes[4]]);
     expect(runner.runs.some((c) => c.file === 'sysctl')).toBe(false);
     expect(runner.runs.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
+  });
+
+  it("turns DAD off in a container namespace for its new eth0 too, after the host batch made it", async () => {
+    const runner = new FakeRunner();
+    const owner = endpointOwner('web-1');
+    await new IpDataplane({ runner }).apply([
+      { kind: 'add', owner, operation: { op: 'prepare-container', netns: 'web-1' } },
+      { kind: 'add', owner, operation: { op: 'create-veth', name: 'cali-web-1', netns: 'web-1', alias: 'bird6-controller:web-1' } },
+    ]);
+    expect(runner.runs.map((r) => r.file)).toEqual(['ip', 'sysctl']);
+    expect(runner.runs[1]).toMatchObject({ args: ['-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.eth0.accept_dad=0'], options: { netns: 'web-1' } });
   });
 
   it('charges a sysctl the kernel refused to its own change', async () => {

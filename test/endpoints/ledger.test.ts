@@ -8,7 +8,7 @@ import { applyInPhases, type Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { desiredState } from '../../src/endpoints/desired.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
-import { FileLedgerStore, Ledger } from '../../src/endpoints/ledger.ts';
+import { FileLedgerStore, Ledger, LEDGER_TABLES } from '../../src/endpoints/ledger.ts';
 import { reconcile } from '../../src/endpoints/reconcile.ts';
 import type { Runner } from '../../src/exec.ts';
 import { loadTopology } from '../../src/topology/index.ts';
@@ -26,6 +26,34 @@ describe('FileLedgerStore', () => {
     ledger.claim({ table: 'sysctl', key: 'net.ipv6.conf.tap-1.accept_ra', note: '["1","0"]' });
     await store.save(ledger);
     expect((await new FileLedgerStore(join(dir, 'sub', 'owned.json')).load()).note('sysctl', 'net.ipv6.conf.tap-1.accept_ra')).toBe('["1","0"]');
+  });
+
+  // The record is not flushed to disk (FileLedgerStore.save): a machine that went down right after
+  // a save may come back with the file's name but not its data, and with none of the kernel
+  // objects the record spoke of either.
+  it('reads a record left empty or zero-filled by a machine crash as holding no claims', async () => {
+    for (const text of ['', '\0\0\0\0']) {
+      writeFileSync(join(dir, 'owned.json'), text);
+      const ledger = await new FileLedgerStore(join(dir, 'owned.json')).load();
+      expect(LEDGER_TABLES.flatMap((t) => ledger.keys(t))).toEqual([]);
+    }
+  });
+
+  // The agent loads the record at the start of every pass; `birdctl endpoints apply` keeps the same one.
+  it('loads again a record another writer changed in place, and never hands back claims it did not save', async () => {
+    const path = join(dir, 'owned.json');
+    const store = new FileLedgerStore(path);
+    const ledger = await store.load();
+    ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+    await store.save(ledger);
+    const other = (await store.load()).clone();
+    other.release('proxy', 'fd00:10::1 eth0');
+    other.claim({ table: 'proxy', key: 'fd00:10::2 eth0', note: '' });
+    writeFileSync(path, other.serialise());
+    expect((await store.load()).keys('proxy')).toEqual(['fd00:10::2 eth0']);
+    const unsaved = await store.load();
+    unsaved.claim({ table: 'proxy', key: 'fd00:10::3 eth0', note: '' });
+    expect((await store.load()).keys('proxy')).toEqual(['fd00:10::2 eth0']);
   });
 
   it('refuses a file that is not a record, instead of forgetting what it made', async () => {
@@ -114,11 +142,13 @@ describe('the failure contract (applyInPhases), as the fake runs it', () => {
     const route: Change = { kind: 'add', owner: endpointOwner('x'), operation: { op: 'replace-route', route: { dst: 'fd00:10::1', dev: 'v' } } };
     const sysctl: Change = { kind: 'add', owner: endpointOwner('x'), operation: { op: 'set-sysctl', sysctl: { key: 'k', value: '1' } } };
     const prepare: Change = { kind: 'add', owner: endpointOwner('x'), operation: { op: 'prepare-container', netns: 'x' } };
-    await applyInPhases([sysctl, route, prepare], async (phase, attempt) => {
+    const up: Change = { kind: 'add', owner: endpointOwner('x'), operation: { op: 'container-link-up', netns: 'x' } };
+    await applyInPhases([up, sysctl, route, prepare], async (phase, attempt) => {
       seen.push(`${phase}:${attempt.map((c) => c.operation.op).join(',')}`);
       return [];
     });
-    expect(seen).toEqual(['prepare:prepare-container', 'host:replace-route', 'links-ready:set-sysctl']);
+    // The host batch (with the route) first: nothing slow inside a namespace holds it back.
+    expect(seen).toEqual(['host:replace-route', 'links-ready:set-sysctl,prepare-container', 'containers:container-link-up']);
   });
 });
 

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
+import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { formatSummary, isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
+import { FakeRunner } from '../support/fake-runner.ts';
 import { BASE_ENDPOINTS, topologyWith } from './topology.ts';
 
 function host(): FakeDataplane {
@@ -42,6 +44,14 @@ describe('reconcile against the fake dataplane', () => {
     const veth = fake.links.get('cali-web-1')!;
     expect(veth).toMatchObject({ up: true, alias: 'bird6-controller:web-1', addresses: ['fe80::1/64'] });
     expect(fake.containers.get('web-1')).toEqual({ dadOff: true, link: { up: true, addresses: ['fd00:10::10/128', 'fd00:10::11/128'] }, defaultGateway: 'fe80::1' });
+  });
+
+  it("programs a new container's route before any work inside its namespace, and turns DAD off there before its eth0 comes up", async () => {
+    await run();
+    const at = (op: string) => fake.applied.findIndex((o) => o.op === op && JSON.stringify(o).includes('web-1'));
+    expect(at('replace-route')).toBeGreaterThan(-1);
+    expect(at('replace-route')).toBeLessThan(at('prepare-container'));
+    expect(at('prepare-container')).toBeLessThan(at('container-link-up'));
   });
 
   it('changes nothing on a second run and says so', async () => {
@@ -115,6 +125,35 @@ describe('reconcile against the fake dataplane', () => {
     const summary = await run();
     expect(summary.failed.map((f) => f.owner)).toEqual([{ kind: 'endpoint', name: 'web-1' }]);
     expect(routesOf(fake)).toEqual(['fd00:10::12 cali-cache-1 80', 'fd00:10::30 tap-vm-1 80']);
+  });
+
+  it("keeps the uplink's proxy_ndp value from before the first pass, though the uplink is only known from the read", async () => {
+    fake.sysctls.set('net.ipv6.conf.eth0.proxy_ndp', '2');
+    await run();
+    expect(fake.sysctls.get('net.ipv6.conf.eth0.proxy_ndp')).toBe('1');
+    expect((await ledger.load()).note('sysctl', 'net.ipv6.conf.eth0.proxy_ndp')).toBe('["2","1"]');
+  });
+
+  it('finds the node address in the host read, with no process of its own', async () => {
+    const runner = new FakeRunner(({ args }) => {
+      if (args.includes('netns')) return { stdout: '[]\n' };
+      if (args.includes('-batch') && args.includes('-json')) {
+        return {
+          stdout: `${[
+            '[{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]},{"ifindex":5,"ifname":"cali-cache-1","flags":["UP"]}]',
+            '[{"ifindex":4,"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00:ec::1","prefixlen":64,"scope":"global"}]}]',
+            '[]',
+            '[]',
+            '[]',
+          ].join('\n')}\n`,
+        };
+      }
+      return {};
+    });
+    const summary = await reconcile({ dataplane: new IpDataplane({ runner }), topology: topologyWith(BASE_ENDPOINTS.filter((e) => e.name === 'cache-1')), nodeName: 'node1', ledger });
+    expect(summary.uplink).toBe('eth0');
+    expect(summary.failed).toEqual([]);
+    expect(runner.runs.filter((r) => r.args.includes('to'))).toEqual([]);
   });
 
   it('programs no proxy entries when the node address is on no interface', async () => {
