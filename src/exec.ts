@@ -96,7 +96,7 @@ function terminate(child: ChildProcess, signal: NodeJS.Signals): void {
 
 type Failure = { kind: 'spawn'; error: Error } | { kind: 'timeout' } | { kind: 'output'; stream: string };
 
-export const execaRunner: Runner = {
+export const processRunner: Runner = {
   run(file, args, options = {}) {
     const [cmd, argv] = inNetns(options.netns, file, args);
     const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;

@@ -1,32 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { execaRunner } from '../src/exec.ts';
+import { processRunner } from '../src/exec.ts';
 
-describe('execaRunner', () => {
+describe('processRunner', () => {
   it('returns stdout, stderr and a non-zero exit code as a result', async () => {
-    const ok = await execaRunner.run('printf', ['%s\\n', 'a b', 'c']);
+    const ok = await processRunner.run('printf', ['%s\\n', 'a b', 'c']);
     expect(ok).toEqual({ stdout: 'a b\nc\n', stderr: '', exitCode: 0 });
-    const failed = await execaRunner.run('ls', ['/definitely/not/here']);
+    const failed = await processRunner.run('ls', ['/definitely/not/here']);
     expect(failed.exitCode).not.toBe(0);
     expect(failed.stderr).toMatch(/not/);
   });
 
   it('passes arguments verbatim: no shell interprets them', async () => {
-    const result = await execaRunner.run('printf', ['%s', '$(echo injected); `id` | cat > /tmp/x']);
+    const result = await processRunner.run('printf', ['%s', '$(echo injected); `id` | cat > /tmp/x']);
     expect(result.stdout).toBe('$(echo injected); `id` | cat > /tmp/x');
   });
 
   it('feeds input on stdin', async () => {
-    expect((await execaRunner.run('cat', [], { input: 'route add x\n' })).stdout).toBe('route add x\n');
+    expect((await processRunner.run('cat', [], { input: 'route add x\n' })).stdout).toBe('route add x\n');
   });
 
   it('throws COMMAND_FAILED for a missing binary and for a timeout', async () => {
-    await expect(execaRunner.run('no-such-binary-birdctl', [])).rejects.toMatchObject({ code: 'COMMAND_FAILED' });
-    await expect(execaRunner.run('sleep', ['5'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', hint: expect.stringMatching(/in time/) });
+    await expect(processRunner.run('no-such-binary-birdctl', [])).rejects.toMatchObject({ code: 'COMMAND_FAILED' });
+    await expect(processRunner.run('sleep', ['5'], { timeoutMs: 100 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', hint: expect.stringMatching(/in time/) });
   });
 
   it('starts a long-running child, streams its lines and kills it by PID', async () => {
     const lines: string[] = [];
-    const child = execaRunner.start(process.execPath, ['-e', "console.log('one'); console.log('two'); setTimeout(() => {}, 30000)"], {
+    const child = processRunner.start(process.execPath, ['-e', "console.log('one'); console.log('two'); setTimeout(() => {}, 30000)"], {
       onLine: (l) => lines.push(l),
     });
     expect(child.pid).toBeGreaterThan(0);
@@ -37,57 +37,57 @@ describe('execaRunner', () => {
   });
 });
 
-describe('execaRunner.run on node:child_process', () => {
+describe('processRunner.run on node:child_process', () => {
   const node = (script: string) => [process.execPath, ['-e', script]] as const;
 
   it('adds env to this process environment instead of replacing it', async () => {
     const [file, args] = node("process.stdout.write(`${process.env.EXEC_TEST_ADDED} ${process.env.PATH === undefined ? 'no PATH' : 'PATH'}`)");
-    expect((await execaRunner.run(file, args, { env: { EXEC_TEST_ADDED: 'yes' } })).stdout).toBe('yes PATH');
+    expect((await processRunner.run(file, args, { env: { EXEC_TEST_ADDED: 'yes' } })).stdout).toBe('yes PATH');
   });
 
   it('gives a child without input an empty stdin (it sees end of file at once)', async () => {
-    expect(await execaRunner.run('cat', [])).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect(await processRunner.run('cat', [])).toEqual({ stdout: '', stderr: '', exitCode: 0 });
   });
 
   it('feeds input larger than a pipe holds, and survives a child that reads none of it', async () => {
     const input = 'x'.repeat(1_000_000);
-    expect((await execaRunner.run('cat', [], { input })).stdout).toBe(input);
-    expect(await execaRunner.run('true', [], { input })).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect((await processRunner.run('cat', [], { input })).stdout).toBe(input);
+    expect(await processRunner.run('true', [], { input })).toEqual({ stdout: '', stderr: '', exitCode: 0 });
   });
 
   it('keeps characters whole that span two chunks of output', async () => {
     const [file, args] = node("process.stdout.write('é'.repeat(200000)); process.stderr.write('ü'.repeat(100000))");
-    const result = await execaRunner.run(file, args);
+    const result = await processRunner.run(file, args);
     expect(result.stdout).toBe('é'.repeat(200000));
     expect(result.stderr).toBe('ü'.repeat(100000));
   });
 
   it('throws COMMAND_FAILED and kills the child when its output exceeds the bound', async () => {
     const [file, args] = node("process.stdout.write('y'.repeat(50000)); setTimeout(() => {}, 30000)");
-    await expect(execaRunner.run(file, args, { maxOutputBytes: 10000 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/stdout exceeded 10000 bytes/) });
+    await expect(processRunner.run(file, args, { maxOutputBytes: 10000 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/stdout exceeded 10000 bytes/) });
   });
 
   it('throws COMMAND_FAILED for a child killed by a signal (no exit code to report)', async () => {
     const [file, args] = node("process.kill(process.pid, 'SIGKILL')");
-    await expect(execaRunner.run(file, args)).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/killed by SIGKILL/) });
+    await expect(processRunner.run(file, args)).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/killed by SIGKILL/) });
   });
 });
 
-describe('execaRunner.start', () => {
+describe('processRunner.start', () => {
   it('throws COMMAND_FAILED for a missing binary', () => {
-    expect(() => execaRunner.start('no-such-binary-birdctl', [])).toThrow(expect.objectContaining({ code: 'COMMAND_FAILED' }));
+    expect(() => processRunner.start('no-such-binary-birdctl', [])).toThrow(expect.objectContaining({ code: 'COMMAND_FAILED' }));
   });
 
   it('sends SIGKILL to a child that ignores the SIGTERM of kill()', async () => {
     const lines: string[] = [];
-    const child = execaRunner.start(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { onLine: (l) => lines.push(l) });
+    const child = processRunner.start(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { onLine: (l) => lines.push(l) });
     for (let i = 0; i < 100 && lines.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
     child.kill();
     expect(await child.exited).toBeNull();
   }, 15_000);
 });
 
-describe('execaRunner children without detached', () => {
+describe('processRunner children without detached', () => {
   it('are killed when their parent exits; detached ones are not', async () => {
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
@@ -106,9 +106,9 @@ describe('execaRunner children without detached', () => {
     try {
       const parent = join(dir, 'parent.mts');
       writeFileSync(parent, [
-        `import { execaRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
-        "const attached = execaRunner.start('sleep', ['30']);",
-        "const detached = execaRunner.start('sleep', ['30'], { detached: true });",
+        `import { processRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
+        "const attached = processRunner.start('sleep', ['30']);",
+        "const detached = processRunner.start('sleep', ['30'], { detached: true });",
         'console.log(JSON.stringify({ attached: attached.pid, detached: detached.pid }));',
         'process.exit(0);',
       ].join('\n'));
@@ -124,7 +124,7 @@ describe('execaRunner children without detached', () => {
   });
 });
 
-describe('execaRunner.start with a log file, detached', () => {
+describe('processRunner.start with a log file, detached', () => {
   it('keeps the child logging after its parent has exited (no pipe through the parent)', async () => {
     const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
@@ -136,8 +136,8 @@ describe('execaRunner.start with a log file, detached', () => {
       const child = "let i = 0; const t = setInterval(() => { console.error('line ' + i); if (++i === 8) clearInterval(t); }, 100);";
       const parent = join(dir, 'parent.mts');
       writeFileSync(parent, [
-        `import { execaRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
-        `const p = execaRunner.start(process.execPath, ['-e', ${JSON.stringify(child)}], { detached: true, logFile: ${JSON.stringify(log)} });`,
+        `import { processRunner } from ${JSON.stringify(new URL('../src/exec.ts', import.meta.url).pathname)};`,
+        `const p = processRunner.start(process.execPath, ['-e', ${JSON.stringify(child)}], { detached: true, logFile: ${JSON.stringify(log)} });`,
         'console.log(p.pid);',
         'process.exit(0);',
       ].join('\n'));

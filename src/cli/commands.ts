@@ -1,6 +1,6 @@
 // Every birdctl command, in the order `birdctl --help` lists them. A command's module is imported
 // only when that command runs: each pulls in packages that cost tens of milliseconds to load
-// (zod and yaml for topologies, nunjucks, ws, net-snmp, execa), and `birdctl --help` or the
+// (zod and yaml for topologies, nunjucks, ws, net-snmp), and `birdctl --help` or the
 // compose healthcheck's `birdctl status` must not pay for the others' (issue 13).
 import type { Command } from './command.ts';
 
@@ -8,7 +8,7 @@ export interface CommandEntry {
   name: string;
   /** One line for `birdctl --help`. */
   summary: string;
-  /** It starts processes: main loads the process runner (src/exec.ts, execa) for it, and only for it. */
+  /** It starts processes: main loads the process runner (src/exec.ts) for it, and only for it. */
   startsProcesses?: true;
   load(): Promise<Command>;
 }

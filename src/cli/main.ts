@@ -34,8 +34,8 @@ export async function runCli(argv: string[], context: CommandContext): Promise<C
 }
 
 /**
- * The runner of a command that commands.ts says starts no process: execa stays unloaded, and a
- * command that starts one all the same fails loudly rather than silently paying for it.
+ * The runner of a command that commands.ts says starts no process: src/exec.ts stays unloaded, and
+ * a command that starts one all the same fails loudly rather than silently.
  */
 function refusingRunner(name: string): Runner {
   const refuse = (): never => {
@@ -44,15 +44,15 @@ function refusingRunner(name: string): Runner {
   return { run: async () => refuse(), start: refuse };
 }
 
-/** The process runner (execa, about 50 ms to load) only for a command that starts processes. */
+/** The process runner only for a command that starts processes. */
 async function runnerFor(name: string | undefined): Promise<Runner> {
-  return findCommand(name)?.startsProcesses ? (await import('../exec.ts')).execaRunner : refusingRunner(name ?? '');
+  return findCommand(name)?.startsProcesses ? (await import('../exec.ts')).processRunner : refusingRunner(name ?? '');
 }
 
 export async function main(argv: string[]): Promise<never> {
   const controller = new AbortController();
-  // `on`, not `once`: execa's exit hook re-raises a signal when it is the last listener left, which
-  // would kill the agent before it has shut down cleanly.
+  // `on`, not `once`: a second signal during the shutdown must not kill the agent (Node's default
+  // action once no listener is left) before it has shut down cleanly.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort());
   let exitCode: number;
   try {

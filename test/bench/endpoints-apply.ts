@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { parseTopology } from '../../src/topology/index.ts';
 import { compiledBirdctl } from './compiled-birdctl.ts';
 import { percentiles, type BenchSuite, type KeyFigure } from './suite.ts';
@@ -120,7 +120,7 @@ export const endpointsApplySuite: BenchSuite = {
         })),
       };
       const topology = parseTopology(document);
-      const dataplane = new IpDataplane({ runner: execaRunner, netns: NS });
+      const dataplane = new IpDataplane({ runner: processRunner, netns: NS });
       const ledger = new MemoryLedgerStore();
       const apply = async () => {
         const summary = await reconcile({ dataplane, ledger, topology, nodeName: 'node1' });

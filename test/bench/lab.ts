@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execaRunner, type RunningProcess } from '../../src/exec.ts';
+import { processRunner, type RunningProcess } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
 import type { UpReport } from '../../src/lab/up.ts';
 import { addContainerNamespace, editTopology } from '../lab/lab-driver.ts';
@@ -40,13 +40,13 @@ async function compiledLabUp(): Promise<typeof import('../../src/lab/up.ts')> {
 async function bringUp(topology: string, prefix: string, work: string, keep = false): Promise<{ report: UpReport; file: string; stateDir: string }> {
   const stateDir = join(work, `${prefix}-state`);
   const file = topologyCopy(topology, work, prefix);
-  await labDown({ stateDir, prefix }, { runner: execaRunner, sleep });
+  await labDown({ stateDir, prefix }, { runner: processRunner, sleep });
   const { birdctlAgentLauncher, labUp } = await compiledLabUp();
   const report = await labUp(
     { topologyFile: file, prefix, stateDir, timeoutMs: 60_000 },
-    { runner: execaRunner, launcher: birdctlAgentLauncher(execaRunner), now: () => new Date(), sleep },
+    { runner: processRunner, launcher: birdctlAgentLauncher(processRunner), now: () => new Date(), sleep },
   );
-  if (!keep) await labDown({ stateDir, prefix }, { runner: execaRunner, sleep });
+  if (!keep) await labDown({ stateDir, prefix }, { runner: processRunner, sleep });
   return { report, file, stateDir };
 }
 
@@ -62,7 +62,7 @@ interface RouteEvent {
 
 /** Watches a namespace's route table; events per destination, in kernel time (epoch ms). */
 function monitor(netns: string, events: Map<string, RouteEvent[]>): RunningProcess {
-  return execaRunner.start('ip', ['-n', netns, '-ts', 'monitor', 'route'], {
+  return processRunner.start('ip', ['-n', netns, '-ts', 'monitor', 'route'], {
     onLine: (line) => {
       const m = MONITOR_LINE.exec(line);
       if (m === null) return;
@@ -170,7 +170,7 @@ async function measureConvergence(topology: string, prefix: string, work: string
     return { added, removed };
   } finally {
     for (const m of monitors) m.kill();
-    await labDown({ stateDir: join(work, `${prefix}-state`), prefix }, { runner: execaRunner, sleep });
+    await labDown({ stateDir: join(work, `${prefix}-state`), prefix }, { runner: processRunner, sleep });
   }
 }
 
@@ -240,8 +240,8 @@ export const labSuite: BenchSuite = {
       return { markdown, figures };
     } finally {
       // measureConvergence takes its lab down; these are for a bring-up that failed half way.
-      await labDown({ stateDir: join(work, 'bbr-state'), prefix: 'bbr' }, { runner: execaRunner, sleep });
-      await labDown({ stateDir: join(work, 'bbx-state'), prefix: 'bbx' }, { runner: execaRunner, sleep });
+      await labDown({ stateDir: join(work, 'bbr-state'), prefix: 'bbr' }, { runner: processRunner, sleep });
+      await labDown({ stateDir: join(work, 'bbx-state'), prefix: 'bbx' }, { runner: processRunner, sleep });
       rmSync(work, { recursive: true, force: true });
     }
   },

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { composeCommand } from '../../src/cli/compose.ts';
 import { runCli } from '../../src/cli/main.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { HOST_NETNS_DIR, hostComposeYaml, STATE_VOLUME } from '../../src/lab/compose-host.ts';
 import { CONTAINER_PATHS, IMAGE } from '../../src/lab/compose.ts';
 import { loadTopology } from '../../src/topology/index.ts';
@@ -45,7 +45,7 @@ async function generate(node: string, uplink?: string): Promise<string> {
 }
 
 function context() {
-  return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
+  return { runner: processRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
 }
 
 describe('birdctl compose FILE --host NODE', () => {
@@ -113,7 +113,7 @@ describeIntegration('docker-compose validates the per-host files', { binaries: [
     for (const node of ['node1', 'node2', 'node3']) {
       const out = join(scratch, `${node}.yaml`);
       writeFileSync(out, await generate(node));
-      const result = await execaRunner.run('docker-compose', ['--project-directory', REPO, '-f', out, 'config', '-q']);
+      const result = await processRunner.run('docker-compose', ['--project-directory', REPO, '-f', out, 'config', '-q']);
       expect(result, node).toMatchObject({ exitCode: 0, stderr: '' });
     }
   });

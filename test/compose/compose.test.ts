@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { ENDPOINT_ENV } from '../../src/compose-node/endpoint-processes.ts';
 import { composeYaml, CONTAINER_PATHS } from '../../src/lab/compose.ts';
@@ -49,7 +49,7 @@ async function generate(file: string, composeDir = REPO): Promise<string> {
 }
 
 function context() {
-  return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
+  return { runner: processRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
 }
 
 describe('birdctl compose', () => {
@@ -196,7 +196,7 @@ describeIntegration('docker-compose validates the generated files', { binaries: 
       files.push(out);
     }
     for (const file of files) {
-      const result = await execaRunner.run('docker-compose', ['-f', file, 'config', '-q']);
+      const result = await processRunner.run('docker-compose', ['-f', file, 'config', '-q']);
       expect(result, file).toMatchObject({ exitCode: 0, stderr: '' });
     }
     // One docker-compose (a Python program) per example: seconds each on a loaded 2-core machine.
@@ -205,7 +205,7 @@ describeIntegration('docker-compose validates the generated files', { binaries: 
   it('is a real check: it refuses a service with an unknown key', async () => {
     const broken = join(scratch, 'broken.yaml');
     writeFileSync(broken, readFileSync(join(REPO, 'compose.yaml'), 'utf8').replace('    hostname: node1\n', '    hostname: node1\n    capabilities: [NET_ADMIN]\n'));
-    const result = await execaRunner.run('docker-compose', ['-f', broken, 'config', '-q']);
+    const result = await processRunner.run('docker-compose', ['-f', broken, 'config', '-q']);
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(/capabilities/);
   });

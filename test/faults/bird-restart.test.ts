@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { readState } from '../../src/lab/state.ts';
 import { pidsInNamespace } from '../../src/lab/host.ts';
 import { isAlive, processName, readPidFile } from '../../src/proc.ts';
@@ -32,7 +32,7 @@ async function pingLoss(netns: string, address: string, count: number): Promise<
 }
 
 async function birdPids(netns: string): Promise<number[]> {
-  return (await pidsInNamespace(execaRunner, netns)).filter((pid) => processName(pid) === 'bird6');
+  return (await pidsInNamespace(processRunner, netns)).filter((pid) => processName(pid) === 'bird6');
 }
 
 describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'kill'] }, () => {
@@ -79,7 +79,7 @@ describeIntegration('faults: bird6 killed, stopped, and lab down', { root: true,
     const log = () => readFileSync(node2.agentLog, 'utf8');
     const before = log().length;
     // Not in state.json: stopped below, so lab down never races it (it would restart the bird6 lab down stops).
-    const adopter = birdctlAgentLauncher(execaRunner).start(node2, file);
+    const adopter = birdctlAgentLauncher(processRunner).start(node2, file);
     await timeUntil('the new agent to adopt bird6', async () => log().slice(before).includes('adopted the running bird6'), 10_000, 100);
     // Its monitor's first poll follows at once; that baseline must see bird6 up, or no daemonDown
     // (and so no supervisor probe) would ever follow.

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { Backoff } from '../../src/agent/backoff.ts';
 import { BirdSupervisor } from '../../src/agent/bird-supervisor.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { waitFor } from '../support/netns.ts';
 
@@ -20,7 +20,7 @@ describeIntegration('faults: bird6 binary missing', {}, () => {
   it('logs each failed start and retries with the backoff, without an unhandled rejection', async () => {
     const logs: Array<Record<string, unknown>> = [];
     const supervisor = new BirdSupervisor({
-      runner: execaRunner,
+      runner: processRunner,
       birdBinary: join(dir, 'no-such-bird6'),
       configPath: join(dir, 'bird6.conf'),
       socketPath: join(dir, 'bird6.ctl'),

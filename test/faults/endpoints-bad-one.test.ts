@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { FileLedgerStore } from '../../src/endpoints/ledger.ts';
 import { endpointFailure, reconcile, type ReconcileSummary } from '../../src/endpoints/reconcile.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { parseTopology, type Topology } from '../../src/topology/index.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { NetnsTestbed } from '../support/netns.ts';
@@ -52,7 +52,7 @@ describeIntegration('one bad endpoint among many, and foreign look-alikes', { ne
   const tb = new NetnsTestbed(P);
   const recordDir = mkdtempSync(join(tmpdir(), `${P}-record-`));
   const ledger = new FileLedgerStore(join(recordDir, 'endpoints-owned.json'));
-  const dataplane = new IpDataplane({ runner: execaRunner, netns: HOST, timeoutMs: 20_000 });
+  const dataplane = new IpDataplane({ runner: processRunner, netns: HOST, timeoutMs: 20_000 });
   const apply = (specs: Spec[] = SPECS): Promise<ReconcileSummary> => reconcile({ dataplane, ledger, topology: topology(specs), nodeName: 'node1' });
   const ip = (netns: string, ...args: string[]) => tb.run(netns, 'ip', args);
   const json = (netns: string, ...args: string[]) => JSON.parse(ip(netns, '-json', ...args) || '[]') as Array<Record<string, unknown>>;

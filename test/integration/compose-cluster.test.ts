@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execaRunner, type RunResult } from '../../src/exec.ts';
+import { processRunner, type RunResult } from '../../src/exec.ts';
 import { composeYaml } from '../../src/lab/compose.ts';
 import { loadTopology, type Topology } from '../../src/topology/index.ts';
 import { startDockerEngine, type DockerEngine } from '../support/docker.ts';
@@ -27,7 +27,7 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
   const timings: Record<string, number> = {};
 
   async function compose(args: string[], timeoutMs = 120_000): Promise<RunResult> {
-    return execaRunner.run('docker-compose', ['-p', PROJECT, '--project-directory', dir!, '-f', join(dir!, 'compose.yaml'), ...args], { env: engine!.env, timeoutMs });
+    return processRunner.run('docker-compose', ['-p', PROJECT, '--project-directory', dir!, '-f', join(dir!, 'compose.yaml'), ...args], { env: engine!.env, timeoutMs });
   }
 
   async function mustCompose(args: string[], timeoutMs?: number): Promise<string> {
@@ -38,7 +38,7 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
 
   async function health(service: string): Promise<string> {
     const id = (await mustCompose(['ps', '-q', service])).trim();
-    const result = await execaRunner.run('docker', ['inspect', '-f', '{{.State.Health.Status}}', id], { env: engine!.env });
+    const result = await processRunner.run('docker', ['inspect', '-f', '{{.State.Health.Status}}', id], { env: engine!.env });
     return result.stdout.trim();
   }
 

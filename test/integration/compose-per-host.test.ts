@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { execaRunner, type RunResult } from '../../src/exec.ts';
+import { processRunner, type RunResult } from '../../src/exec.ts';
 import { HOST_NETNS_DIR, hostComposeYaml } from '../../src/lab/compose-host.ts';
 import { CONTAINER_PATHS } from '../../src/lab/compose.ts';
 import { loadTopology, type Topology } from '../../src/topology/index.ts';
@@ -36,7 +36,7 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
 
   const project = (h: LabHost) => `${PREFIX}${process.pid}${h.name}`;
   const compose = (h: LabHost, args: string[], timeoutMs = 120_000): Promise<RunResult> =>
-    execaRunner.run('docker-compose', ['-p', project(h), '--project-directory', h.dir, '-f', join(h.dir, 'compose.yaml'), ...args], { env: h.env, timeoutMs });
+    processRunner.run('docker-compose', ['-p', project(h), '--project-directory', h.dir, '-f', join(h.dir, 'compose.yaml'), ...args], { env: h.env, timeoutMs });
   async function mustCompose(h: LabHost, args: string[]): Promise<string> {
     const result = await compose(h, args);
     if (result.exitCode !== 0) throw new Error(`docker-compose ${args.join(' ')} on ${h.name} failed (exit ${result.exitCode}):\n${result.stderr.slice(-2000)}`);
@@ -44,7 +44,7 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
   }
   const status = (h: LabHost) => compose(h, ['exec', '-T', h.name, 'birdctl', 'status', '--socket', CONTAINER_PATHS.socket], 30_000);
   const addNetns = (netns: string) => execFileSync('ip', ['netns', 'add', netns]);
-  const ping = (from: string, to: string) => execaRunner.run('ip', ['netns', 'exec', from, 'ping', '-6', '-c1', '-W1', to], { timeoutMs: 10_000 });
+  const ping = (from: string, to: string) => processRunner.run('ip', ['netns', 'exec', from, 'ping', '-6', '-c1', '-W1', to], { timeoutMs: 10_000 });
 
   async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -78,7 +78,7 @@ describeIntegration('per-host compose files on three Docker hosts', { root: true
         timings.composeDown = performance.now() - t;
       }
     } finally {
-      for (const e of ENDPOINTS) await execaRunner.run('ip', ['netns', 'del', e.netns]);
+      for (const e of ENDPOINTS) await processRunner.run('ip', ['netns', 'del', e.netns]);
       if (lab !== undefined) Object.assign(timings, Object.fromEntries(Object.entries(await lab.stop()).map(([k, v]) => [`down.${k}`, v])));
     }
   }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { CONTAINER_PATHS } from '../../src/lab/compose.ts';
 import { STATE_VOLUME } from '../../src/lab/compose-host.ts';
 import { SWARM_SERVICE, swarmStackYaml, topologyConfigName } from '../../src/lab/compose-swarm.ts';
@@ -100,7 +100,7 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
     const deadline = Date.now() + timeoutMs;
     let left = pairs;
     for (;;) {
-      const ok = await Promise.all(left.map(async ([from, to]) => (await execaRunner.run('ping', ['-6', '-c1', '-W2', to], { netns: from, timeoutMs: 10_000 })).exitCode === 0));
+      const ok = await Promise.all(left.map(async ([from, to]) => (await processRunner.run('ping', ['-6', '-c1', '-W2', to], { netns: from, timeoutMs: 10_000 })).exitCode === 0));
       left = left.filter((_, i) => !ok[i]);
       if (left.length === 0 || Date.now() > deadline) return left.map(([from, to]) => `${from} -> ${to}`);
       await sleep(500);
@@ -130,7 +130,7 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
     timings.swarmFormed = performance.now() - t;
     // The endpoints' namespaces, made as a host's container runtime makes them: in the root
     // mount namespace, so they reach the engines' mount namespaces and the tasks' /run/netns.
-    for (const e of endpoints) await execaRunner.run('ip', ['netns', 'add', e.netns]);
+    for (const e of endpoints) await processRunner.run('ip', ['netns', 'add', e.netns]);
     t = performance.now();
     await deploy(topologyText(6, endpoints));
     timings.stackDeployed = performance.now() - t;
@@ -170,7 +170,7 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
 
   it('a topology change deployed as a new config version reaches every node, one node at a time', async () => {
     const added = endpoint(4, 'n1');
-    await execaRunner.run('ip', ['netns', 'add', added.netns]);
+    await processRunner.run('ip', ['netns', 'add', added.netns]);
     endpoints.push(added);
     const text = topologyText(9, endpoints);
     const t = performance.now();
@@ -187,7 +187,7 @@ describeIntegration('Swarm stack across three Docker engines', { root: true, bin
     const checkRoutes = async (at: string) => {
       for (const h of lab!.hosts) {
         const others = before.filter((e) => e.node !== h.name);
-        const shown = await Promise.all(others.map((e) => execaRunner.run('ip', ['-6', 'route', 'show', `${e.addresses[0]!}/128`], { netns: h.netns })));
+        const shown = await Promise.all(others.map((e) => processRunner.run('ip', ['-6', 'route', 'show', `${e.addresses[0]!}/128`], { netns: h.netns })));
         others.forEach((e, i) => {
           if (shown[i]!.stdout.trim() === '') routeGaps.push(`${at}: ${h.name} has no route to ${e.name}`);
         });

@@ -14,7 +14,7 @@ import { DnsmasqService } from '../../src/endpoints/dnsmasq-process.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { FileLedgerStore } from '../../src/endpoints/ledger.ts';
 import { isNoop, reconcile, type ReconcileSummary } from '../../src/endpoints/reconcile.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { render } from '../../src/render/render.ts';
 import { parseTopologyText, type Topology } from '../../src/topology/index.ts';
 import { describeIntegration } from '../support/integration.ts';
@@ -45,12 +45,12 @@ exit 0
 
 describeIntegration('endpoint programmer in network namespaces', { netns: true, binaries: ['ip', 'bird6', 'birdc6', 'dnsmasq', 'dhclient', 'ping'] }, () => {
   const tb = new NetnsTestbed(P);
-  const dataplane = new IpDataplane({ runner: execaRunner, netns: HOST });
+  const dataplane = new IpDataplane({ runner: processRunner, netns: HOST });
   const dnsmasqDir = mkdtempSync(join(tmpdir(), `${P}-dnsmasq-`));
   // The CLI run and the direct passes share one record of what the programmer made.
   const recordFile = join(dnsmasqDir, 'endpoints-owned.json');
   const ledger = new FileLedgerStore(recordFile);
-  const dnsmasq = new DnsmasqService({ runner: execaRunner, dir: dnsmasqDir, netns: HOST });
+  const dnsmasq = new DnsmasqService({ runner: processRunner, dir: dnsmasqDir, netns: HOST });
   let full: Topology;
   let birdSocket: string;
   const apply = (topology: Topology = full): Promise<ReconcileSummary> => reconcile({ dataplane, ledger, topology, nodeName: 'node1' });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { isAlive, readPidFile } from '../../src/proc.ts';
 import { isOrchestratorOf } from '../../src/lab/orchestrator-process.ts';
@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const netnsList = () => namespacesWithPrefix(PREFIX);
 
 function context(): CommandContext {
-  return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
+  return { runner: processRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
 }
 
 const CONTAINER = { name: 'new-c', node: 'node2', kind: 'container', addresses: ['fd00:10::41'], interface: 'cali-new-c', netns: `${PREFIX}-new-c` };
@@ -44,7 +44,7 @@ describeIntegration('lab orchestrator', { root: true, netns: true, binaries: ['b
     doc.endpoints = doc.endpoints!.slice(0, 1);
   });
   const lab = (...argv: string[]) => runCli(['lab', ...argv, '--prefix', PREFIX, '--state-dir', stateDir], context());
-  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
+  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: processRunner, sleep });
   const nodes = [`${PREFIX}-node1`, `${PREFIX}-node2`];
   const everywhere = async (address: string, present: boolean) => (await Promise.all(nodes.map(async (ns) => (await hostRoutes(ns)).has(address) === present))).every(Boolean);
   const from = `${PREFIX}-web-1`;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { isAlive } from '../../src/proc.ts';
 import { readState } from '../../src/lab/state.ts';
@@ -20,7 +20,7 @@ import { topologyCopy } from '../lab/topology-copy.ts';
 const PREFIX = 'blt';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const sleeper: AgentLauncher = {
-  start: (node) => execaRunner.start('sleep', ['600'], { netns: node.netns, detached: true }),
+  start: (node) => processRunner.start('sleep', ['600'], { netns: node.netns, detached: true }),
 };
 
 const netnsList = () => namespacesWithPrefix(PREFIX);
@@ -30,15 +30,15 @@ function inNs(netns: string, ...argv: string[]): string {
 }
 
 function context(): CommandContext {
-  return { runner: execaRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
+  return { runner: processRunner, env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal };
 }
 
 describeIntegration('lab plumbing', { root: true, netns: true, binaries: ['ip', 'sysctl', 'kill'] }, () => {
   const work = mkdtempSync(join(tmpdir(), 'blt-'));
   const stateDir = join(work, 'state');
   const topologyFile = topologyCopy('example.yaml', work, PREFIX);
-  const deps = { runner: execaRunner, launcher: sleeper, now: () => new Date(), sleep };
-  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: execaRunner, sleep });
+  const deps = { runner: processRunner, launcher: sleeper, now: () => new Date(), sleep };
+  const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: processRunner, sleep });
 
   beforeAll(async () => {
     await down();

@@ -12,7 +12,7 @@ import { parseShowProtocols } from '../../src/birdc/parse-protocols.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { endpointsCommand } from '../../src/cli/endpoints.ts';
 import { planCommand } from '../../src/cli/plan.ts';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { BirdConfig, configureOver } from '../../src/render/apply.ts';
 import { render } from '../../src/render/render.ts';
 import { loadTopology } from '../../src/topology/index.ts';
@@ -40,7 +40,7 @@ function topology(options: { nodes: number[]; addresses: string[]; holdTime?: nu
 }
 
 const context: CommandContext = {
-  runner: execaRunner,
+  runner: processRunner,
   env: {},
   now: () => new Date(),
   write: () => {},
@@ -126,7 +126,7 @@ describeIntegration('birdctl plan against real bird6 and a real kernel', { netns
 
   it('has nothing left to change once the edit is applied, and the apply log names the sessions', async () => {
     const logs: Array<{ message: string; context: Record<string, unknown> }> = [];
-    const config = new BirdConfig({ nodeName: 'n1', configPath, runner: execaRunner, command: configureOver(socket), log: (_level, message, ctx) => logs.push({ message, context: ctx }), now: Date.now });
+    const config = new BirdConfig({ nodeName: 'n1', configPath, runner: processRunner, command: configureOver(socket), log: (_level, message, ctx) => logs.push({ message, context: ctx }), now: Date.now });
     const applied = await config.apply(await loadTopology(edited));
     expect(applied).toMatchObject({ ok: true, outcome: 'applied' });
     expect(logs.at(-1)).toMatchObject({ message: 'bird6 config applied', context: { sessions: 'sessions: added 1 (Mesh_fd00_ec__3), removed 1 (Mesh_fd00_ec__2), restarted 0, changed in place 0' } });

@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BirdClient } from '../../src/birdc/client.ts';
-import { execaRunner, type RunningProcess } from '../../src/exec.ts';
+import { processRunner, type RunningProcess } from '../../src/exec.ts';
 import { isAlive, processName, readPidFile } from '../../src/proc.ts';
 import { hostRoutes } from '../../src/lab/observe.ts';
 import type { NodePlan } from '../../src/lab/plan.ts';
@@ -30,14 +30,14 @@ describeIntegration('stop: a stopped node withdraws its routes, unless told to k
   const agents = new Map<string, RunningProcess[]>();
   const launcher: AgentLauncher = {
     start(node, topologyFile) {
-      const agent = birdctlAgentLauncher(execaRunner).start(node, topologyFile);
+      const agent = birdctlAgentLauncher(processRunner).start(node, topologyFile);
       agents.set(node.name, [...(agents.get(node.name) ?? []), agent]);
       return agent;
     },
   };
   /** The lab's agent command line plus `extra`, detached, logging to the node's agent log. */
   const startAgent = (node: NodePlan, extra: string[] = []): RunningProcess => {
-    const agent = execaRunner.start(process.execPath, [BIRDCTL, 'agent', file, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird', ...extra], {
+    const agent = processRunner.start(process.execPath, [BIRDCTL, 'agent', file, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird', ...extra], {
       netns: node.netns,
       detached: true,
       logFile: node.agentLog,
@@ -48,7 +48,7 @@ describeIntegration('stop: a stopped node withdraws its routes, unless told to k
   let report: UpReport;
   const node = (name: string) => report.plan.nodes.find((n) => n.name === name)!;
   const address = (endpoint: string) => report.topology.endpoints.find((e) => e.name === endpoint)!.addresses[0]!;
-  const routeIn = async (n: NodePlan, dst: string) => (await hostRoutes(execaRunner, n.netns)).has(dst);
+  const routeIn = async (n: NodePlan, dst: string) => (await hostRoutes(processRunner, n.netns)).has(dst);
   const agentLog = (n: NodePlan) => readFileSync(n.agentLog, 'utf8');
   /** `show protocols all` of a node's bird6: the BGP sessions with their last error. */
   const protocolsAll = async (n: NodePlan): Promise<string> => {

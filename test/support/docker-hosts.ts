@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, read
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execaRunner, type RunResult } from '../../src/exec.ts';
+import { processRunner, type RunResult } from '../../src/exec.ts';
 import { startDockerEngine, type DockerEngine } from './docker.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,7 +80,7 @@ interface Engine {
 const NAME_RE = /^[a-z][a-z0-9-]{0,10}$/;
 
 async function must(file: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
-  const result = await execaRunner.run(file, args, { env: options.env, timeoutMs: options.timeoutMs ?? 30_000 });
+  const result = await processRunner.run(file, args, { env: options.env, timeoutMs: options.timeoutMs ?? 30_000 });
   if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.stderr.slice(-2000)}`);
   return result.stdout;
 }
@@ -154,7 +154,7 @@ async function removeLeftovers(prefix: string): Promise<void> {
     const names = JSON.parse(readFileSync(join(base, 'docker-hosts.json'), 'utf8')) as string[];
     await teardown(prefix, base, names.map((name) => ({ state: join(base, name, 'engine'), netns: `${prefix}-${name}` })), undefined);
   }
-  for (const netns of namespacesWithPrefix(prefix)) await execaRunner.run('ip', ['netns', 'del', netns]);
+  for (const netns of namespacesWithPrefix(prefix)) await processRunner.run('ip', ['netns', 'del', netns]);
 }
 
 /**
@@ -166,9 +166,9 @@ async function stopEngine(state: string, netns: string): Promise<void> {
   const sock = join(state, 'docker.sock');
   const env = { DOCKER_HOST: `unix://${sock}` };
   if (existsSync(sock)) {
-    const ids = await execaRunner.run('docker', ['ps', '-aq'], { env, timeoutMs: 10_000 });
+    const ids = await processRunner.run('docker', ['ps', '-aq'], { env, timeoutMs: 10_000 });
     const list = ids.exitCode === 0 ? ids.stdout.split('\n').filter(Boolean) : [];
-    if (list.length > 0) await execaRunner.run('docker', ['rm', '-f', ...list], { env, timeoutMs: 60_000 });
+    if (list.length > 0) await processRunner.run('docker', ['rm', '-f', ...list], { env, timeoutMs: 60_000 });
   }
   const mnt = nsInode(join(state, 'ns', 'mnt'));
   const net = nsInode(`/run/netns/${netns}`);
@@ -195,10 +195,10 @@ async function teardown(prefix: string, base: string, engines: Array<{ state: st
   await Promise.all(engines.map((e) => stopEngine(e.state, e.netns)));
   if (timings) timings.enginesStopped = performance.now() - t;
   t = performance.now();
-  for (const netns of namespacesWithPrefix(prefix)) await execaRunner.run('ip', ['netns', 'del', netns]);
+  for (const netns of namespacesWithPrefix(prefix)) await processRunner.run('ip', ['netns', 'del', netns]);
   // The engines' data roots hold an unpacked image each (tens of thousands of files): one rm per
   // engine, in parallel, is much faster than one recursive rmSync over them all.
-  await Promise.all(engines.map((e) => execaRunner.run('rm', ['-rf', '--one-file-system', e.state], { timeoutMs: 120_000 })));
+  await Promise.all(engines.map((e) => processRunner.run('rm', ['-rf', '--one-file-system', e.state], { timeoutMs: 120_000 })));
   rmSync(base, { recursive: true, force: true });
   if (timings) timings.namespacesAndFilesRemoved = performance.now() - t;
 }
@@ -267,7 +267,7 @@ export async function startDockerHosts(options: DockerHostsOptions): Promise<Doc
     try {
       await teardown(prefix, base, options.hosts.map((h) => ({ state: join(base, h.name, 'engine'), netns: `${prefix}-${h.name}` })), down);
     } finally {
-      if (tag !== undefined && root !== undefined) await execaRunner.run('docker', ['image', 'rm', '--no-prune', tag], { env: root.env, timeoutMs: 60_000 });
+      if (tag !== undefined && root !== undefined) await processRunner.run('docker', ['image', 'rm', '--no-prune', tag], { env: root.env, timeoutMs: 60_000 });
       await root?.stop();
     }
     down.teardown = performance.now() - t;
@@ -304,7 +304,7 @@ export async function startDockerHosts(options: DockerHostsOptions): Promise<Doc
         netns,
         env,
         dir,
-        run: (args, timeoutMs = 60_000) => execaRunner.run('docker', args, { env, timeoutMs }),
+        run: (args, timeoutMs = 60_000) => processRunner.run('docker', args, { env, timeoutMs }),
         must: (args, timeoutMs) => must('docker', args, { env, timeoutMs }),
       };
       engines.push({ host, state, mntFile: join(state, 'ns', 'mnt'), utsFile: options.hostname ? join(state, 'ns', 'uts') : undefined });

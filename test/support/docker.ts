@@ -5,7 +5,7 @@
 // up) is left alone.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { execaRunner, type RunResult } from '../../src/exec.ts';
+import { processRunner, type RunResult } from '../../src/exec.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../.ci/docker-engine', import.meta.url));
 
@@ -18,7 +18,7 @@ export interface DockerEngine {
 }
 
 async function script(args: string[], timeoutMs: number): Promise<RunResult> {
-  const result = await execaRunner.run(SCRIPT, args, { timeoutMs });
+  const result = await processRunner.run(SCRIPT, args, { timeoutMs });
   if (result.exitCode !== 0) throw new Error(`.ci/docker-engine ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.stderr}`);
   return result;
 }

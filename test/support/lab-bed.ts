@@ -4,7 +4,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execaRunner } from '../../src/exec.ts';
+import { processRunner } from '../../src/exec.ts';
 import { labDown, type DownReport } from '../../src/lab/down.ts';
 import { birdctlAgentLauncher, labUp, type AgentLauncher, type UpReport } from '../../src/lab/up.ts';
 
@@ -26,15 +26,15 @@ export class LabBed {
   }
 
   down(): Promise<DownReport> {
-    return labDown({ stateDir: this.stateDir, prefix: this.prefix }, { runner: execaRunner, sleep });
+    return labDown({ stateDir: this.stateDir, prefix: this.prefix }, { runner: processRunner, sleep });
   }
 
   /** `lab down` (what an earlier run that crashed left behind), then `lab up`. */
-  async up(timeoutMs: number, launcher: AgentLauncher = birdctlAgentLauncher(execaRunner)): Promise<UpReport> {
+  async up(timeoutMs: number, launcher: AgentLauncher = birdctlAgentLauncher(processRunner)): Promise<UpReport> {
     await this.down();
     return labUp(
       { topologyFile: this.file, prefix: this.prefix, stateDir: this.stateDir, timeoutMs },
-      { runner: execaRunner, launcher, now: () => new Date(), sleep },
+      { runner: processRunner, launcher, now: () => new Date(), sleep },
     );
   }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BirdctlError, exitCodeOf, formatError } from '../../src/errors.ts';
-import { execaRunner, type Runner } from '../../src/exec.ts';
+import { processRunner, type Runner } from '../../src/exec.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { CommandContext } from '../../src/cli/command.ts';
 import { MAX_PROBLEMS } from '../../src/topology/excerpt.ts';
@@ -109,14 +109,14 @@ describe('birdctl validate', () => {
   });
 
   it('end to end: the birdctl executable prints errors to stderr, nothing to stdout, and exits 2', async () => {
-    const bad = await execaRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'test/fixtures/topologies/yaml-syntax-error.yaml'], { timeoutMs: 20_000 });
+    const bad = await processRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'test/fixtures/topologies/yaml-syntax-error.yaml'], { timeoutMs: 20_000 });
     expect(bad).toEqual({
       exitCode: 2,
       stdout: '',
       stderr: expect.stringContaining('error[TOPOLOGY_INVALID]: test/fixtures/topologies/yaml-syntax-error.yaml: YAML syntax error at line 8, column 1'),
     });
     expect(bad.stderr).not.toMatch(/\bat .+\.ts:\d+/); // no stack trace for a user error
-    const good = await execaRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'topology/example.yaml'], { timeoutMs: 20_000 });
+    const good = await processRunner.run('node', ['src/cli/birdctl.mjs', 'validate', 'topology/example.yaml'], { timeoutMs: 20_000 });
     expect(good).toEqual({ exitCode: 0, stdout: 'topology/example.yaml: valid (3 nodes, 0 peers, 1 pools, 3 endpoints)\n', stderr: '' });
   });
 });
