@@ -12,7 +12,7 @@ import type { Runner } from '../exec.ts';
 import { parseTopologyText, type Topology } from '../topology/index.ts';
 import { readTopologyFile } from '../topology/read-file.ts';
 import { diffLabEndpoints, isEmptyDiff } from './endpoint-diff.ts';
-import { addContainer, addVm, dhclientRole, removeDebris, removeEndpoint, startDhclient, vmServed } from './endpoint-stand-ins.ts';
+import { addContainers, addVm, dhclientRole, removeDebris, removeEndpoint, startDhclient, vmServed } from './endpoint-stand-ins.ts';
 import { ORCHESTRATOR_LOG, ORCHESTRATOR_PID_FILE } from './orchestrator-process.ts';
 import { vmPaths, vmPlan, type LabOptions } from './plan.ts';
 import { StateRecorder, type LabEndpointRecord } from './state.ts';
@@ -138,10 +138,10 @@ export class LabOrchestrator {
     }
     // A changed endpoint is removed before it is made again (its namespace name may be the same).
     for (const record of diff.remove.filter(removeFirst)) await this.remove(record);
-    for (const container of diff.addContainers) {
-      const made = await addContainer(runner, this.recorder!, container);
-      logger.info(made === 'created' ? 'container namespace created' : 'container namespace exists and is not the lab\'s: used as it is', { endpoint: container.name, node: container.node, netns: container.netns });
-    }
+    const made = await addContainers(runner, this.recorder!, diff.addContainers);
+    diff.addContainers.forEach((container, i) => {
+      logger.info(made[i] === 'created' ? 'container namespace created' : 'container namespace exists and is not the lab\'s: used as it is', { endpoint: container.name, node: container.node, netns: container.netns });
+    });
     for (const vm of diff.addVms) {
       await addVm(runner, this.recorder!, vm, this.state.nodes.find((n) => n.name === vm.node)!.netns);
       logger.info('VM namespace and tap created', { endpoint: vm.name, node: vm.node, netns: vm.netns, tap: vm.tap });
