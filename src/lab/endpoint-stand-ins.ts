@@ -21,15 +21,37 @@ export async function addNamespace(runner: Runner, recorder: StateRecorder, netn
   await must(runner, 'ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
 }
 
+const namedNamespaceExists = (netns: string) => existsSync(`/run/netns/${netns}`);
+
 /**
- * A container's namespace. One that already exists and is not the lab's (made by hand, as before
- * the lab did this) is used as it is and never removed: only the endpoint is recorded, for `lab exec`.
+ * Containers' namespaces, in the order given: 'created', or 'existing' for one that already exists
+ * and is not the lab's (made by hand, as before the lab did this), used as it is and never removed:
+ * only its endpoint is recorded, for `lab exec`, all such in one write of state.json. The new ones
+ * are made side by side, since each is a few processes whose start-up is most of the wait and they
+ * touch nothing of each other; each is recorded as it is made. When one fails, the others still
+ * finish and are recorded, then the first failure is thrown (the orchestrator retries the pass).
  */
-export async function addContainer(runner: Runner, recorder: StateRecorder, container: ContainerPlan): Promise<'created' | 'existing'> {
-  const foreign = existsSync(`/run/netns/${container.netns}`) && !recorder.state.namespaces.includes(container.netns);
-  if (!foreign) await addNamespace(runner, recorder, container.netns, NO_DAD);
-  recorder.update((s) => s.endpoints.push({ name: container.name, node: container.node, kind: 'container', netns: container.netns }));
-  return foreign ? 'existing' : 'created';
+export async function addContainers(
+  runner: Runner,
+  recorder: StateRecorder,
+  containers: readonly ContainerPlan[],
+  namespaceExists: (netns: string) => boolean = namedNamespaceExists,
+): Promise<Array<'created' | 'existing'>> {
+  const made = containers.map((c) => (namespaceExists(c.netns) && !recorder.state.namespaces.includes(c.netns) ? 'existing' : 'created'));
+  const record = (c: ContainerPlan) => ({ name: c.name, node: c.node, kind: 'container' as const, netns: c.netns });
+  const existing = containers.filter((_, i) => made[i] === 'existing');
+  if (existing.length > 0) recorder.update((s) => s.endpoints.push(...existing.map(record)));
+  const outcomes = await Promise.allSettled(
+    containers
+      .filter((_, i) => made[i] === 'created')
+      .map(async (c) => {
+        await addNamespace(runner, recorder, c.netns, NO_DAD);
+        recorder.update((s) => s.endpoints.push(record(c)));
+      }),
+  );
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return made;
 }
 
 /**

@@ -5,14 +5,15 @@
 // agents watch (state.agentTopology), then it removes the namespaces of endpoints that left. Every
 // object is recorded in state.json as it is made (endpoint-stand-ins.ts), so `lab down` undoes it
 // all even after a crash. One pass at a time; a pass that failed is retried on the next tick.
-import { writeFileAtomic } from '../atomic-write.ts';
+import { renameSync, rmSync } from 'node:fs';
+import { writeFileAtomic, writeStagedUnflushed } from '../atomic-write.ts';
 import type { Logger } from '../agent/logger.ts';
 import { TopologySource } from '../agent/topology-source.ts';
 import type { Runner } from '../exec.ts';
 import { parseTopologyText, type Topology } from '../topology/index.ts';
 import { readTopologyFile } from '../topology/read-file.ts';
 import { diffLabEndpoints, isEmptyDiff } from './endpoint-diff.ts';
-import { addContainer, addVm, dhclientRole, removeDebris, removeEndpoint, startDhclient, vmServed } from './endpoint-stand-ins.ts';
+import { addContainers, addVm, dhclientRole, removeDebris, removeEndpoint, startDhclient, vmServed } from './endpoint-stand-ins.ts';
 import { ORCHESTRATOR_LOG, ORCHESTRATOR_PID_FILE } from './orchestrator-process.ts';
 import { vmPaths, vmPlan, type LabOptions } from './plan.ts';
 import { StateRecorder, type LabEndpointRecord } from './state.ts';
@@ -138,15 +139,15 @@ export class LabOrchestrator {
     }
     // A changed endpoint is removed before it is made again (its namespace name may be the same).
     for (const record of diff.remove.filter(removeFirst)) await this.remove(record);
-    for (const container of diff.addContainers) {
-      const made = await addContainer(runner, this.recorder!, container);
-      logger.info(made === 'created' ? 'container namespace created' : 'container namespace exists and is not the lab\'s: used as it is', { endpoint: container.name, node: container.node, netns: container.netns });
-    }
+    const made = await addContainers(runner, this.recorder!, diff.addContainers);
+    diff.addContainers.forEach((container, i) => {
+      logger.info(made[i] === 'created' ? 'container namespace created' : 'container namespace exists and is not the lab\'s: used as it is', { endpoint: container.name, node: container.node, netns: container.netns });
+    });
     for (const vm of diff.addVms) {
       await addVm(runner, this.recorder!, vm, this.state.nodes.find((n) => n.name === vm.node)!.netns);
       logger.info('VM namespace and tap created', { endpoint: vm.name, node: vm.node, netns: vm.netns, tap: vm.tap });
     }
-    await this.publish(topology);
+    this.publish(topology);
     for (const record of diff.remove.filter((r) => !removeFirst(r))) await this.remove(record);
     if (!isEmptyDiff(diff)) logger.info('lab endpoints match the topology', { endpoints: this.state.endpoints.map((e) => e.name) });
     this.retry = undefined;
@@ -159,12 +160,27 @@ export class LabOrchestrator {
     this.deps.logger.info('endpoint removed from the lab', { endpoint: record.name, kind: record.kind, netns: record.netns });
   }
 
-  /** The agents' copy, written only when it changes; recorded so `lab down` removes it. */
-  private async publish(topology: Topology): Promise<void> {
+  /**
+   * The agents' copy, written only when it changes; recorded so `lab down` removes it. Renamed into
+   * place (an agent reads the old copy or the new one, never half) but not flushed to disk: every
+   * agent would wait on the disk, and durability buys nothing here. The copy is derived from the
+   * user's file, and nothing of the lab outlives the machine going down (its namespaces,
+   * processes and veths are gone); start() compares the copy with the user's file and writes it
+   * again, so even a copy a crash left short or empty is replaced before anything runs on it.
+   * Written synchronously, as state.json is (state.ts): a few kilobytes to a local file cost less
+   * than the thread-pool round trip of each step of the promise API, and every agent waits on it.
+   */
+  private publish(topology: Topology): void {
     const target = this.state.agentTopology;
     const text = this.texts.get(topology);
     if (target === undefined || text === undefined || text === this.published) return;
-    await writeFileAtomic(target, text);
+    const staged = writeStagedUnflushed(target, text);
+    try {
+      renameSync(staged, target);
+    } catch (error) {
+      rmSync(staged, { force: true });
+      throw error;
+    }
     this.published = text;
     this.deps.logger.info('topology published to the agents', { file: target, source: this.state.topologyFile });
   }

@@ -10,7 +10,7 @@ import type { Runner, RunningProcess } from '../exec.ts';
 import { sessionsOf } from '../peering/sessions.ts';
 import { parseTopologyText, type Topology } from '../topology/index.ts';
 import { readTopologyFile } from '../topology/read-file.ts';
-import { addContainer, addNamespace, addVm, NO_DAD, startDhclient, vmServed } from './endpoint-stand-ins.ts';
+import { addContainers, addNamespace, addVm, NO_DAD, startDhclient, vmServed } from './endpoint-stand-ins.ts';
 import { logTail, must } from './host.ts';
 import { isAlive } from '../proc.ts';
 import { globalAddresses, hasDefaultRoute, hostRoutes, isEstablished, observeNode } from './observe.ts';
@@ -141,7 +141,7 @@ async function buildHosts(plan: LabPlan, recorder: StateRecorder, runner: Runner
   }
 
   // The orchestrator's part for containers: only the namespace; the agent wires the veth into it.
-  for (const container of plan.containers) await addContainer(runner, recorder, container);
+  await addContainers(runner, recorder, plan.containers);
   // The hypervisor's part for VMs: the "VM" namespace and the tap's stand-in (endpoint-stand-ins.ts).
   for (const vm of plan.vms) await addVm(runner, recorder, vm, plan.nodes.find((n) => n.name === vm.node)!.netns);
 }
