@@ -8,7 +8,7 @@
 // or flushed therefore still replaces nothing at all, and every staged copy is removed.
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flushStaged, removeStaleStaged, writeStagedUnflushed } from '../atomic-write.ts';
+import { flushStaged, removeStaleStagedSync, writeStagedUnflushed } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
 /** One file of a node, `path` relative to the output directory. */
@@ -61,7 +61,7 @@ async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: s
       const target = join(dir, path);
       try {
         // A run killed before its renames left every file's staged copy behind: none outlives this one.
-        await removeStaleStaged(target);
+        removeStaleStagedSync(target);
         files.push({ target, staged: writeStagedUnflushed(target, content, OUT_FILE_MODE) });
       } catch (error) {
         throw writeFailed(dir, target, error, []);
