@@ -3,7 +3,7 @@
 // old file or the new one, never half of one. A staged copy never outlives a failed attempt; one a
 // killed process left behind is recognised by its name and removed by removeStaleStaged().
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -89,6 +89,24 @@ export async function flushStaged(staged: string): Promise<void> {
  * Removes the staged copies of `target` that a process killed between writeStaged() and the
  * rename left behind; returns their names. Call it only while no other writer of `target` runs.
  */
+/**
+ * removeStaleStaged() for the caller of writeStagedUnflushed(), and synchronous for the same
+ * reason: render --out lists one directory per file it writes, and the round trip of each
+ * promise-API readdir through the thread pool (the process idle meanwhile) cost more than the listing.
+ */
+export function removeStaleStagedSync(target: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(target));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const stale = names.filter((name) => isStagingName(target, name));
+  for (const name of stale) rmSync(join(dirname(target), name), { force: true });
+  return stale;
+}
+
 export async function removeStaleStaged(target: string): Promise<string[]> {
   let names: string[];
   try {

@@ -6,9 +6,10 @@
 // several at a time (waiting for the disk once per file in turn was most of the time), and only
 // then renamed over their targets. A node that cannot be rendered or a file that cannot be staged
 // or flushed therefore still replaces nothing at all, and every staged copy is removed.
-import { rename, rm } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flushStaged, removeStaleStaged, writeStagedUnflushed } from '../atomic-write.ts';
+import { flushStaged, removeStaleStagedSync, writeStagedUnflushed } from '../atomic-write.ts';
 import { BirdctlError } from '../errors.ts';
 
 /** One file of a node, `path` relative to the output directory. */
@@ -61,7 +62,7 @@ async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: s
       const target = join(dir, path);
       try {
         // A run killed before its renames left every file's staged copy behind: none outlives this one.
-        await removeStaleStaged(target);
+        removeStaleStagedSync(target);
         files.push({ target, staged: writeStagedUnflushed(target, content, OUT_FILE_MODE) });
       } catch (error) {
         throw writeFailed(dir, target, error, []);
@@ -102,10 +103,12 @@ export async function writeOut(dir: string, nodes: readonly string[], filesOf: (
     throw error;
   }
 
+  // Synchronous, as the staging: a rename is quicker than the thread-pool round trip of the
+  // promise API, and they are done one after another (the order a failure's hint reports).
   const replaced: string[] = [];
   for (const [i, file] of files.entries()) {
     try {
-      await rename(file.staged, file.target);
+      renameSync(file.staged, file.target);
     } catch (error) {
       await Promise.all(files.slice(i).map((f) => rm(f.staged, { force: true })));
       throw writeFailed(dir, file.target, error, replaced);

@@ -26,9 +26,15 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       };
       return handle;
     },
-    rename: async (from: string, to: string) => {
+  };
+});
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...real,
+    renameSync: (from: string, to: string) => {
       recorded.calls.push(['rename', from]);
-      return real.rename(from, to);
+      real.renameSync(from, to);
     },
   };
 });
