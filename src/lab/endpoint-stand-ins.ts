@@ -49,6 +49,13 @@ export async function addContainers(
         recorder.update((s) => s.endpoints.push(record(c)));
       }),
   );
+  // Each was recorded as soon as it existed (a crash loses none); put them back in the topology's
+  // order, so state.json and what is shown from it do not depend on which namespace was first.
+  const position = new Map(containers.map((c, i) => [c.name, i]));
+  recorder.update((s) => {
+    const ours = s.endpoints.filter((e) => position.has(e.name)).sort((a, b) => position.get(a.name)! - position.get(b.name)!);
+    s.endpoints = [...s.endpoints.filter((e) => !position.has(e.name)), ...ours];
+  });
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   return made;

@@ -39,9 +39,23 @@ describe('container stand-ins', () => {
     expect(runner.runs.some((r) => r.args.includes('bsi-c2'))).toBe(false);
     expect(rec.state.namespaces).toEqual(['bsi-c1']);
     expect(rec.state.endpoints).toEqual([
-      { name: 'c2', node: 'node1', kind: 'container', netns: 'bsi-c2' },
       { name: 'c1', node: 'node1', kind: 'container', netns: 'bsi-c1' },
+      { name: 'c2', node: 'node1', kind: 'container', netns: 'bsi-c2' },
     ]);
+  });
+
+  it('records the endpoints in the topology\'s order, whatever order their namespaces are finished in', async () => {
+    const runner = new FakeRunner();
+    const run = runner.run.bind(runner);
+    // The first namespace is the last one done.
+    runner.run = async (file, args, options) => {
+      if (args.join(' ') === 'netns add bsi-c1') await new Promise((r) => setTimeout(r, 50));
+      return run(file, args, options);
+    };
+    const rec = recorder();
+    rec.update((s) => s.endpoints.push({ name: 'before', node: 'node1', kind: 'container', netns: 'bsi-before' }));
+    await addContainers(runner, rec, [container(1), container(2), container(3)], none);
+    expect(rec.state.endpoints.map((e) => e.name)).toEqual(['before', 'c1', 'c2', 'c3']);
   });
 
   it('lets the other namespaces be made and recorded when one fails, then reports the failure', async () => {
