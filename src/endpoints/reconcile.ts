@@ -3,7 +3,7 @@
 // namespace in full (only ownership is remembered between passes), so a pass after a failure or
 // after someone changed the kernel by hand repairs whatever is off there; a pass given settled
 // endpoints leaves their container namespaces to the next full pass (ReconcileOptions).
-import { requireNode, type Topology } from '../topology/index.ts';
+import { INTERFACE_RE, requireNode, type Topology } from '../topology/index.ts';
 import { parseIPv6 } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
 import { desiredState, readScope } from './desired.ts';
@@ -36,6 +36,8 @@ export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'l
 
 export interface PassPlan {
   uplink: string | undefined;
+  /** the interface carrying the node address when its name ruled it out as the uplink */
+  unusableUplink?: string;
   desired: DesiredState;
   /** The record as loaded; the pass updates it as it applies. */
   ledger: Ledger;
@@ -64,14 +66,18 @@ export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const scope = readScope(firstGuess, ledger, options.settledEndpoints);
   const actual = await dataplane.read(scope);
   const nodeInterface = linkWithAddress(actual.links, node.address);
-  const uplink = options.uplink ?? nodeInterface;
+  // A kernel name outside the topology's interface rule (Linux allows `_uplink`) is never taken as
+  // the uplink: its proxy_ndp claim would make the next load refuse the ownership record
+  // (ledger.ts), and the name would reach sysctl's argv unchecked. The summary says why.
+  const uplink = options.uplink ?? (nodeInterface !== undefined && INTERFACE_RE.test(nodeInterface) ? nodeInterface : undefined);
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
   const read = new Set(scope.sysctlKeys);
   const unread = desired.sysctls.map((s) => s.key).filter((key) => !read.has(key));
   // Its value before the first write is what a claim keeps (diff.ts), so it is read, not assumed.
   if (unread.length > 0) for (const [key, value] of (await dataplane.read({ sysctlKeys: unread, containerNamespaces: [] })).sysctls) actual.sysctls.set(key, value);
   const plan = diff(desired, actual, ledger);
-  return { uplink, desired, ledger, plan };
+  const unusable = options.uplink === undefined && uplink === undefined && nodeInterface !== undefined ? { unusableUplink: nodeInterface } : {};
+  return { uplink, ...unusable, desired, ledger, plan };
 }
 
 export interface OwnerFailure {
@@ -83,6 +89,8 @@ export interface ReconcileSummary {
   node: string;
   endpoints: number;
   uplink: string | undefined;
+  /** as PassPlan.unusableUplink */
+  unusableUplink?: string;
   added: number;
   replaced: number;
   removed: number;
@@ -118,7 +126,7 @@ function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: Reado
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
-  const { uplink, desired, ledger, plan } = await planPass(options);
+  const { uplink, unusableUplink, desired, ledger, plan } = await planPass(options);
   for (const r of plan.releases) ledger.release(r.table, r.key);
   const settle = claimAhead(ledger, plan.changes);
   await options.ledger.save(ledger);
@@ -140,6 +148,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     node: options.nodeName,
     endpoints: desired.endpoints.length,
     uplink,
+    ...(unusableUplink === undefined ? {} : { unusableUplink }),
     added: count('add'),
     replaced: count('replace'),
     removed: count('delete'),
@@ -161,7 +170,9 @@ export function endpointFailure(s: ReconcileSummary, endpoint: string): OwnerFai
 
 export function formatSummary(s: ReconcileSummary): string {
   const lines = [`node ${s.node}: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'}`];
-  if (s.uplink === undefined) lines.push('uplink: none carries the node address, so no proxy NDP entries are programmed');
+  if (s.unusableUplink !== undefined) {
+    lines.push(`uplink: the node address is on ${JSON.stringify(s.unusableUplink)}, a name outside the interface rule (pass --uplink, or rename it), so no proxy NDP entries are programmed`);
+  } else if (s.uplink === undefined) lines.push('uplink: none carries the node address, so no proxy NDP entries are programmed');
   else lines.push(`uplink: ${s.uplink}`);
   if (isNoop(s)) lines.push(`nothing to change: ${s.unchanged} objects already as desired`);
   else lines.push(`added ${s.added}, replaced ${s.replaced}, removed ${s.removed}, unchanged ${s.unchanged}`);

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
-import { MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
+import { FileLedgerStore, MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { formatSummary, isNoop, reconcile } from '../../src/endpoints/reconcile.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { BASE_ENDPOINTS, topologyWith } from './topology.ts';
@@ -154,6 +157,29 @@ describe('reconcile against the fake dataplane', () => {
     expect(summary.uplink).toBe('eth0');
     expect(summary.failed).toEqual([]);
     expect(runner.runs.filter((r) => r.args.includes('to'))).toEqual([]);
+  });
+
+  it('takes no uplink whose kernel name it could not write a record for, and keeps programming the node', async () => {
+    // Linux allows names such as `_uplink`; the ownership record accepts only names that pass the
+    // topology's interface rule, so a claim on this one would make the next load refuse the record.
+    fake.deleteLink('eth0');
+    fake.addLink('_uplink', { addresses: ['fd00:ec::1/64'] });
+    const dir = mkdtempSync(join(tmpdir(), 'reconcile-uplink-'));
+    try {
+      const store = new FileLedgerStore(join(dir, 'endpoints-owned.json'));
+      const pass = () => reconcile({ dataplane: fake, topology: topologyWith(BASE_ENDPOINTS), nodeName: 'node1', ledger: store });
+      const first = await pass();
+      expect(first.uplink).toBeUndefined();
+      expect(first.failed).toEqual([]);
+      expect(fake.sysctls.get('net.ipv6.conf._uplink.proxy_ndp')).toBe('0');
+      expect(fake.proxies).toEqual([]);
+      expect(formatSummary(first)).toContain('_uplink');
+      const second = await pass();
+      expect(second.failed).toEqual([]);
+      expect(isNoop(second)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('programs no proxy entries when the node address is on no interface', async () => {
