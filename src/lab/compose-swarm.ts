@@ -60,7 +60,7 @@ export function topologyConfigName(topologyText: string): string {
   return `topology-${createHash('sha256').update(topologyText, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
-export function swarmStackObject(topology: Topology, options: SwarmOptions): Record<string, unknown> {
+function swarmStackObject(topology: Topology, options: SwarmOptions): Record<string, unknown> {
   checkNodeHostnames(topology);
   checkConfigSize(topology, options.topologyText);
   const config = topologyConfigName(options.topologyText);
