@@ -73,11 +73,14 @@ function nodeSysctls(uplink: string): Record<string, number> {
   return { 'net.ipv6.conf.all.forwarding': 1, ...NO_DAD, ...IPV6_ON, [`net.ipv6.conf.${uplink}.proxy_ndp`]: 1 };
 }
 
-/** The agent's command line in a node container: bird6 supervised, its files where the image keeps them. */
-export function nodeAgentCommand(nodeName: string, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
+/**
+ * The agent's command line in a node container: bird6 supervised, its files where the image keeps
+ * them. nodeName unset: the agent takes it from BIRDCTL_NODE (the Swarm stack, compose-swarm.ts).
+ */
+export function nodeAgentCommand(nodeName: string | undefined, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
   return [
     'birdctl', 'agent', topologyFile,
-    '--node', nodeName,
+    ...(nodeName === undefined ? [] : ['--node', nodeName]),
     '--config', CONTAINER_PATHS.config,
     '--socket', CONTAINER_PATHS.socket,
     // Unset: the agent takes the interface that carries the node's address.
