@@ -27,14 +27,9 @@ writes it atomically and reloads bird6 over its control socket (rolling back if 
 it); watches FILE and does the same on every change. An edit that makes FILE invalid is logged
 with the text of 'birdctl validate' and the last good topology stays in service.
 
-<<<<<<< HEAD
-  --node NAME         this host's node in the topology (required)
-  --config PATH       where bird6.conf lives (default ${DEFAULT_BIRD_CONFIG})
-=======
   --node NAME         this host's node in the topology (required; or set BIRDCTL_NODE, as the
                       Swarm stack of 'birdctl compose --swarm' does with the Swarm node's hostname)
-  --config PATH       where bird6.conf lives (default /etc/bird/bird6.conf)
->>>>>>> h-swarm
+  --config PATH       where bird6.conf lives (default ${DEFAULT_BIRD_CONFIG})
   --socket PATH       bird6's control socket (default /run/bird/bird6.ctl or /var/run/bird6.ctl)
   --bird              start bird6 and restart it with backoff when it dies; a bird6 already
                       answering on the socket is adopted instead

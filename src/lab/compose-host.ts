@@ -34,7 +34,7 @@ export interface HostComposeOptions {
   uplink?: string;
 }
 
-export function hostComposeObject(topology: Topology, options: HostComposeOptions): Record<string, unknown> {
+function hostComposeObject(topology: Topology, options: HostComposeOptions): Record<string, unknown> {
   const node = requireNode(topology, options.node);
   const mount = topologyMount(options.topologyFile, options.composeDir);
   return {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { BirdctlError } from '../errors.ts';
 import type { Topology } from '../topology/index.ts';
-import { CONTAINER_PATHS, IMAGE, mountSource, nodeCapabilityLines, nodeCapAdd, nodeHealthcheck, withHeader } from './compose.ts';
+import { CONTAINER_PATHS, IMAGE, mountSource, nodeAgentCommand, nodeCapabilityLines, nodeCapAdd, nodeHealthcheck, withHeader } from './compose.ts';
 import { HOST_NETNS_DIR, STATE_VOLUME } from './compose-host.ts';
 
 export const SWARM_SERVICE = 'node';
@@ -60,7 +60,7 @@ export function topologyConfigName(topologyText: string): string {
   return `topology-${createHash('sha256').update(topologyText, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
-export function swarmStackObject(topology: Topology, options: SwarmOptions): Record<string, unknown> {
+function swarmStackObject(topology: Topology, options: SwarmOptions): Record<string, unknown> {
   checkNodeHostnames(topology);
   checkConfigSize(topology, options.topologyText);
   const config = topologyConfigName(options.topologyText);
@@ -93,7 +93,7 @@ export function swarmStackObject(topology: Topology, options: SwarmOptions): Rec
         // here is a restart: bird6 ends with the task without a Cease and its peers keep the
         // node's routes through graceful restart until the next task's bird6 is back (seconds),
         // instead of withdrawing them for the length of each node's restart.
-        command: ['birdctl', 'agent', topologyFile, '--config', CONTAINER_PATHS.config, '--socket', CONTAINER_PATHS.socket, '--bird', '--in-container', '--keep-routes-on-stop'],
+        command: nodeAgentCommand(undefined, topologyFile, undefined, ['--in-container', '--keep-routes-on-stop']),
         healthcheck: nodeHealthcheck(),
         stop_grace_period: '10s',
         deploy: {

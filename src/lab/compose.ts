@@ -41,7 +41,7 @@ export function mountSource(file: string, composeDir: string): string {
 }
 
 /** Docker turns IPv6 off on interfaces made after a container starts; the agent's veths need it on. */
-export const IPV6_ON = { 'net.ipv6.conf.all.disable_ipv6': 0, 'net.ipv6.conf.default.disable_ipv6': 0 };
+const IPV6_ON = { 'net.ipv6.conf.all.disable_ipv6': 0, 'net.ipv6.conf.default.disable_ipv6': 0 };
 export const NO_DAD = { 'net.ipv6.conf.all.accept_dad': 0, 'net.ipv6.conf.default.accept_dad': 0 };
 /** The node's only network interface, the uplink (Docker names a container's first network eth0). */
 const UPLINK = 'eth0';
@@ -52,7 +52,7 @@ const UPLINK = 'eth0';
  * and proxy NDP, dnsmasq sends RAs, and the agent makes /proc/sys/net writable in its own mount
  * namespace and names or enters endpoint namespaces (compose-node/writable-net-sysctls.ts).
  */
-export const NODE_CAPABILITIES = [
+const NODE_CAPABILITIES = [
   { cap: 'NET_ADMIN', why: 'routes, veths, addresses, proxy NDP; bird6 installs routes' },
   { cap: 'NET_RAW', why: 'dnsmasq sends Router Advertisements' },
   { cap: 'SYS_ADMIN', why: 'to enter an endpoint\'s network namespace (and, in compose mode, name it in /run/netns with a bind mount), and to make /proc/sys/net writable in the node\'s own mount namespace: Docker mounts /proc/sys read-only' },
@@ -69,15 +69,18 @@ export function nodeCapAdd(): string[] {
 }
 
 /** The node's kernel settings a one-network container gets from Docker: forwarding, DAD off, IPv6 on, proxy NDP on its uplink. */
-export function nodeSysctls(uplink: string): Record<string, number> {
+function nodeSysctls(uplink: string): Record<string, number> {
   return { 'net.ipv6.conf.all.forwarding': 1, ...NO_DAD, ...IPV6_ON, [`net.ipv6.conf.${uplink}.proxy_ndp`]: 1 };
 }
 
-/** The agent's command line in a node container: bird6 supervised, its files where the image keeps them. */
-export function nodeAgentCommand(nodeName: string, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
+/**
+ * The agent's command line in a node container: bird6 supervised, its files where the image keeps
+ * them. nodeName unset: the agent takes it from BIRDCTL_NODE (the Swarm stack, compose-swarm.ts).
+ */
+export function nodeAgentCommand(nodeName: string | undefined, topologyFile: string, uplink: string | undefined, extra: readonly string[] = []): string[] {
   return [
     'birdctl', 'agent', topologyFile,
-    '--node', nodeName,
+    ...(nodeName === undefined ? [] : ['--node', nodeName]),
     '--config', CONTAINER_PATHS.config,
     '--socket', CONTAINER_PATHS.socket,
     // Unset: the agent takes the interface that carries the node's address.
