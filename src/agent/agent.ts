@@ -349,12 +349,13 @@ export class Agent {
     logger.info('agent starting', { node: nodeName, topology: topologyFile, config: configPath, socket: this.options.socketPath });
     // Before the first pass: a namespace named while it runs must not go unnoticed until the resync.
     const netnsLog = logger.with({ component: 'endpoints' });
-    this.netnsWatch = watchNamespaceDir(this.options.netnsDir ?? NETNS_DIR, {
+    const netnsDir = this.options.netnsDir ?? NETNS_DIR;
+    this.netnsWatch = watchNamespaceDir(netnsDir, {
       onName: (name) => {
         if (this.namespaceMatters(name)) this.resyncSoon();
       },
       retryMs: NETNS_DIR_RETRY_MS,
-      onError: (error) => netnsLog.debug('cannot watch the namespace directory yet; container endpoints named there later wait for the next resync', { dir: this.options.netnsDir ?? NETNS_DIR, error: error.message }),
+      onError: (error) => netnsLog.debug('cannot watch the namespace directory yet; container endpoints named there later wait for the next resync', { dir: netnsDir, error: error.message }),
     });
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));

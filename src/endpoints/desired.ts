@@ -6,8 +6,6 @@ import type { Ledger } from './ledger.ts';
 import { GATEWAY_LINK_LOCAL, type DesiredEndpoint, type DesiredState, type ReadScope, type Sysctl } from './model.ts';
 import { FORWARDING_KEY, interfaceSysctlKey } from './sysctl-keys.ts';
 
-export { FORWARDING_KEY, interfaceSysctlKey } from './sysctl-keys.ts';
-
 /**
  * Host side of one endpoint interface, as Calico's CNI plugin and Felix set it: no RAs accepted
  * from the endpoint (the host is the router), no DAD (a point-to-point link has nobody to collide

@@ -13,7 +13,7 @@
 import { parseIPv6, parsePrefix, prefixContains, type Prefix } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Operation } from './dataplane.ts';
 import { PlanBuilder, planTable, type TableSpec, type Wanted } from './delta.ts';
-import { interfaceSysctlKey } from './desired.ts';
+import { interfaceSysctlKey } from './sysctl-keys.ts';
 import type { Ledger, LedgerTable } from './ledger.ts';
 import { OWNED_LINK_ALIAS_PREFIX, type ActualLink, type ActualNeighbour, type ActualState, type DesiredEndpoint, type DesiredState, type Proxy, type Route, type Sysctl } from './model.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER, type Owner } from './owner.ts';

@@ -4,7 +4,7 @@
 // chosen operations. Tests assert on its final state, not on the calls made. It applies under the
 // same failure contract as the real dataplane (applyInPhases in dataplane.ts).
 import { ENDPOINT_ROUTE_PROTOCOL } from '../topology/index.ts';
-import { interfaceSysctlKey } from './desired.ts';
+import { interfaceSysctlKey } from './sysctl-keys.ts';
 import { applyInPhases, type ApplyOutcome, type Change, type Dataplane, type Operation } from './dataplane.ts';
 import { CONTAINER_INTERFACE, type ActualContainer, type ActualLink, type ActualNeighbour, type ActualState, type Proxy, type ReadScope } from './model.ts';
 

@@ -9,7 +9,7 @@
 // dropped again when the change fails, so a crash in between can only leave a claim for an object
 // that does not exist (pruned on the next pass), never an object of ours without a claim.
 // A lost record makes the programmer leave its old objects in place: it never guesses.
-import { constants } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.ts';
@@ -126,6 +126,11 @@ export function recordBesideConfig(configPath: string): string {
   return join(dirname(configPath), 'endpoints-owned.json');
 }
 
+/** Device, inode, size, modification and change times: any write or replacement changes it. */
+function stampOf(s: BigIntStats): string {
+  return `${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}`;
+}
+
 /** The record as a JSON file, replaced atomically (src/atomic-write.ts) on every change. */
 export class FileLedgerStore implements LedgerStore {
   private lastSaved: string | undefined;
@@ -136,11 +141,10 @@ export class FileLedgerStore implements LedgerStore {
 
   constructor(readonly path: string) {}
 
-  /** Device, inode, size, modification and change times: any write or replacement changes it. */
+  /** The file's stampOf(), or undefined when there is none. */
   private async stamp(): Promise<string | undefined> {
     try {
-      const s = await stat(this.path, { bigint: true });
-      return `${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}`;
+      return stampOf(await stat(this.path, { bigint: true }));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -166,7 +170,7 @@ export class FileLedgerStore implements LedgerStore {
         if (!info.isFile() || info.size > BigInt(MAX_LEDGER_BYTES)) {
           throw new BirdctlError('DATAPLANE', `ownership record ${this.path} is not a regular file of at most ${MAX_LEDGER_BYTES} bytes`);
         }
-        stamp = `${info.dev} ${info.ino} ${info.size} ${info.mtimeNs} ${info.ctimeNs}`;
+        stamp = stampOf(info);
         text = await handle.readFile('utf8');
       } finally {
         await handle.close();

@@ -2,7 +2,7 @@
 // changed. Gathering facts goes through the Runner; judging them is a pure function.
 import type { RunOptions, Runner } from '../exec.ts';
 import { BirdctlError } from '../errors.ts';
-import { FORWARDING_KEY, interfaceSysctlKey } from './desired.ts';
+import { FORWARDING_KEY, interfaceSysctlKey } from './sysctl-keys.ts';
 import { parseJsonLine, parseSysctls } from './ip-json.ts';
 
 export interface DefaultRoute {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { desiredState, interfaceSysctlKey, readScope, subnetRouterAddresses } from '../../src/endpoints/desired.ts';
+import { desiredState, readScope, subnetRouterAddresses } from '../../src/endpoints/desired.ts';
+import { interfaceSysctlKey } from '../../src/endpoints/sysctl-keys.ts';
 import { Ledger } from '../../src/endpoints/ledger.ts';
 import { topologyWith } from './topology.ts';
 
