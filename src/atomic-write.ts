@@ -86,10 +86,6 @@ export async function flushStaged(staged: string): Promise<void> {
 }
 
 /**
- * Removes the staged copies of `target` that a process killed between writeStaged() and the
- * rename left behind; returns their names. Call it only while no other writer of `target` runs.
- */
-/**
  * removeStaleStaged() for the caller of writeStagedUnflushed(), and synchronous for the same
  * reason: render --out lists one directory per file it writes, and the round trip of each
  * promise-API readdir through the thread pool (the process idle meanwhile) cost more than the listing.
@@ -107,6 +103,10 @@ export function removeStaleStagedSync(target: string): string[] {
   return stale;
 }
 
+/**
+ * Removes the staged copies of `target` that a process killed between writeStaged() and the
+ * rename left behind; returns their names. Call it only while no other writer of `target` runs.
+ */
 export async function removeStaleStaged(target: string): Promise<string[]> {
   let names: string[];
   try {

@@ -52,9 +52,9 @@ export interface Runner {
 }
 
 /** The bound of a run's captured output per stream (execa's former default), so a runaway command cannot exhaust memory. */
-export const MAX_OUTPUT_BYTES = 100_000_000;
+const MAX_OUTPUT_BYTES = 100_000_000;
 /** How long a child told SIGTERM (by kill() or a run's timeout) has before SIGKILL. */
-export const FORCE_KILL_AFTER_MS = 5000;
+const FORCE_KILL_AFTER_MS = 5000;
 
 function inNetns(netns: string | undefined, file: string, args: readonly string[]): [string, string[]] {
   return netns === undefined ? [file, [...args]] : ['ip', ['netns', 'exec', netns, file, ...args]];

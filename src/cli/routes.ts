@@ -95,7 +95,7 @@ export function routesCommandLine(filter: { protocol?: string; prefix?: string }
   return ['show route', filter.prefix === undefined ? '' : ` for ${filter.prefix}`, filter.protocol === undefined ? '' : ` protocol ${filter.protocol}`, ' all'].join('');
 }
 
-export function routesJson(routes: readonly RouteEntry[], serverTime: number | null): RoutesJson {
+function routesJson(routes: readonly RouteEntry[], serverTime: number | null): RoutesJson {
   return {
     routes: routes.map((r) => ({
       prefix: r.prefix,
@@ -119,7 +119,7 @@ function nextHopCell(r: RoutesJson['routes'][number]): string {
   return r.nextHop ?? (r.destination === 'device' ? 'direct' : r.destination);
 }
 
-export function renderRoutes(json: RoutesJson): string {
+function renderRoutes(json: RoutesJson): string {
   if (json.routes.length === 0) return 'No routes.\n';
   const header = ['PREFIX', 'NEXT HOP', 'INTERFACE', 'PROTOCOL', 'AGE', 'PRIMARY', 'AS PATH', 'LOCAL PREF', 'COMMUNITIES'];
   const rows = json.routes.map((r) => [

@@ -1,7 +1,7 @@
 // The plan of one node, put together and printed: the bird6.conf diff, the BGP sessions it adds,
 // removes or changes (and which of those BIRD restarts), and the endpoint objects an apply would
 // add, replace or remove. Pure: the caller reads the files, BIRD and the kernel.
-import { sessionChanges, hasSessionChanges, type SessionChanges } from './bird-sessions.ts';
+import { bgpProtocols, sessionChanges, hasSessionChanges, type SessionChanges } from './bird-sessions.ts';
 import type { EndpointPlan } from './endpoint-plan.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -36,10 +36,10 @@ export function nodePlan(input: NodePlanInput): NodePlan {
   const sessions = sessionChanges(current, input.next);
   let notInConfig: string[] | null = null;
   if ('protocols' in input.running) {
-    const inFile = new Set(sessionChanges('', current).added);
+    const inFile = new Set(bgpProtocols(current).map((p) => p.name));
     notInConfig = input.running.protocols.filter((p) => !inFile.has(p)).sort();
     // A protocol bird6 runs that neither file has goes when bird6 loads the new file.
-    const kept = new Set(sessionChanges('', input.next).added);
+    const kept = new Set(bgpProtocols(input.next).map((p) => p.name));
     for (const p of notInConfig) if (!kept.has(p) && !sessions.removed.includes(p)) sessions.removed.push(p);
     sessions.removed.sort();
   }
