@@ -82,7 +82,7 @@ async function readAtMost(handle: FileHandle, role: FileRole, file: string, size
   for (;;) {
     if (length === buffer.length) {
       if (length > maxBytes) {
-        throw readError(role, file, `it grew to more than the limit of ${bytesText(maxBytes)} while being read`, 'write the topology to a new file and rename it into place, so it is never read half-written');
+        throw readError(role, file, `it grew to more than the limit of ${bytesText(maxBytes)} while being read`, `write the ${role.noun} to a new file and rename it into place, so it is never read half-written`);
       }
       const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2));
       buffer.copy(grown, 0, 0, length);
