@@ -22,7 +22,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerMatches, refuseUnprotectedListener, requestPath } from './auth.ts';
 import { eventMessage } from './event-message.ts';
-import { rateLimitedLog } from './rate-limited-log.ts';
+import { rateLimitedLog } from '../rate-limit.ts';
 import type { StreamEvent, StreamSource } from './source.ts';
 import { listenOrRefuse } from '../listen.ts';
 
@@ -55,7 +55,7 @@ export interface StreamServerOptions {
   /** epoch milliseconds */
   clock?: () => number;
   log?: StreamLog;
-  /** Each log message at most once per this many ms. Default 10 s. */
+  /** Each log message at most once per this many ms; the window's end logs how many it held back. Default 10 s. */
   logIntervalMs?: number;
 }
 
@@ -126,7 +126,10 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
   const token = options.token || null;
   const { source } = options;
   const clock = options.clock ?? Date.now;
-  const log = rateLimitedLog(options.log ?? (() => {}), clock, options.logIntervalMs ?? DEFAULTS.logIntervalMs);
+  // Clients are many and outside our control: a storm of connections or of slow readers costs one
+  // line per message and interval, and a summary of how many were held back when the window ends.
+  const limited = rateLimitedLog(options.log ?? (() => {}), { lines: 1, intervalMs: options.logIntervalMs ?? DEFAULTS.logIntervalMs });
+  const log = limited.log;
   const maxEventBytes = options.maxEventBytes ?? DEFAULTS.maxEventBytes;
   const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload;
   const bufferCap = options.bufferCapBytes ?? DEFAULTS.bufferCapBytes;
@@ -287,6 +290,7 @@ export async function createStreamServer(options: StreamServerOptions): Promise<
       await closing;
       clearTimeout(force);
       wss.close();
+      limited.flush();
     },
   };
 }
