@@ -15,7 +15,7 @@
 //
 // Every event message is at most `maxEventBytes` (long text cut with a marker, event-message.ts)
 // and encoded once into a Buffer that all clients' sockets share, so a big event costs its size
-// once, not once per client. Log lines about clients are rate-limited (rate-limited-log.ts).
+// once, not once per client. Log lines about clients are rate-limited (src/rate-limit.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
