@@ -151,7 +151,10 @@ async function removeLeftovers(prefix: string): Promise<void> {
   for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith(`${prefix}-`))) {
     const base = join(tmpdir(), dir);
     if (!existsSync(join(base, 'docker-hosts.json'))) continue;
-    const names = JSON.parse(readFileSync(join(base, 'docker-hosts.json'), 'utf8')) as string[];
+    // The file is an earlier run's, read back from a shared directory: only names this file could
+    // have written reach a path or a namespace name.
+    const listed: unknown = JSON.parse(readFileSync(join(base, 'docker-hosts.json'), 'utf8'));
+    const names = Array.isArray(listed) ? listed.filter((n): n is string => typeof n === 'string' && NAME_RE.test(n)) : [];
     await teardown(prefix, base, names.map((name) => ({ state: join(base, name, 'engine'), netns: `${prefix}-${name}` })), undefined);
   }
   for (const netns of namespacesWithPrefix(prefix)) await processRunner.run('ip', ['netns', 'del', netns]);
