@@ -4,7 +4,7 @@
 import type { Problem } from '../errors.ts';
 import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
-import { formatIPv6, formatPrefix, isSubnetRouterAnycast, parseIPv6, parsePrefix, prefixContains, prefixesOverlap, type Prefix } from './ipv6.ts';
+import { formatIPv6, formatPrefix, groupsMatcher, isSubnetRouterAnycast, parseIPv6, parseIPv6Groups, parsePrefix, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
 import { nodesWithoutNodeSessions, peersWith } from '../peering/node-pairs.ts';
 import { externalPolicy, timersFor } from '../peering/policy.ts';
@@ -68,8 +68,12 @@ const duplicateRouterIds: Rule = (t) =>
     }),
   );
 
-function pools(t: Topology): Array<{ prefix: Prefix; path: string; text: string }> {
-  return t.ipPools.map((p, i) => ({ prefix: parsePrefix(p.cidr)!, path: `ipPools[${i}].cidr`, text: p.cidr }));
+/** The pools, each with a matcher that tests an address's groups without a BigInt (ipv6.ts). */
+function pools(t: Topology): Array<{ prefix: Prefix; contains: (groups: readonly number[]) => boolean; path: string; text: string }> {
+  return t.ipPools.map((p, i) => {
+    const prefix = parsePrefix(p.cidr)!;
+    return { prefix, contains: groupsMatcher(prefix), path: `ipPools[${i}].cidr`, text: p.cidr };
+  });
 }
 
 const overlappingPools: Rule = (t) => {
@@ -86,15 +90,16 @@ const overlappingPools: Rule = (t) => {
 const endpointsInPools: Rule = (t) => {
   const list = pools(t);
   return t.endpoints.flatMap((e, i) =>
-    e.addresses.flatMap((a, j) =>
-      list.some((pool) => prefixContains(pool.prefix, parseIPv6(a)!))
+    e.addresses.flatMap((a, j) => {
+      const groups = parseIPv6Groups(a)!;
+      return list.some((pool) => pool.contains(groups))
         ? []
         : [{
             path: `endpoints[${i}].addresses[${j}]`,
             message: `address ${q(a)} of endpoint ${q(e.name)} is outside every IP pool`,
             hint: list.length === 0 ? 'add an ipPools entry that contains it' : `use an address inside ${list.map((p) => p.text).join(', ')} or add a pool`,
-          }],
-    ),
+          }];
+    }),
   );
 };
 
@@ -102,7 +107,8 @@ const endpointsInPools: Rule = (t) => {
 const nodesOutsidePools: Rule = (t) => {
   const list = pools(t);
   return t.nodes.flatMap((n, i) => {
-    const pool = list.find((p) => prefixContains(p.prefix, parseIPv6(n.address)!));
+    const groups = parseIPv6Groups(n.address)!;
+    const pool = list.find((p) => p.contains(groups));
     return pool === undefined
       ? []
       : [{ path: `nodes[${i}].address`, message: `node address ${q(n.address)} lies inside the endpoint pool ${q(pool.text)}`, hint: 'node addresses belong to the hosts\' network, not to an IP pool' }];
@@ -178,8 +184,8 @@ const uniqueMacs: Rule = (t) =>
 const noSubnetRouterAnycast: Rule = (t) =>
   t.endpoints.flatMap((e, i) =>
     e.addresses.flatMap((a, j) => {
+      if (!isSubnetRouterAnycast(parseIPv6Groups(a)!)) return [];
       const value = parseIPv6(a)!;
-      if (!isSubnetRouterAnycast(value)) return [];
       return [{
         path: `endpoints[${i}].addresses[${j}]`,
         message: `address ${q(a)} of endpoint ${q(e.name)} is the subnet-router anycast address of ${formatPrefix({ network: value, length: 64 })}`,

@@ -98,7 +98,7 @@ export function compareIPv6Groups(a: readonly number[], b: readonly number[]): n
 }
 
 /** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-function formatGroups(groups: readonly number[]): string {
+export function formatIPv6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -137,13 +137,18 @@ export function parseIPv6(text: string): bigint | undefined {
 }
 
 export function formatIPv6(value: bigint): string {
-  return formatGroups(Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn)));
+  return formatIPv6Groups(groupsOf(value));
+}
+
+/** The eight 16-bit groups of a 128-bit value. */
+function groupsOf(value: bigint): number[] {
+  return Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
 }
 
 /** Canonical text of an address, or undefined when it is not one. */
 export function canonicalIPv6(text: string): string | undefined {
   const groups = parseIPv6Groups(text);
-  return groups === undefined ? undefined : formatGroups(groups);
+  return groups === undefined ? undefined : formatIPv6Groups(groups);
 }
 
 export interface Prefix {
@@ -181,6 +186,20 @@ export function prefixContains(prefix: Prefix, address: bigint): boolean {
   return (address & prefixMask(prefix.length)) === prefix.network;
 }
 
+/**
+ * A test of addresses given as groups against one prefix, with the network's and the mask's
+ * groups computed once: validating a topology checks every address against the special ranges
+ * and the pools, and this makes no BigInt per address (issue 13).
+ */
+export function groupsMatcher(prefix: Prefix): (groups: readonly number[]) => boolean {
+  const network = groupsOf(prefix.network);
+  const mask = groupsOf(prefixMask(prefix.length));
+  return (groups) => {
+    for (let i = 0; i < 8; i += 1) if ((groups[i]! & mask[i]!) !== network[i]) return false;
+    return true;
+  };
+}
+
 export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
   const shorter = a.length <= b.length ? a : b;
   const longer = shorter === a ? b : a;
@@ -202,9 +221,11 @@ const SPECIAL_RANGES: ReadonlyArray<{ prefix: Prefix; address: string; range: st
   { prefix: { network: 0xffn << 120n, length: 8 }, address: 'a multicast address', range: 'the multicast range ff00::/8' },
 ];
 
-/** What kind of special address `value` is, or undefined for an ordinary unicast address. */
-export function specialIPv6Kind(value: bigint): string | undefined {
-  return SPECIAL_RANGES.find((r) => prefixContains(r.prefix, value))?.address;
+const SPECIAL_MATCHERS = SPECIAL_RANGES.map((r) => ({ contains: groupsMatcher(r.prefix), address: r.address }));
+
+/** What kind of special address these groups are, or undefined for an ordinary unicast address. */
+export function specialIPv6Kind(groups: readonly number[]): string | undefined {
+  return SPECIAL_MATCHERS.find((r) => r.contains(groups))?.address;
 }
 
 /** The first special range a prefix shares addresses with, or undefined when it shares none. */
@@ -216,6 +237,6 @@ export function specialRangeOverlapping(prefix: Prefix): string | undefined {
  * Whether the address is the subnet-router anycast address of its /64 (RFC 4291 §2.6.1): the
  * interface identifier is all zeros, and every router on that /64 answers it.
  */
-export function isSubnetRouterAnycast(value: bigint): boolean {
-  return (value & 0xffff_ffff_ffff_ffffn) === 0n;
+export function isSubnetRouterAnycast(groups: readonly number[]): boolean {
+  return groups[4] === 0 && groups[5] === 0 && groups[6] === 0 && groups[7] === 0;
 }

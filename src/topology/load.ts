@@ -1,6 +1,7 @@
 // Reads a topology file (YAML or JSON), runs both validation layers and returns the resolved
 // model, or throws one BirdctlError that lists every problem found (up to a bound, excerpt.ts).
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { BirdctlError, type Problem } from '../errors.ts';
 import { checkTopology } from './checks.ts';
@@ -9,8 +10,18 @@ import { boundProblems, quote } from './excerpt.ts';
 import { duplicateJsonKeys } from './json-duplicates.ts';
 import type { Topology } from './model.ts';
 import { readTopologyFile } from './read-file.ts';
+import { parseSimpleYaml } from './simple-yaml.ts';
 import { API_VERSION, partSchemas, topologySchema } from './schema.ts';
 import { formatPath, hintForIssue, isMissingField } from './hints.ts';
+
+/**
+ * The yaml package, loaded on the first document the fast path (simple-yaml.ts) declines: a
+ * process that reads a plain file never pays its start-up (tens of ms, issue 13). Under Node the
+ * package's `import` is this same CommonJS build, so it is one module either way.
+ */
+const require = createRequire(import.meta.url);
+let yamlPackage: typeof import('yaml') | undefined;
+const yaml = () => (yamlPackage ??= require('yaml') as typeof import('yaml'));
 
 function invalid(source: string, problems: Problem[]): BirdctlError {
   return new BirdctlError('TOPOLOGY_INVALID', source, { problems: boundProblems(problems) });
@@ -51,7 +62,7 @@ function refuseDuplicateKeys(text: string, source: string): void {
  * The yaml package refuses to expand aliases past a bound (maxAliasCount, default 100) and says
  * so with a ReferenceError from toJS(); that is a property of the document, not a bug.
  */
-function toPlainData(doc: ReturnType<typeof parseDocument>, source: string): unknown {
+function toPlainData(doc: Document, source: string): unknown {
   try {
     return doc.toJS();
   } catch (error) {
@@ -64,7 +75,10 @@ function toPlainData(doc: ReturnType<typeof parseDocument>, source: string): unk
   }
 }
 
-/** Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). */
+/**
+ * Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). Plain YAML
+ * takes the fast path; the rest, and every error, is the yaml package's.
+ */
 function parseText(text: string, source: string): unknown {
   if (source.endsWith('.json')) {
     let value: unknown;
@@ -80,7 +94,9 @@ function parseText(text: string, source: string): unknown {
     refuseDuplicateKeys(text, source);
     return value;
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const simple = parseSimpleYaml(text);
+  if (simple !== undefined) return simple.value;
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw invalid(
       source,
