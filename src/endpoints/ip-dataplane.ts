@@ -165,7 +165,7 @@ export class IpDataplane implements Dataplane {
     }
   }
 
-  private async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
+  async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
     const values = new Map<string, string>();
     for (const chunk of chunkArguments(keys, SYSCTL_ARGV_BYTES)) {
       // Exit 1 when a key is missing (an interface not there yet); the others are still printed.
