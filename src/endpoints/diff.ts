@@ -297,7 +297,12 @@ class Planner {
 
   tables(): void {
     const onDeletedLink = (dev: string) => this.deletedLinks.has(dev);
-    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> => this.ready.flatMap((e) => pick(e).map((value) => ({ value, owner: endpointOwner(e.name) })));
+    // One owner object per endpoint, shared by its objects: the dataplane groups by owner.
+    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> =>
+      this.ready.flatMap((e) => {
+        const owner = endpointOwner(e.name);
+        return pick(e).map((value) => ({ value, owner }));
+      });
     const pools = this.desired.pools.map((p) => parsePrefix(p)!);
     planTable(this.plan, ROUTES(pools), wantedOf((e) => e.routes), this.actual.routes, {
       keep: (key, r) => this.protectedKeys.has(`route ${key}`) || onDeletedLink(r.dev),
@@ -338,11 +343,13 @@ class Planner {
       ]),
       sysctl: new Set(this.actual.sysctls.keys()),
     };
-    const renewed = new Set(this.plan.changes.flatMap((c) => (c.claim === undefined || c.kind === 'delete' ? [] : [`${c.claim.table} ${c.claim.key}`])));
+    // By table, so the claims' own key strings are looked up, not a string made per claim.
+    const renewed = new Map<LedgerTable, Set<string>>((Object.keys(present) as LedgerTable[]).map((table) => [table, new Set()]));
+    for (const c of this.plan.changes) if (c.claim !== undefined && c.kind !== 'delete') renewed.get(c.claim.table)!.add(c.claim.key);
     return (Object.keys(present) as LedgerTable[]).flatMap((table) =>
       this.ledger
         .keys(table)
-        .filter((key) => !present[table].has(key) && !renewed.has(`${table} ${key}`))
+        .filter((key) => !present[table].has(key) && !renewed.get(table)!.has(key))
         .map((key) => ({ table, key })),
     );
   }
