@@ -96,7 +96,8 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
     const attempt: Change[] = [];
     for (const change of changes) {
       if (phaseOf(change.operation) !== phase) continue;
-      if (failedOwners.has(ownerKey(change.owner))) skipped.push(change);
+      // No key made for every change of every phase while no owner has failed (the usual pass).
+      if (failedOwners.size > 0 && failedOwners.has(ownerKey(change.owner))) skipped.push(change);
       else attempt.push(change);
     }
     if (attempt.length === 0) continue;
@@ -110,6 +111,8 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
 
 export interface Dataplane {
   read(scope: ReadScope): Promise<ActualState>;
+  /** The values of these host sysctls alone (ActualState.sysctls), without the tables of a read. */
+  readSysctls(keys: readonly string[]): Promise<Map<string, string>>;
   /** Applies the changes in the order given, under the contract of applyInPhases. */
   apply(changes: readonly Change[]): Promise<ApplyOutcome>;
 }

@@ -51,15 +51,19 @@ export interface TableContext<T> {
 
 /** Plans one table: adds, replacements, and deletions of what is provably ours. */
 export function planTable<T>(plan: PlanBuilder, spec: TableSpec<T>, wanted: readonly Wanted<T>[], actual: readonly T[], context: TableContext<T>): void {
+  // Each object's key is built once and the same string used for every lookup after: a key built
+  // anew is a new string to hash each time, and a table holds 10,000 of them (issue 13).
   const desired = new Map<string, Wanted<T>>();
-  for (const w of wanted) if (!desired.has(spec.key(w.value))) desired.set(spec.key(w.value), w);
-  const claim = (w: Wanted<T>, a: T | undefined): Claim | undefined => {
+  for (const w of wanted) {
+    const key = spec.key(w.value);
+    if (!desired.has(key)) desired.set(key, w);
+  }
+  const claim = (key: string, w: Wanted<T>, a: T | undefined): Claim | undefined => {
     if (spec.ledgerTable === undefined) return undefined;
-    const previous = plan.ledger.note(spec.ledgerTable, spec.key(w.value));
-    return { table: spec.ledgerTable, key: spec.key(w.value), note: spec.note?.(w.value, a, previous) ?? '' };
+    const previous = plan.ledger.note(spec.ledgerTable, key);
+    return { table: spec.ledgerTable, key, note: spec.note?.(w.value, a, previous) ?? '' };
   };
-  const ours = (a: T) =>
-    (spec.owned?.(a) ?? true) && (spec.ledgerTable === undefined || plan.ledger.has(spec.ledgerTable, spec.key(a)));
+  const ours = (key: string, a: T) => (spec.owned?.(a) ?? true) && (spec.ledgerTable === undefined || plan.ledger.has(spec.ledgerTable, key));
 
   const seen = new Set<string>();
   for (const a of actual) {
@@ -69,8 +73,8 @@ export function planTable<T>(plan: PlanBuilder, spec: TableSpec<T>, wanted: read
     if (w !== undefined && !seen.has(key)) {
       seen.add(key);
       if (spec.satisfies(a, w.value)) plan.unchanged += 1;
-      else plan.add('replace', w.owner, spec.put(w.value), claim(w, a));
-    } else if (ours(a)) {
+      else plan.add('replace', w.owner, spec.put(w.value), claim(key, w, a));
+    } else if (ours(key, a)) {
       const note = spec.ledgerTable === undefined ? undefined : plan.ledger.note(spec.ledgerTable, key);
       const operation = spec.remove(a, note);
       const release = spec.ledgerTable === undefined ? undefined : { table: spec.ledgerTable, key, note: note ?? '' };
@@ -79,6 +83,6 @@ export function planTable<T>(plan: PlanBuilder, spec: TableSpec<T>, wanted: read
     }
   }
   for (const [key, w] of desired) {
-    if (!seen.has(key)) plan.add('add', w.owner, spec.put(w.value), claim(w, undefined));
+    if (!seen.has(key)) plan.add('add', w.owner, spec.put(w.value), claim(key, w, undefined));
   }
 }

@@ -70,8 +70,11 @@ function inPools(pools: readonly Prefix[], dst: string): boolean {
   return value !== undefined && pools.some((p) => length >= p.length && prefixContains(p, value));
 }
 
+/** A route's key: its destination (the programmer keeps one route per destination). */
+const ROUTES_KEY = (r: Route) => r.dst;
+
 const ROUTES = (pools: readonly Prefix[]): TableSpec<Route> => ({
-  key: (r) => r.dst,
+  key: ROUTES_KEY,
   satisfies: (a, d) => a.dev === d.dev,
   put: (route) => ({ op: 'replace-route', route }),
   remove: (route) => ({ op: 'delete-route', route }),
@@ -157,8 +160,12 @@ class Planner {
   readonly ready: DesiredEndpoint[] = [];
   /** Endpoints whose veth is a leftover of ours to be deleted and made again. */
   readonly recreate = new Set<string>();
-  /** `table key` of objects of pending or blocked endpoints: left exactly as they are. */
-  readonly protectedKeys = new Set<string>();
+  /**
+   * Keys of objects of pending or blocked endpoints, by table: left exactly as they are. Kept
+   * apart per table so every object the diff looks at is checked by its own key, not a string
+   * made for it (a no-op pass checks 20,000).
+   */
+  readonly protectedKeys = { route: new Set<string>(), neighbour: new Set<string>(), proxy: new Set<string>(), link: new Set<string>() };
   readonly deletedLinks = new Set<string>();
   /** The endpoint owning each address, for charging deletions. */
   private readonly addressOwner: Map<string, string>;
@@ -186,10 +193,10 @@ class Planner {
   }
 
   protect(e: DesiredEndpoint): void {
-    for (const r of e.routes) this.protectedKeys.add(`route ${r.dst}`);
-    for (const n of e.neighbours) this.protectedKeys.add(`neighbour ${n.dst} ${n.dev}`);
-    for (const p of e.proxies) this.protectedKeys.add(`proxy ${p.dst} ${p.dev}`);
-    this.protectedKeys.add(`link ${e.interface}`);
+    for (const r of e.routes) this.protectedKeys.route.add(ROUTES_KEY(r));
+    for (const n of e.neighbours) this.protectedKeys.neighbour.add(NEIGHBOURS.key({ ...n, permanent: true }));
+    for (const p of e.proxies) this.protectedKeys.proxy.add(PROXIES.key(p));
+    this.protectedKeys.link.add(e.interface);
   }
 
   /** Sorts the endpoints into ready, pending and blocked. */
@@ -233,7 +240,7 @@ class Planner {
   leftoverLinks(): void {
     for (const link of this.actual.links.values()) {
       const owner = linkOwner(link, this.ledger);
-      if (owner === undefined || this.protectedKeys.has(`link ${link.name}`)) continue;
+      if (owner === undefined || this.protectedKeys.link.has(link.name)) continue;
       const wanted = this.ready.find((e) => e.interface === link.name && e.container !== undefined);
       if (wanted === undefined || this.recreate.has(wanted.name)) {
         this.plan.add('delete', leftoverOwner(owner), { op: 'delete-link', name: link.name }, { table: 'link', key: link.name, note: link.alias! });
@@ -290,30 +297,35 @@ class Planner {
   leftoverLinkAddresses(): void {
     const inUse = new Set(this.ready.map((e) => e.interface));
     const present = [...this.actual.links.values()]
-      .filter((l) => !inUse.has(l.name) && !this.deletedLinks.has(l.name) && !this.protectedKeys.has(`link ${l.name}`))
+      .filter((l) => !inUse.has(l.name) && !this.deletedLinks.has(l.name) && !this.protectedKeys.link.has(l.name))
       .flatMap((l) => l.addresses.map((address) => ({ name: l.name, address })));
     planTable(this.plan, LINK_ADDRESSES, [], present, { keep: () => false, ownerOf: (a) => leftoverOwner(aliasOwner(this.actual.links.get(a.name)?.alias)) });
   }
 
   tables(): void {
     const onDeletedLink = (dev: string) => this.deletedLinks.has(dev);
-    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> => this.ready.flatMap((e) => pick(e).map((value) => ({ value, owner: endpointOwner(e.name) })));
+    // One owner object per endpoint, shared by its objects: the dataplane groups by owner.
+    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> =>
+      this.ready.flatMap((e) => {
+        const owner = endpointOwner(e.name);
+        return pick(e).map((value) => ({ value, owner }));
+      });
     const pools = this.desired.pools.map((p) => parsePrefix(p)!);
     planTable(this.plan, ROUTES(pools), wantedOf((e) => e.routes), this.actual.routes, {
-      keep: (key, r) => this.protectedKeys.has(`route ${key}`) || onDeletedLink(r.dev),
+      keep: (key, r) => this.protectedKeys.route.has(key) || onDeletedLink(r.dev),
       ownerOf: (r) => this.ownerOfAddress(r.dst),
     });
     const neighbours = wantedOf((e) => e.neighbours).map((w) => ({ ...w, value: { ...w.value, permanent: true } }));
     planTable(this.plan, NEIGHBOURS, neighbours, this.actual.neighbours, {
-      keep: (key, n) => this.protectedKeys.has(`neighbour ${key}`) || onDeletedLink(n.dev),
+      keep: (key, n) => this.protectedKeys.neighbour.has(key) || onDeletedLink(n.dev),
       ownerOf: (n) => this.ownerOfAddress(n.dst),
     });
     planTable(this.plan, PROXIES, wantedOf((e) => e.proxies), this.actual.proxies, {
-      keep: (key, p) => this.protectedKeys.has(`proxy ${key}`) || onDeletedLink(p.dev),
+      keep: (key, p) => this.protectedKeys.proxy.has(key) || onDeletedLink(p.dev),
       ownerOf: (p) => this.ownerOfAddress(p.dst),
     });
     const sysctls: Array<Wanted<Sysctl>> = [...this.desired.sysctls.map((value) => ({ value, owner: NODE_OWNER })), ...wantedOf((e) => e.sysctls)];
-    const protectedInterfaces = [...this.protectedKeys].filter((k) => k.startsWith('link ')).map((k) => k.slice(5));
+    const protectedInterfaces = this.protectedKeys.link;
     // A pending endpoint's interface keeps its settings; a deleted link's go with it. A setting's
     // name has no dot (interfaceSysctlKey spells an interface's dots as slashes), so a key up to
     // its last dot names its interface: one lookup per key, however many endpoints are pending.
@@ -338,11 +350,13 @@ class Planner {
       ]),
       sysctl: new Set(this.actual.sysctls.keys()),
     };
-    const renewed = new Set(this.plan.changes.flatMap((c) => (c.claim === undefined || c.kind === 'delete' ? [] : [`${c.claim.table} ${c.claim.key}`])));
+    // By table, so the claims' own key strings are looked up, not a string made per claim.
+    const renewed = new Map<LedgerTable, Set<string>>((Object.keys(present) as LedgerTable[]).map((table) => [table, new Set()]));
+    for (const c of this.plan.changes) if (c.claim !== undefined && c.kind !== 'delete') renewed.get(c.claim.table)!.add(c.claim.key);
     return (Object.keys(present) as LedgerTable[]).flatMap((table) =>
       this.ledger
         .keys(table)
-        .filter((key) => !present[table].has(key) && !renewed.has(`${table} ${key}`))
+        .filter((key) => !present[table].has(key) && !renewed.get(table)!.has(key))
         .map((key) => ({ table, key })),
     );
   }

@@ -73,6 +73,10 @@ export class FakeDataplane implements Dataplane {
     this.containers.set(name, {});
   }
 
+  async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
+    return new Map(keys.flatMap((k) => (this.sysctls.has(k) ? [[k, this.sysctls.get(k)!] as const] : [])));
+  }
+
   async read(scope: ReadScope): Promise<ActualState> {
     const copy = <T>(value: T): T => structuredClone(value);
     return {
@@ -80,7 +84,7 @@ export class FakeDataplane implements Dataplane {
       routes: this.routes.filter((r) => r.protocol === this.routeProtocol).map((r) => ({ dst: r.dst, dev: r.dev })),
       neighbours: copy(this.neighbours),
       proxies: copy(this.proxies),
-      sysctls: new Map(scope.sysctlKeys.flatMap((k) => (this.sysctls.has(k) ? [[k, this.sysctls.get(k)!] as const] : []))),
+      sysctls: await this.readSysctls(scope.sysctlKeys),
       namespaces: new Set(this.namespaces),
       containers: new Map(
         scope.containerNamespaces.flatMap((ns) => {

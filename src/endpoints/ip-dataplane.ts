@@ -20,7 +20,7 @@ import {
   parseSysctls,
 } from './ip-json.ts';
 import { CONTAINER_INTERFACE, type ActualContainer, type ActualState, type ReadScope, type Sysctl } from './model.ts';
-import { ownerKey } from './owner.ts';
+import { ownerKey, type Owner } from './owner.ts';
 
 export interface IpDataplaneOptions {
   runner: Runner;
@@ -165,7 +165,7 @@ export class IpDataplane implements Dataplane {
     }
   }
 
-  private async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
+  async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
     const values = new Map<string, string>();
     for (const chunk of chunkArguments(keys, SYSCTL_ARGV_BYTES)) {
       // Exit 1 when a key is missing (an interface not there yet); the others are still printed.
@@ -227,11 +227,17 @@ export class IpDataplane implements Dataplane {
    */
   private async batch(args: string[], entries: readonly BatchLine[]): Promise<ChangeFailure[]> {
     const groups = new Map<string, BatchLine[]>();
+    // Owner objects are shared by a plan's changes (diff.ts): the key is made once per object, not per line.
+    const groupOf = new Map<Owner, BatchLine[]>();
     for (const entry of entries) {
-      const key = ownerKey(entry.change.owner);
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, [entry]);
-      else group.push(entry);
+      let group = groupOf.get(entry.change.owner);
+      if (group === undefined) {
+        const key = ownerKey(entry.change.owner);
+        group = groups.get(key);
+        if (group === undefined) groups.set(key, (group = []));
+        groupOf.set(entry.change.owner, group);
+      }
+      group.push(entry);
     }
     let remaining = [...groups.values()];
     const failures: ChangeFailure[] = [];
@@ -245,11 +251,16 @@ export class IpDataplane implements Dataplane {
     while (remaining.length > 0) {
       const lines: Array<BatchLine | undefined> = [];
       const checkpoints: number[] = [];
+      let input = '';
       for (const group of remaining) {
-        lines.push(...group, undefined);
+        for (const entry of group) {
+          lines.push(entry);
+          input += `${entry.line}\n`;
+        }
+        lines.push(undefined);
+        input += `${CHECKPOINT_LINE}\n`;
         checkpoints.push(lines.length);
       }
-      const input = `${lines.map((l) => l?.line ?? CHECKPOINT_LINE).join('\n')}\n`;
       const result = await this.runner.run('ip', args, this.options({ input }));
       if (result.exitCode === 0) break;
       const errors = parseBatchErrors(result.stderr);

@@ -30,7 +30,7 @@ export interface ReconcileOptions {
 
 /** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
 export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'ledger'> {
-  dataplane: Pick<Dataplane, 'read'>;
+  dataplane: Pick<Dataplane, 'read' | 'readSysctls'>;
   ledger: Pick<LedgerStore, 'load'>;
 }
 
@@ -73,8 +73,9 @@ export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
   const read = new Set(scope.sysctlKeys);
   const unread = desired.sysctls.map((s) => s.key).filter((key) => !read.has(key));
-  // Its value before the first write is what a claim keeps (diff.ts), so it is read, not assumed.
-  if (unread.length > 0) for (const [key, value] of (await dataplane.read({ sysctlKeys: unread, containerNamespaces: [] })).sysctls) actual.sysctls.set(key, value);
+  // Its value before the first write is what a claim keeps (diff.ts), so it is read, not assumed;
+  // by itself: the host's tables, read again, cost as much as the first read (10,000 routes).
+  if (unread.length > 0) for (const [key, value] of await dataplane.readSysctls(unread)) actual.sysctls.set(key, value);
   const plan = diff(desired, actual, ledger);
   const unusable = options.uplink === undefined && uplink === undefined && nodeInterface !== undefined ? { unusableUplink: nodeInterface } : {};
   return { uplink, ...unusable, desired, ledger, plan };

@@ -125,6 +125,24 @@ describe('diff', () => {
     expect(plan.changes.map((c) => c.owner.kind)).toEqual(['node', 'node']);
   });
 
+  it("leaves a pending endpoint's route, neighbour and proxy entries of its own exactly as they are", () => {
+    const plan = diff(
+      desired,
+      actualWith({
+        links: new Map([['tap-vm-1', { name: 'tap-vm-1', up: false, addresses: [] }]]),
+        routes: [{ dst: 'fd00:10::30', dev: 'tap-vm-1' }],
+        neighbours: [{ dst: 'fd00:10::30', dev: 'tap-vm-1', lladdr: '02:00:00:00:00:30', permanent: true }],
+        proxies: [{ dst: 'fd00:10::30', dev: 'eth0' }],
+      }),
+      ledgerWith([
+        ['neighbour', 'fd00:10::30 tap-vm-1'],
+        ['proxy', 'fd00:10::30 eth0'],
+      ]),
+    );
+    expect(plan.pending.map((p) => p.endpoint)).toEqual(['vm-1']);
+    expect(plan.changes.filter((c) => c.kind === 'delete')).toEqual([]);
+  });
+
   it('reports an interface that is down as pending', () => {
     const plan = diff(desired, actualWith({ links: new Map([['tap-vm-1', { name: 'tap-vm-1', up: false, addresses: [] }]]) }));
     expect(plan.pending).toEqual([{ endpoint: 'vm-1', reason: 'tap tap-vm-1 is down' }]);

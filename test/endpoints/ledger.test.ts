@@ -8,7 +8,7 @@ import { applyInPhases, type Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { desiredState } from '../../src/endpoints/desired.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
-import { FileLedgerStore, Ledger, LEDGER_TABLES } from '../../src/endpoints/ledger.ts';
+import { FileLedgerStore, Ledger, LEDGER_TABLES, MemoryLedgerStore } from '../../src/endpoints/ledger.ts';
 import { reconcile } from '../../src/endpoints/reconcile.ts';
 import type { Runner } from '../../src/exec.ts';
 import { loadTopology } from '../../src/topology/index.ts';
@@ -157,4 +157,31 @@ it('Ledger keys are independent per table', () => {
   ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
   expect(ledger.has('neighbour', 'fd00:10::1 eth0')).toBe(false);
   expect(ledger.clone().has('proxy', 'fd00:10::1 eth0')).toBe(true);
+});
+
+it('Ledger.clone copies every claim and note, and neither copy sees what the other changes later', () => {
+  const ledger = new Ledger();
+  ledger.claim({ table: 'link', key: 'cali-web-1', note: 'bird6-controller:web-1' });
+  ledger.claim({ table: 'sysctl', key: 'net.ipv6.conf.eth0.proxy_ndp', note: '["0","1"]' });
+  const copy = ledger.clone();
+  expect(copy.serialise()).toBe(ledger.serialise());
+  copy.release('link', 'cali-web-1');
+  ledger.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+  expect(ledger.note('link', 'cali-web-1')).toBe('bird6-controller:web-1');
+  expect(copy.has('proxy', 'fd00:10::1 eth0')).toBe(false);
+});
+
+it('MemoryLedgerStore hands back what was saved, and a loaded ledger changed after its save only by saving it again', async () => {
+  const store = new MemoryLedgerStore();
+  const first = await store.load();
+  first.claim({ table: 'proxy', key: 'fd00:10::1 eth0', note: '' });
+  await store.save(first);
+  await store.save(first);
+  first.claim({ table: 'proxy', key: 'fd00:10::2 eth0', note: '' });
+  expect((await store.load()).keys('proxy')).toEqual(['fd00:10::1 eth0']);
+  await store.save(first);
+  const second = await store.load();
+  expect(second.keys('proxy')).toEqual(['fd00:10::1 eth0', 'fd00:10::2 eth0']);
+  second.release('proxy', 'fd00:10::1 eth0');
+  expect((await store.load()).keys('proxy')).toHaveLength(2);
 });

@@ -159,6 +159,29 @@ describe('reconcile against the fake dataplane', () => {
     expect(runner.runs.filter((r) => r.args.includes('to'))).toEqual([]);
   });
 
+  it("reads the host tables once, and only the uplink's proxy_ndp after, when the record does not claim it yet", async () => {
+    const runner = new FakeRunner(({ file, args }) => {
+      if (file === 'sysctl') return { stdout: args.filter((a) => a !== '-e').map((k) => `${k} = 1\n`).join('') };
+      if (args.includes('-batch') && args.includes('-json')) {
+        return {
+          stdout: `${[
+            '[{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]},{"ifindex":5,"ifname":"cali-cache-1","flags":["UP"]}]',
+            '[{"ifindex":4,"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00:ec::1","prefixlen":64,"scope":"global"}]}]',
+            '[]',
+            '[]',
+            '[]',
+          ].join('\n')}\n`,
+        };
+      }
+      return {};
+    });
+    const summary = await reconcile({ dataplane: new IpDataplane({ runner }), topology: topologyWith(BASE_ENDPOINTS.filter((e) => e.name === 'cache-1')), nodeName: 'node1', ledger });
+    expect(summary.failed).toEqual([]);
+    expect(runner.runs.filter((r) => r.args.includes('-json'))).toHaveLength(1);
+    const sysctlReads = runner.runs.filter((r) => r.file === 'sysctl' && r.args[0] === '-e');
+    expect(sysctlReads.at(-1)!.args).toEqual(['-e', 'net.ipv6.conf.eth0.proxy_ndp']);
+  });
+
   it('takes no uplink whose kernel name it could not write a record for, and keeps programming the node', async () => {
     // Linux allows names such as `_uplink`; the ownership record accepts only names that pass the
     // topology's interface rule, so a claim on this one would make the next load refuse the record.
