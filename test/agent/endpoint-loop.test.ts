@@ -92,7 +92,7 @@ describe('EndpointLoop container namespace reads', () => {
   class ScopedFake extends FakeDataplane {
     readonly insides: string[][] = [];
     override read(scope: ReadScope): Promise<ActualState> {
-      // A pass's main read; the first pass also reads the uplink's proxy_ndp key on its own.
+      // Only reads that look inside a namespace, or leave one unread, are remembered.
       if (scope.containerNamespaces.length + (scope.unreadNamespaces ?? []).length > 0) this.insides.push([...scope.containerNamespaces].sort());
       return super.read(scope);
     }
