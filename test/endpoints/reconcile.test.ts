@@ -137,19 +137,20 @@ describe('reconcile against the fake dataplane', () => {
     expect((await ledger.load()).note('sysctl', 'net.ipv6.conf.eth0.proxy_ndp')).toBe('["2","1"]');
   });
 
+  /** `ip -json -batch` of the host tables: eth0 with the node address, cache-1's veth, nothing else. */
+  const CACHE_HOST_READ = `${[
+    '[{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]},{"ifindex":5,"ifname":"cali-cache-1","flags":["UP"]}]',
+    '[{"ifindex":4,"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00:ec::1","prefixlen":64,"scope":"global"}]}]',
+    '[]',
+    '[]',
+    '[]',
+  ].join('\n')}\n`;
+
   it('finds the node address in the host read, with no process of its own', async () => {
     const runner = new FakeRunner(({ args }) => {
       if (args.includes('netns')) return { stdout: '[]\n' };
       if (args.includes('-batch') && args.includes('-json')) {
-        return {
-          stdout: `${[
-            '[{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]},{"ifindex":5,"ifname":"cali-cache-1","flags":["UP"]}]',
-            '[{"ifindex":4,"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00:ec::1","prefixlen":64,"scope":"global"}]}]',
-            '[]',
-            '[]',
-            '[]',
-          ].join('\n')}\n`,
-        };
+        return { stdout: CACHE_HOST_READ };
       }
       return {};
     });
@@ -163,15 +164,7 @@ describe('reconcile against the fake dataplane', () => {
     const runner = new FakeRunner(({ file, args }) => {
       if (file === 'sysctl') return { stdout: args.filter((a) => a !== '-e').map((k) => `${k} = 1\n`).join('') };
       if (args.includes('-batch') && args.includes('-json')) {
-        return {
-          stdout: `${[
-            '[{"ifindex":4,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]},{"ifindex":5,"ifname":"cali-cache-1","flags":["UP"]}]',
-            '[{"ifindex":4,"ifname":"eth0","addr_info":[{"family":"inet6","local":"fd00:ec::1","prefixlen":64,"scope":"global"}]}]',
-            '[]',
-            '[]',
-            '[]',
-          ].join('\n')}\n`,
-        };
+        return { stdout: CACHE_HOST_READ };
       }
       return {};
     });
