@@ -21,11 +21,28 @@ function poll(text: string, cache: ProtocolBlocksCache, reference = REF, warning
 
 const byName = (all: ProtocolDetails[]) => new Map(all.map((p) => [p.name, p]));
 
+/** Two polls of the same text: from the second sighting on, a block's value is the remembered one. */
+function warm(text: string, cache: ProtocolBlocksCache, warnings = new ParseWarnings()): ProtocolDetails[] {
+  poll(text, cache);
+  return poll(text, cache, REF, warnings);
+}
+
 describe('ProtocolBlocksCache', () => {
+  it('parses a block seen again once more from its own copy, then gives that value while the text stays', () => {
+    const cache = new ProtocolBlocksCache();
+    const first = poll(EPOCH, cache);
+    const second = poll(EPOCH, cache);
+    expect(cache.reused).toBe(0);
+    expect(second).toEqual(first);
+    second.forEach((p, i) => expect(p).not.toBe(first[i]));
+    const third = poll(EPOCH, cache);
+    expect(cache.reused).toBe(7);
+    third.forEach((p, i) => expect(p).toBe(second[i]));
+  });
+
   it('gives the remembered value for a block that is the same text again, and parses a changed one', () => {
     const cache = new ProtocolBlocksCache();
-    const first = byName(poll(EPOCH, cache));
-    expect(cache.reused).toBe(0);
+    const first = byName(warm(EPOCH, cache));
     const second = byName(poll(EPOCH, cache));
     expect(cache.reused).toBe(7);
     for (const [name, p] of second) expect(p, name).toBe(first.get(name));
@@ -39,7 +56,7 @@ describe('ProtocolBlocksCache', () => {
 
   it('parses a block again when only its protocol row changed', () => {
     const cache = new ProtocolBlocksCache();
-    poll(EPOCH, cache);
+    warm(EPOCH, cache);
     const flapped = byName(poll(EPOCH.replace('up     1795686704  Established', 'up     1795686790  Established'), cache));
     expect(cache.reused).toBe(6);
     expect(flapped.get('Mesh_fd00_ec__2')).toMatchObject({ since: 1795686790, sinceText: '1795686790', bgp: { state: 'Established' } });
@@ -59,7 +76,7 @@ describe('ProtocolBlocksCache', () => {
     const cache = new ProtocolBlocksCache();
     const odd = EPOCH.replace('Hold timer:       4/6', 'Hold timer:       4 of 6');
     const parsed = new ParseWarnings();
-    const first = byName(poll(odd, cache, REF, parsed));
+    const first = byName(warm(odd, cache, parsed));
     expect(parsed.list()).toEqual(['`show protocols all` (Mesh_fd00_ec__2): timer "Hold timer:       4 of 6"; shown as null']);
     const reused = new ParseWarnings();
     const second = byName(poll(odd, cache, REF, reused));
@@ -70,22 +87,43 @@ describe('ProtocolBlocksCache', () => {
     expect(fixed.list()).toEqual([]);
   });
 
+  it('reads a block that changes at every poll right each time, and reuses it again soon after it stops changing', () => {
+    const cache = new ProtocolBlocksCache();
+    const holdTimer = (remaining: number) => EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${remaining}/6`);
+    for (let n = 0; n < 30; n += 1) {
+      const mesh = byName(poll(holdTimer(n % 7), cache)).get('Mesh_fd00_ec__2')!;
+      expect(mesh.bgp!.holdTimer).toEqual({ remaining: n % 7, total: 6 });
+    }
+    // Stable from now on: reused within the longest pause (8 polls) plus a sighting to keep and one to compare.
+    let stable = 0;
+    let previous: ProtocolDetails | undefined;
+    for (; stable < 12; stable += 1) {
+      const mesh = byName(poll(holdTimer(3), cache)).get('Mesh_fd00_ec__2')!;
+      expect(mesh.bgp!.holdTimer).toEqual({ remaining: 3, total: 6 });
+      if (mesh === previous) break;
+      previous = mesh;
+    }
+    expect(stable).toBeLessThanOrEqual(11);
+    expect(cache.reused).toBe(7);
+  });
+
   it('keeps one entry per protocol of the last reply: a protocol that went is forgotten', () => {
     const cache = new ProtocolBlocksCache();
-    const first = byName(poll(EPOCH, cache));
+    const first = byName(warm(EPOCH, cache));
     expect(cache.size).toBe(7);
     const tor1 = EPOCH.slice(EPOCH.indexOf('1002-tor1'), EPOCH.indexOf('1002-static1'));
     poll(EPOCH.replace(tor1, ''), cache);
     expect(cache.size).toBe(6);
     const back = byName(poll(EPOCH, cache));
     expect(cache.reused).toBe(6);
+    expect(back.get('static1')).toBe(first.get('static1'));
     expect(back.get('tor1')).not.toBe(first.get('tor1'));
     expect(back.get('tor1')).toEqual(first.get('tor1'));
   });
 
   it('stays right after a reply that failed to parse half-way', () => {
     const cache = new ProtocolBlocksCache();
-    const first = byName(poll(EPOCH, cache));
+    const first = byName(warm(EPOCH, cache));
     expect(() => poll(EPOCH.replace('BGP state:          Connect', 'BGP state:          Sleeping'), cache)).toThrow(/BGP state "Sleeping"/);
     const after = byName(poll(EPOCH.replace('Hold timer:       4/6', 'Hold timer:       2/6'), cache));
     expect(after.get('Mesh_fd00_ec__2')!.bgp!.holdTimer).toEqual({ remaining: 2, total: 6 });
@@ -98,7 +136,7 @@ describe('ProtocolBlocksCache', () => {
       const plain = new ParseWarnings();
       const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
       const cache = new ProtocolBlocksCache();
-      for (let i = 0; i < 2; i += 1) {
+      for (let i = 0; i < 3; i += 1) {
         const warnings = new ParseWarnings();
         expect(poll(text, cache, REF, warnings), name).toEqual(expected);
         expect(warnings.list(), name).toEqual(plain.list());
