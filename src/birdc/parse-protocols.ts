@@ -40,6 +40,7 @@
 // per kind in the ParseWarnings the caller passes (fixtures monthday-*, isolong-*, defaultfmt-*).
 import { SINCE_PATTERN, parseBirdTime } from './bird-time.ts';
 import { ParseWarnings, quote, UnreadableValue } from './parse-warnings.ts';
+import type { ProtocolBlocksCache, WarningSink } from './protocol-blocks-cache.ts';
 import { PROTOCOL_STATES, isBgpState, splitLastError, type BgpState, type LastError, type ProtocolState } from './protocol-states.ts';
 import { unexpectedReply, type Reply, type ReplyBlock } from './reply.ts';
 
@@ -151,8 +152,11 @@ export class ProtocolsParser<All extends boolean = true> {
     private readonly all: All,
     /** where values this parser cannot read are said; default: a collector nobody reads */
     private readonly warnings: ParseWarnings = new ParseWarnings(),
+    /** detail blocks remembered from the previous reply of the same BIRD (a poller's); none by default */
+    private readonly cache?: ProtocolBlocksCache,
   ) {
     this.what = all ? '`show protocols all`' : '`show protocols`';
+    cache?.begin();
   }
 
   block(block: ReplyBlock): void {
@@ -171,7 +175,7 @@ export class ProtocolsParser<All extends boolean = true> {
     } else if (block.code === 1006 && this.all) {
       const row = this.rows[this.details.length];
       if (row === undefined || this.details.length !== this.rows.length - 1) throw unexpectedReply(what, 'a detail block without its protocol row');
-      this.details.push(parseDetails(row, block.lines, this.warnings));
+      this.details.push(this.cache === undefined ? parseDetails(row, block.lines, this.warnings) : this.cache.details(row, block.lines, this.warnings, parseDetails));
     } else {
       throw unexpectedReply(what, `code ${block.code} ${JSON.stringify(block.lines[0])}`);
     }
@@ -182,6 +186,7 @@ export class ProtocolsParser<All extends boolean = true> {
     if (reply.code !== 0) throw unexpectedReply(this.what, `final code ${reply.code} ${JSON.stringify(reply.text)}`);
     if (!this.seenHeading) throw unexpectedReply(this.what, 'no heading');
     this.checkDetailsComplete();
+    this.cache?.end();
     return (this.all ? this.details : this.rows) as All extends true ? ProtocolDetails[] : ProtocolRow[];
   }
 
@@ -220,7 +225,7 @@ function splitSince(rest: string, proto: string): [string, string] {
   return [sinceText, rest.slice(words[end - 1]!.end).trim()];
 }
 
-function parseDetails(row: ProtocolRow, lines: string[], warnings: ParseWarnings): ProtocolDetails {
+function parseDetails(row: ProtocolRow, lines: string[], warnings: WarningSink): ProtocolDetails {
   const what = `\`show protocols all\` (${row.name})`;
   // Fields listed one by one, not `...row`: spreading into a literal this size made the parse of
   // 1,000 protocols twice as slow (measured by the monitor-poll benchmark).

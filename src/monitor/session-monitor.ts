@@ -2,6 +2,7 @@
 // WebSocket stream, the SNMP agent). Polls never overlap: the next one is scheduled when the last
 // has finished, and refresh() during a poll joins it instead of starting another.
 import { BirdClient, type BirdCommands } from '../birdc/client.ts';
+import { ProtocolBlocksCache } from '../birdc/protocol-blocks-cache.ts';
 import { advance } from './advance.ts';
 import { pollBird } from './poll.ts';
 import type { MonitorListener, MonitorSnapshot, PeerSnapshot, PollStats, SessionMonitor } from './types.ts';
@@ -46,6 +47,8 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
   let lossesSeen = options.connectionLosses?.() ?? 0;
   const onWarning = options.onWarning ?? ((message: string) => process.stderr.write(`monitor: ${message}\n`));
   const warned = new Set<string>();
+  // Polls of one BIRD repeat most protocols' text: each poll parses only the blocks that changed.
+  const blocks = new ProtocolBlocksCache();
 
   const stats: PollStats = { polls: 0, failures: 0, lastDurationMs: null };
 
@@ -53,7 +56,7 @@ export function createSessionMonitor(options: SessionMonitorOptions): SessionMon
     const startedAt = now();
     let observed;
     try {
-      observed = await pollBird(options.bird, startedAt);
+      observed = await pollBird(options.bird, startedAt, blocks);
     } catch (error) {
       stats.polls += 1;
       stats.failures += 1;

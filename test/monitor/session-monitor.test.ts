@@ -82,6 +82,22 @@ describe('createSessionMonitor', () => {
     ]);
   });
 
+  it('reuses the parse of protocols whose text did not change between polls and reads the ones that did', async () => {
+    const bird = new ScriptedBird();
+    const m = monitor(bird);
+    await m.start();
+    // The second sighting of a block is parsed once more, from a copy of its own; reused from the third.
+    const first = await m.refresh();
+    const text = fixtureBytes('epoch-show-protocols-all.txt').toString('latin1');
+    // Framed again: no string of the first reply is shared with the second.
+    bird.replies.set('show protocols all', frame(text.replace('Connect       \n1006-  Preference:     100\n   Input filter:   ACCEPT\n   Output filter:  ACCEPT\n   Routes:         0 imported, 0 exported, 0 preferred\n   Route change stats:     received   rejected   filtered    ignored   accepted\n     Import updates:              0          0          0          0          0\n     Import withdraws:            0          0        ---          0          0\n     Export updates:              0          0          0        ---          0\n     Export withdraws:            0        ---        ---        ---          0\n   BGP state:          Connect\n     Neighbor address: fd00:ec::9', 'Active        \n1006-  Preference:     100\n   Input filter:   ACCEPT\n   Output filter:  ACCEPT\n   Routes:         0 imported, 0 exported, 0 preferred\n   Route change stats:     received   rejected   filtered    ignored   accepted\n     Import updates:              0          0          0          0          0\n     Import withdraws:            0          0        ---          0          0\n     Export updates:              0          0          0        ---          0\n     Export withdraws:            0        ---        ---        ---          0\n   BGP state:          Active\n     Neighbor address: fd00:ec::9')).replies[0]!);
+    const second = await m.refresh();
+    const peer = (s: typeof first, name: string) => s.peers.find((p) => p.name === name)!;
+    expect(peer(second, 'Mesh_fd00_ec__9')).toMatchObject({ bgpState: 'Active', previousBgpState: 'Connect' });
+    expect(peer(second, 'tor1').routeStats.importUpdates).toBe(peer(first, 'tor1').routeStats.importUpdates);
+    expect(peer(second, 'Mesh_fd00_ec__9').routeStats.importUpdates).not.toBe(peer(first, 'Mesh_fd00_ec__9').routeStats.importUpdates);
+  });
+
   it('polls a bird6 in graceful restart recovery (bird6 -R): kernel protocol in state "wait", reply 0024', async () => {
     const bird = new ScriptedBird();
     // As bird6 -R printed it in test/faults/bird-restart.test.ts while BGP had not yet resynchronised.

@@ -1,0 +1,155 @@
+// What the parse of each protocol's `show protocols all` detail block gave last time, for a caller
+// that reads the same BIRD again and again (the session monitor). Most of 1,000 detail blocks are
+// the same text from one poll to the next, so a block whose lines and protocol row both equal the
+// remembered ones gives the remembered value again instead of being parsed: the same object, not a
+// copy. The values are treated as read-only everywhere (peers.ts keeps them without copying too).
+//
+// The protocol row is parsed every time (by the caller): a bare clock `since` is placed on the day
+// of each reply's own reference, and looking a row up by its text cost as much as parsing it.
+//
+// Bounded: one entry per protocol of the last reply, keyed by name; a protocol the reply that just
+// ended did not list is dropped. A line the framer cut out of a reply is, in V8, a slice that keeps
+// the whole decoded chunk (up to 64 KiB) it came from alive, and so does every value parsed out of
+// it: values kept from different polls would keep as many chunks. So an entry keeps a reply's own
+// lines only until the next reply (to compare with); once a block is seen unchanged, it is copied
+// into a string of its own and parsed once more from that copy (detached), and that value is the
+// one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
+// A block that changed is left alone for a few polls (MAX_PAUSE), so blocks that change at every
+// poll, as established sessions' hold and keepalive timers make them, cost about what a plain parse does.
+//
+// Warnings: a reused block says again the warnings its parse said (recorded with the entry),
+// so a poll's warnings are the same whether its blocks were parsed or reused.
+import type { ParseWarnings } from './parse-warnings.ts';
+import type { ProtocolDetails, ProtocolRow } from './parse-protocols.ts';
+
+/** Where a parse says what it could not read; ParseWarnings is one. */
+export type WarningSink = Pick<ParseWarnings, 'add'>;
+
+export type ParseDetails = (row: ProtocolRow, lines: string[], warnings: WarningSink) => ProtocolDetails;
+
+interface Entry {
+  /**
+   * The block as last seen: the lines the reply gave when first seen or after a pause (a block that
+   * changes at every poll is never copied); once seen unchanged, lines of a string of its own
+   * (detached); none during a pause.
+   */
+  lines: string[];
+  /** parsed from the detached lines once seen unchanged (see above); null until then */
+  value: ProtocolDetails | null;
+  /** kind, message, kind, message, ...; null when the parse said nothing */
+  warnings: string[] | null;
+  /** the reply that last listed it */
+  generation: number;
+  /** polls it is parsed without being compared or kept, after it changed (see MAX_PAUSE) */
+  paused: number;
+  /** how long the last pause was: doubled at each change, 0 once it is seen unchanged */
+  pause: number;
+}
+
+/**
+ * A block that changed is left alone (parsed, neither compared nor kept) for a pause that doubles
+ * at each change, up to this many polls. Keeping and comparing the lines of 1,000 blocks that
+ * change at every poll (an established session's hold and keepalive timers count down each second)
+ * cost more than parsing them (the monitor-poll benchmark, every block changed: old-to-new pointers
+ * and lines kept past a scavenge); paused, such a block is compared about once in ten polls, and
+ * one that stops changing is reused again within about ten.
+ */
+const MAX_PAUSE = 8;
+const NO_LINES: string[] = [];
+
+export class ProtocolBlocksCache {
+  private readonly entries = new Map<string, Entry>();
+  private generation = 0;
+  private listed = 0;
+  /** Detail blocks reused since the current reply started (for tests). */
+  reused = 0;
+
+  /** How many protocols are remembered. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A new reply starts: one at a time per cache. */
+  begin(): void {
+    this.generation += 1;
+    this.listed = 0;
+    this.reused = 0;
+  }
+
+  /** The details of `row` from its detail block `lines`: remembered when both are as last time, else parsed. */
+  details(row: ProtocolRow, lines: string[], warnings: WarningSink, parse: ParseDetails): ProtocolDetails {
+    const known = this.entries.get(row.name);
+    if (known === undefined) {
+      this.listed += 1;
+      this.entries.set(row.name, { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0 });
+      return parse(row, lines, warnings);
+    }
+    if (known.generation !== this.generation) this.listed += 1;
+    known.generation = this.generation;
+    if (known.paused > 0) {
+      known.paused -= 1;
+      if (known.paused === 0) known.lines = lines;
+      return parse(row, lines, warnings);
+    }
+    if (!sameLines(known.lines, lines)) {
+      // Updated in place: a changed block costs no new entry, no copy and keeps nothing parsed.
+      known.pause = known.pause === 0 ? 1 : Math.min(known.pause * 2, MAX_PAUSE);
+      known.paused = known.pause;
+      known.lines = NO_LINES;
+      known.value = null;
+      return parse(row, lines, warnings);
+    }
+    known.pause = 0;
+    if (known.value !== null && sameRow(known.value, row)) {
+      this.reused += 1;
+      replay(known.warnings, warnings);
+      return known.value;
+    }
+    if (known.value === null) known.lines = detached(lines);
+    const recorder = new RecordingSink(warnings);
+    known.value = parse(row, known.lines, recorder);
+    known.warnings = recorder.said;
+    return known.value;
+  }
+
+  /** The reply has ended well: protocols it did not list are forgotten. */
+  end(): void {
+    if (this.listed === this.entries.size) return;
+    for (const [name, entry] of this.entries) if (entry.generation !== this.generation) this.entries.delete(name);
+  }
+}
+
+/**
+ * The same lines as strings of their own, slices of one new string (Array.prototype.join writes a
+ * new flat string when it joins two or more: hence the empty last element), not of the reply's chunks.
+ */
+function detached(lines: readonly string[]): string[] {
+  return [...lines, ''].join('\n').split('\n', lines.length);
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Passes every warning on and keeps it, to say again when the value is reused. */
+class RecordingSink implements WarningSink {
+  /** kind, message, kind, message, ...; null while nothing was said */
+  said: string[] | null = null;
+
+  constructor(private readonly warnings: WarningSink) {}
+
+  add(kind: string, message: string): void {
+    (this.said ??= []).push(kind, message);
+    this.warnings.add(kind, message);
+  }
+}
+
+function replay(said: string[] | null, warnings: WarningSink): void {
+  if (said !== null) for (let i = 0; i < said.length; i += 2) warnings.add(said[i]!, said[i + 1]!);
+}
+
+function sameRow(a: ProtocolRow, b: ProtocolRow): boolean {
+  return a.proto === b.proto && a.table === b.table && a.state === b.state && a.since === b.since && a.sinceText === b.sinceText && a.info === b.info;
+}
