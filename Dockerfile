@@ -6,13 +6,17 @@
 # /etc/bird is bird:bird 0750 from the package; dnsmasq drops to nobody:dip (Debian's build) and
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
-# The build stage compiles birdctl (`npm run build`, needs the dev dependencies); the image keeps
-# only dist/ and runs it with plain node, no tsx.
+# The build stage bundles birdctl (`npm run build`: esbuild, a dev dependency); the image keeps only
+# dist/ and runs it with plain node, no tsx. The bundle holds every package birdctl runs (what it
+# leaves out, ws's optional native add-ons and nunjucks' chokidar for `watch`, is not installed by
+# npm either and is never needed), so the image has no node_modules; package.json stays: Node reads
+# "type": "module" from it, and birdctl finds its install directory by it (src/install-dir.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
@@ -25,9 +29,7 @@ RUN apt-get update \
  && chgrp dip /etc/bird
 
 WORKDIR /opt/bird6-controller
-# Dependencies first, so a source change does not reinstall them.
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY package.json ./
 COPY bird-templates ./bird-templates
 COPY --from=build /build/dist ./dist
 RUN ln -s /opt/bird6-controller/dist/cli/bin.js /usr/local/bin/birdctl
