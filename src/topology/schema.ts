@@ -2,7 +2,7 @@
 // Objects are strict, so a misspelt key is an error rather than a silently ignored setting.
 // Every string that can reach bird6.conf, dnsmasq.conf or a command line is constrained here to
 // characters that cannot change the structure of those files.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
 import { canonicalIPv6, parsePrefix, formatPrefix, parseIPv6, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';

@@ -5,7 +5,7 @@
 // project (scratch-build.ts). That the bundle's children run the compiled bin, and that an agent
 // runs from it, is test/integration/lab-bundle.test.ts (a real lab).
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -79,6 +79,15 @@ describe('bld: the compiled birdctl (npm run build)', () => {
       expect(compiled, args.join(' ')).toEqual(source);
       expect(compiled.exitCode).toBe(0);
     }
+  });
+
+  it("reports a broken topology's problems exactly as the tsx entry does (zod's messages, bundled)", async () => {
+    const bad = join(copy, 'bad.yaml');
+    writeFileSync(bad, 'apiVersion: bird6-controller/v1\ncluster: {name: bld, asNumber: "no"}\nnodes: [{name: a, address: "fd00::1", bogus: 1}]\n');
+    const [compiled, source] = await Promise.all([birdctl(BIN, ['validate', bad]), birdctl(DEV_ENTRY, ['validate', bad])]);
+    expect(compiled).toEqual(source);
+    expect(compiled.exitCode).toBe(2);
+    expect(compiled.stderr).toMatch(/cluster\.asNumber: .*\n[^]*nodes\[0\]\.bogus: unknown field "bogus"/);
   });
 
   it('is one bundle: dist/ holds the bin and its chunks, and a command loads its modules from there alone', async () => {
