@@ -2,6 +2,8 @@
 // Objects are strict, so a misspelt key is an error rather than a silently ignored setting.
 // Every string that can reach bird6.conf, dnsmasq.conf or a command line is constrained here to
 // characters that cannot change the structure of those files.
+// A namespace import: the bundle (scripts/build.mjs) then keeps only the zod it uses, not every
+// locale, as it must with a named import of the namespace object z.
 import * as z from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
