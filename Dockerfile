@@ -7,10 +7,10 @@
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
 # The build stage bundles birdctl (`npm run build`: esbuild, a dev dependency); the image keeps only
-# dist/ and runs it with plain node, no tsx. The bundle holds every package birdctl runs (what it
-# leaves out, ws's optional native add-ons and nunjucks' chokidar for `watch`, is not installed by
-# npm either and is never needed), so the image has no node_modules; package.json stays: Node reads
-# "type": "module" from it, and birdctl finds its install directory by it (src/install-dir.ts).
+# dist/ and runs it with plain node, no tsx. The bundle holds every package but net-snmp, which
+# must run as the sloppy-mode CommonJS it is (scripts/build.mjs), so the image keeps the production
+# node_modules; package.json also gives Node "type": "module" and birdctl its install directory
+# (src/install-dir.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
@@ -29,7 +29,9 @@ RUN apt-get update \
  && chgrp dip /etc/bird
 
 WORKDIR /opt/bird6-controller
-COPY package.json ./
+# Dependencies first, so a source change does not reinstall them.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bird-templates ./bird-templates
 COPY --from=build /build/dist ./dist
 RUN ln -s /opt/bird6-controller/dist/cli/bin.js /usr/local/bin/birdctl

@@ -32,7 +32,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // ws requires these native add-ons inside a try and runs without them; they are not installed.
-  external: ['bufferutil', 'utf-8-validate'],
+  // net-snmp is sloppy-mode CommonJS that a bundle would run as strict code (an ES module is
+  // strict): its Mib's Proxy set trap returns undefined, which strict code turns into a TypeError
+  // on the first registerProvider (src/snmp/bgp-mib.ts). It is imported from node_modules instead.
+  external: ['bufferutil', 'utf-8-validate', 'net-snmp'],
   // The CommonJS packages (nunjucks, net-snmp, prom-client) require Node's built-ins, and nunjucks
   // requires chokidar inside a try for `watch`; in an ES module only a require made by
   // createRequire can, so every chunk gets one (esbuild's require shim uses it when present).

@@ -1,10 +1,12 @@
 // The bundled birdctl (npm run build, scripts/build.mjs) as a lab runs it: `lab up` from
 // dist/cli/bin.js starts its orchestrator and its agents with that same bin (src/birdctl-self.ts
 // finds it from the install directory, wherever esbuild put the module's code), the agents render
-// from bird-templates/ and program their endpoints, `lab status` and `lab down` work from it too.
-// Prefix `bldl`, a scratch build (test/support/scratch-build.ts) and a temporary state dir.
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// from bird-templates/ and program their endpoints, `lab status` and `lab down` work from it too;
+// and an agent from it serves its views (SNMP through net-snmp, kept out of the bundle by
+// scripts/build.mjs; the WebSocket stream and the metrics, bundled). Prefix `bldl` (the views'
+// testbed `bldl-v`), a scratch build (test/support/scratch-build.ts) and a temporary state dir.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +16,7 @@ import { labDown } from '../../src/lab/down.ts';
 import { readState } from '../../src/lab/state.ts';
 import { isAlive } from '../../src/proc.ts';
 import { describeIntegration } from '../support/integration.ts';
+import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 import { scratchBuild, type ScratchBuild } from '../support/scratch-build.ts';
 import { namespacesWithPrefix } from '../lab/lab-driver.ts';
 import { topologyCopy } from '../lab/topology-copy.ts';
@@ -25,7 +28,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** argv of a running process, from /proc. */
 const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 
-describeIntegration('lab from the bundled birdctl', { root: true, netns: true, binaries: ['bird6', 'ip', 'kill'] }, () => {
+describeIntegration('lab from the bundled birdctl', { root: true, netns: true, binaries: ['bird6', 'ip', 'kill', 'snmpget'] }, () => {
   const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
   // dnsmasq drops to nobody and must still read its hosts file below the state dir.
   chmodSync(work, 0o755);
@@ -78,4 +81,40 @@ describeIntegration('lab from the bundled birdctl', { root: true, netns: true, b
     expect(pids.filter(isAlive)).toEqual([]);
     expect(namespacesWithPrefix(PREFIX)).toEqual([]);
   }, 30_000);
+
+  it('an agent from the bundle answers SNMP, streams its snapshot and serves its metrics', async () => {
+    const bed = new NetnsTestbed(`${PREFIX}-v`);
+    let agent: ChildProcess | undefined;
+    try {
+      const netns = bed.addNamespace('n1');
+      bed.run(netns, 'ip', ['-6', 'addr', 'add', 'fd00:bd::1/128', 'dev', 'lo']);
+      const topology = bed.path('cluster.json');
+      writeFileSync(topology, JSON.stringify({ apiVersion: 'bird6-controller/v1', cluster: { name: 'bldv', asNumber: 64512 }, ipPools: [{ cidr: 'fd00:10::/48' }], nodes: [{ name: 'n1', address: 'fd00:bd::1' }, { name: 'n2', address: 'fd00:bd::2' }] }));
+      agent = bed.start(netns, process.execPath, [
+        build!.bin, 'agent', topology, '--node', 'n1', '--config', bed.path('bird6.conf'), '--socket', bed.path('bird6.ctl'), '--bird',
+        '--snmp', '[::1]:9161', '--snmp-community', 'bldv-ro', '--ws', '[::1]:9180', '--metrics', '[::1]:9190',
+      ]);
+      const localAs = await waitFor('bgpLocalAs over SNMP', () => {
+        try {
+          return bed.run(netns, 'snmpget', ['-v2c', '-c', 'bldv-ro', '-Oqv', '-r', '0', '-t', '1', 'udp6:[::1]:9161', '1.3.6.1.2.1.15.2.0']).trim();
+        } catch {
+          return undefined;
+        }
+      }, 20_000, 500);
+      expect(localAs).toBe('64512');
+      // A client in the node's namespace, with the ws package of node_modules.
+      const client = `const WebSocket = require(${JSON.stringify(join(build!.dir, 'node_modules/ws'))});
+        const socket = new WebSocket('ws://[::1]:9180');
+        socket.once('message', async (m) => { const metrics = await (await fetch('http://[::1]:9190/metrics')).text();
+          console.log(JSON.stringify({ type: JSON.parse(String(m)).type, up: /^bird_socket_query_success 1$/m.test(metrics) })); process.exit(0); });
+        socket.once('error', (e) => { console.error(e.message); process.exit(1); });`;
+      expect(JSON.parse(bed.run(netns, process.execPath, ['-e', client]))).toEqual({ type: 'snapshot', up: true });
+    } finally {
+      // SIGTERM with --bird shuts the agent's bird6 down too; its pid file catches one left behind,
+      // before cleanup removes the testbed's directory.
+      if (agent !== undefined) await stop(agent);
+      killByPidFile(bed.path('bird6.pid'));
+      await bed.cleanup();
+    }
+  }, 40_000);
 });
