@@ -6,13 +6,17 @@
 # /etc/bird is bird:bird 0750 from the package; dnsmasq drops to nobody:dip (Debian's build) and
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
-# The build stage compiles birdctl (`npm run build`, needs the dev dependencies); the image keeps
-# only dist/ and runs it with plain node, no tsx.
+# The build stage bundles birdctl (`npm run build`: esbuild, a dev dependency); the image keeps only
+# dist/ and runs it with plain node, no tsx. The bundle holds every package but net-snmp, which
+# must run as the sloppy-mode CommonJS it is (scripts/build.mjs), so the image keeps the production
+# node_modules; package.json also gives Node "type": "module" and birdctl its install directory
+# (src/install-dir.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `birdctl` executable: `npm run build` compiles it to dist/cli/bin.js, the bin of package.json
-// (and of the image); src/cli/birdctl.mjs runs this same file from source through tsx.
+// The `birdctl` executable: `npm run build` bundles it to dist/cli/bin.js (scripts/build.mjs), the
+// bin of package.json (and of the image); src/cli/birdctl.mjs runs this same file from source
+// through tsx.
 import { holdYoungGeneration } from './agent-heap.ts';
 import { main } from './main.ts';
 

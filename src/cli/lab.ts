@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { createJsonLogger } from '../agent/logger.ts';
 import { BirdctlError, EXIT, type ExitCodeValue } from '../errors.ts';
+import { installPath } from '../install-dir.ts';
 import { formatDownReport, labDown } from '../lab/down.ts';
 import { validatePrefix } from '../lab/plan.ts';
 import { DEFAULT_PREFIX, DEFAULT_STATE_DIR, requireState } from '../lab/state.ts';
@@ -9,7 +9,8 @@ import { allEstablished, formatLabStatus, labStatus, labStatusJson } from '../la
 import { birdctlAgentLauncher, formatUpSummary, labUp } from '../lab/up.ts';
 import { parseCommandArgs, usageError, type Command, type CommandContext } from './command.ts';
 
-const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topology/example.yaml', import.meta.url));
+/** What `lab up` brings up without a FILE. */
+export const DEFAULT_TOPOLOGY = installPath('topology/example.yaml');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const HELP = `Usage: birdctl lab up [FILE] [--timeout SECONDS]

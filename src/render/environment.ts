@@ -2,12 +2,12 @@
 // would corrupt a config), undefined variables throw, and every value that is printed inside the
 // config goes through a filter that refuses anything able to change the file's structure
 // (value-filters.ts). bgp_protocols writes the sessions' blocks (bgp-protocols.ts).
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { installPath } from '../install-dir.ts';
 import { bgpProtocols } from './bgp-protocols.ts';
 import { integer, ipv4, ipv6, ipv6Prefix, quoted, symbol } from './value-filters.ts';
 
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../bird-templates/', import.meta.url));
+export const TEMPLATE_DIR = installPath('bird-templates');
 
 export function createEnvironment(templateDir = TEMPLATE_DIR): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templateDir, { noCache: false }), {

@@ -2,7 +2,9 @@
 // Objects are strict, so a misspelt key is an error rather than a silently ignored setting.
 // Every string that can reach bird6.conf, dnsmasq.conf or a command line is constrained here to
 // characters that cannot change the structure of those files.
-import { z } from 'zod';
+// A namespace import: the bundle (scripts/build.mjs) then keeps only the zod it uses, not every
+// locale, as it must with a named import of the namespace object z.
+import * as z from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
 import { formatIPv6Groups, parsePrefix, formatPrefix, parseIPv6Groups, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';

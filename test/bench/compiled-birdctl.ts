@@ -1,6 +1,6 @@
-// The compiled birdctl (dist/cli/bin.js, `npm run build`), which the benchmarks run because the
-// bin, the image and the lab run it. `npm run bench` builds first; a suite run by hand refuses a
-// build older than the sources rather than measuring code that is not the current one.
+// The compiled birdctl (dist/cli/bin.js, the bundle of `npm run build`), which the benchmarks run
+// because the bin, the image and the lab run it. `npm run bench` builds first; a suite run by hand
+// refuses a build older than the sources rather than measuring code that is not the current one.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,10 +15,11 @@ function newestMtimeMs(dir: string): number {
   );
 }
 
-/** The compiled bin's path; throws when it is missing or older than a file in src/. */
+/** The compiled bin's path; throws when it is missing or older than a file in src/ or scripts/ (the build). */
 export function compiledBirdctl(): string {
-  if (!existsSync(COMPILED_BIRDCTL) || statSync(COMPILED_BIRDCTL).mtimeMs < newestMtimeMs(join(ROOT, 'src'))) {
-    throw new Error(`${COMPILED_BIRDCTL} is missing or older than src/: run npm run build (npm run bench does)`);
+  const newest = Math.max(newestMtimeMs(join(ROOT, 'src')), newestMtimeMs(join(ROOT, 'scripts')));
+  if (!existsSync(COMPILED_BIRDCTL) || statSync(COMPILED_BIRDCTL).mtimeMs < newest) {
+    throw new Error(`${COMPILED_BIRDCTL} is missing or older than src/ or scripts/: run npm run build (npm run bench does)`);
   }
   return COMPILED_BIRDCTL;
 }

@@ -61,7 +61,7 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
     timings.engineUp = engine.upMs;
     dir = mkdtempSync(join(tmpdir(), 'dkc-'));
     // Only what the Dockerfile copies, plus the topology: the build context stays small.
-    for (const entry of ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bird-templates']) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+    for (const entry of ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates']) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
     mkdirSync(join(dir, 'topology'));
     cpSync(join(REPO, TOPOLOGY), join(dir, TOPOLOGY));
     topology = await loadTopology(join(dir, TOPOLOGY));

@@ -40,9 +40,9 @@ export async function runRecordingLoads(entry: string, args: readonly string[], 
   }
 }
 
-/** Whether a run loaded the process runner (src/exec.ts, or dist/exec.js compiled). */
+/** Whether a run of the tsx entry loaded the process runner (src/exec.ts). */
 export function loadedProcessRunner(run: RecordedRun): boolean {
-  return run.urls.some((url) => /\/(src\/exec\.ts|dist\/exec\.js)$/.test(url));
+  return run.urls.some((url) => url.endsWith('/src/exec.ts'));
 }
 
 /** Which of HEAVY_PACKAGES a run loaded, in that list's order. */
