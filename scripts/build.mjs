@@ -35,7 +35,9 @@ const result = await build({
   // net-snmp is sloppy-mode CommonJS that a bundle would run as strict code (an ES module is
   // strict): its Mib's Proxy set trap returns undefined, which strict code turns into a TypeError
   // on the first registerProvider (src/snmp/bgp-mib.ts). It is imported from node_modules instead.
-  external: ['bufferutil', 'utf-8-validate', 'net-snmp'],
+  // yaml is required from node_modules on the first topology its fast path declines
+  // (src/topology/load.ts); plain YAML never loads it, so it is in no chunk.
+  external: ['bufferutil', 'utf-8-validate', 'net-snmp', 'yaml'],
   // The CommonJS packages (nunjucks, net-snmp, prom-client) require Node's built-ins, and nunjucks
   // requires chokidar inside a try for `watch`; in an ES module only a require made by
   // createRequire can, so every chunk gets one (esbuild's require shim uses it when present).

@@ -98,8 +98,18 @@ describe('bld: the compiled birdctl (npm run build)', () => {
     const run = await runRecordingLoads(BIN, ['validate', EXAMPLE], ROOT);
     expect(run.exitCode).toBe(0);
     expect(run.urls.filter((url) => url.startsWith('file:') && !fileURLToPath(url).startsWith(join(copy, 'dist/')))).toEqual([]);
-    // The metafile is what the next test reads: validate does load zod and yaml, from its chunks.
-    expect([...bundledPackagesLoaded(run, meta)].filter((name) => (HEAVY_PACKAGES as readonly string[]).includes(name)).sort()).toEqual(['yaml', 'zod']);
+    // The metafile is what the next test reads: validate does load zod, from its chunks.
+    expect([...bundledPackagesLoaded(run, meta)].filter((name) => (HEAVY_PACKAGES as readonly string[]).includes(name))).toEqual(['zod']);
+  });
+
+  it('loads the yaml package, from node_modules, only for YAML the fast path declines', async () => {
+    const declined = join(copy, 'declined.yaml');
+    writeFileSync(declined, `---\n${readFileSync(EXAMPLE, 'utf8')}`);
+    const plain = await runRecordingLoads(BIN, ['validate', EXAMPLE], ROOT);
+    const run = await runRecordingLoads(BIN, ['validate', declined], ROOT);
+    expect([plain.exitCode, run.exitCode]).toEqual([0, 0]);
+    expect(heavyPackagesIn(plain)).toEqual([]);
+    expect(heavyPackagesIn(run)).toEqual(['yaml']);
   });
 
   it('runs without tsx or any .ts file, and --help and status load none of the heavy packages', async () => {

@@ -3,6 +3,8 @@
 // agent's listeners (ws, net-snmp). Whole birdctl processes (the tsx entry) run under a
 // module-load recorder, so nothing but the real entry decides what is loaded; build.test.ts does
 // the same for the compiled bin.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { heavyPackagesIn, loadedProcessRunner, runRecordingLoads } from '../support/birdctl-loads.ts';
@@ -34,12 +36,25 @@ describe('bld: what each birdctl command loads (tsx entry)', () => {
     expect(heavyPackagesIn(run)).toEqual([]);
   });
 
-  it('`birdctl validate` loads the topology schema and parser, but no process runner, templates or listeners', async () => {
-    // Also shows that the recorder sees packages at all: zod and yaml must be in the list.
+  it('`birdctl validate` loads the topology schema, but no yaml package for plain YAML, no process runner, templates or listeners', async () => {
+    // Also shows that the recorder sees packages at all: zod must be in the list.
     const run = await birdctl('validate', join(ROOT, 'topology/example.yaml'));
     expect(run.exitCode).toBe(0);
-    expect(heavyPackagesIn(run)).toEqual(['zod', 'yaml']);
+    expect(heavyPackagesIn(run)).toEqual(['zod']);
     expect(loadedProcessRunner(run)).toBe(false);
+  });
+
+  it('`birdctl validate` of YAML the fast path declines (a document marker) loads the yaml package too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bld-declined-'));
+    try {
+      const file = join(dir, 'topology.yaml');
+      writeFileSync(file, `---\n${readFileSync(join(ROOT, 'topology/example.yaml'), 'utf8')}`);
+      const run = await birdctl('validate', file);
+      expect(run.exitCode).toBe(0);
+      expect(heavyPackagesIn(run)).toEqual(['zod', 'yaml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('`birdctl endpoints preflight` starts processes, so it gets the process runner', async () => {
