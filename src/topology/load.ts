@@ -75,6 +75,16 @@ function toPlainData(doc: Document, source: string): unknown {
   }
 }
 
+const NOT_JSON = Symbol('not JSON');
+
+function parsedAsJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /**
  * Parses YAML (JSON is a subset, but a .json file gets JSON's own stricter parser). Plain YAML
  * takes the fast path; the rest, and every error, is the yaml package's.
@@ -93,6 +103,16 @@ function parseText(text: string, source: string): unknown {
     }
     refuseDuplicateKeys(text, source);
     return value;
+  }
+  // A YAML file holding JSON (what tools and the benchmarks write): JSON.parse reads JSON as YAML
+  // 1.2 does, and duplicate keys are refused as a .json file's are. A document that is not JSON
+  // goes on as YAML, errors included.
+  if (/^\s*[[{]/.test(text)) {
+    const value = parsedAsJson(text);
+    if (value !== NOT_JSON) {
+      refuseDuplicateKeys(text, source);
+      return value;
+    }
   }
   const simple = parseSimpleYaml(text);
   if (simple !== undefined) return simple.value;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { heavyPackagesIn, loadedProcessRunner, runRecordingLoads } from '../support/birdctl-loads.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -42,6 +43,19 @@ describe('bld: what each birdctl command loads (tsx entry)', () => {
     expect(run.exitCode).toBe(0);
     expect(heavyPackagesIn(run)).toEqual(['zod']);
     expect(loadedProcessRunner(run)).toBe(false);
+  });
+
+  it('`birdctl validate` of JSON in a .yaml file (as tools write it) loads no yaml package', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bld-json-yaml-'));
+    try {
+      const file = join(dir, 'topology.yaml');
+      writeFileSync(file, JSON.stringify(parseYaml(readFileSync(join(ROOT, 'topology/example.yaml'), 'utf8'))));
+      const run = await birdctl('validate', file);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(heavyPackagesIn(run)).toEqual(['zod']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('`birdctl validate` of YAML the fast path declines (a document marker) loads the yaml package too', async () => {

@@ -179,6 +179,25 @@ describe('formatError', () => {
   });
 });
 
+describe('JSON written into a .yaml file', () => {
+  it('reads it as YAML would, the same topology', () => {
+    const doc = docWith(() => {});
+    expect({ ...parseTopologyText(JSON.stringify(doc), 'in.yaml'), source: '' }).toEqual({ ...parseTopologyText(JSON.stringify(doc), 'in.json'), source: '' });
+  });
+
+  it('still refuses a duplicate key, with both positions', () => {
+    const text = '{\n  "apiVersion": "bird6-controller/v1",\n  "cluster": {"name": "a", "asNumber": 64512},\n  "cluster": {"name": "b", "asNumber": 64512},\n  "nodes": [{"name": "n1", "address": "fd00:ec::1"}]\n}';
+    expect(textError(text, 'dup.yaml').problems).toEqual([expect.objectContaining({ path: 'cluster', message: expect.stringContaining('duplicate key "cluster", already set at line 3, column 3') })]);
+  });
+
+  it('takes a flow mapping that is YAML but not JSON as YAML', () => {
+    const doc = docWith(() => {});
+    // Unquoted keys: YAML, not JSON.
+    const flow = `{${Object.entries(doc).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')}}`;
+    expect({ ...parseTopologyText(flow, 'flow.yaml'), source: '' }).toEqual({ ...parseTopologyText(JSON.stringify(doc), 'in.json'), source: '' });
+  });
+});
+
 describe('JSON duplicate keys', () => {
   it('refuses a duplicate top-level key with both positions, instead of keeping the last', () => {
     const text = '{\n  "apiVersion": "bird6-controller/v1",\n  "cluster": {"name": "a", "asNumber": 64512},\n  "cluster": {"name": "b", "asNumber": 64512},\n  "nodes": [{"name": "n1", "address": "fd00:ec::1"}]\n}';
