@@ -8,7 +8,10 @@ import { installPath } from './install-dir.ts';
 const compiled = import.meta.url.endsWith('.js');
 const ENTRY = installPath(compiled ? 'dist/cli/bin.js' : 'src/cli/birdctl.mjs');
 
-/** The file and arguments that run `birdctl ARGS...` (file: this Node, argv[0]: the entry). */
-export function birdctlCommand(args: readonly string[]): { file: string; args: string[] } {
-  return { file: process.execPath, args: [ENTRY, ...args] };
+/**
+ * The file and arguments that run `birdctl ARGS...` (file: this Node, argv[0]: the entry, by
+ * default this code's own; a benchmark running from source passes the compiled bin).
+ */
+export function birdctlCommand(args: readonly string[], entry = ENTRY): { file: string; args: string[] } {
+  return { file: process.execPath, args: [entry, ...args] };
 }

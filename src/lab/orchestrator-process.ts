@@ -18,10 +18,11 @@ export interface OrchestratorLauncher {
   start(stateDir: string, log: string): RunningProcess;
 }
 
-export function birdctlOrchestratorLauncher(runner: Runner, env?: Record<string, string>): OrchestratorLauncher {
+/** `birdctl lab orchestrate --state-dir DIR`, detached; `entry` as birdctlCommand's. */
+export function birdctlOrchestratorLauncher(runner: Runner, env?: Record<string, string>, entry?: string): OrchestratorLauncher {
   return {
     start(stateDir, log) {
-      const orchestrator = birdctlCommand(['lab', 'orchestrate', '--state-dir', resolve(stateDir)]);
+      const orchestrator = birdctlCommand(['lab', 'orchestrate', '--state-dir', resolve(stateDir)], entry);
       return runner.start(orchestrator.file, orchestrator.args, { detached: true, logFile: log, env });
     },
   };

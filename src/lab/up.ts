@@ -23,11 +23,14 @@ export interface AgentLauncher {
   start(node: NodePlan, topologyFile: string): RunningProcess;
 }
 
-/** The real thing: `birdctl agent FILE --node NAME --config PATH --socket PATH --bird`, detached. */
-export function birdctlAgentLauncher(runner: Runner, env?: Record<string, string>): AgentLauncher {
+/**
+ * The real thing: `birdctl agent FILE --node NAME --config PATH --socket PATH --bird`, detached;
+ * `entry` as birdctlCommand's.
+ */
+export function birdctlAgentLauncher(runner: Runner, env?: Record<string, string>, entry?: string): AgentLauncher {
   return {
     start(node, topologyFile) {
-      const agent = birdctlCommand(['agent', topologyFile, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird']);
+      const agent = birdctlCommand(['agent', topologyFile, '--node', node.name, '--config', node.config, '--socket', node.socket, '--bird'], entry);
       return runner.start(agent.file, agent.args, { netns: node.netns, detached: true, logFile: node.agentLog, env });
     },
   };

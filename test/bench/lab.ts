@@ -6,10 +6,10 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { processRunner, type RunningProcess } from '../../src/exec.ts';
 import { labDown } from '../../src/lab/down.ts';
-import type { UpReport } from '../../src/lab/up.ts';
+import { birdctlOrchestratorLauncher } from '../../src/lab/orchestrator-process.ts';
+import { birdctlAgentLauncher, labUp, type UpReport } from '../../src/lab/up.ts';
 import { addContainerNamespace, editTopology } from '../lab/lab-driver.ts';
 import { topologyCopy } from '../lab/topology-copy.ts';
 import { formatIPv6, parseIPv6 } from '../../src/topology/ipv6.ts';
@@ -29,22 +29,17 @@ const ONE_PER_EDIT: Scenario = { endpoints: 20, perEdit: 1 };
 /** The 6-node RR lab: a burst of ten per edit, up to 25 endpoints per client node. */
 const TEN_PER_EDIT: Scenario = { endpoints: 100, perEdit: 10 };
 
-/**
- * `lab up` from the compiled build, so its agents and orchestrator run the compiled bin, as they
- * do for `npx birdctl lab up` (src/birdctl-self.ts); from the sources they would run through tsx.
- */
-async function compiledLabUp(): Promise<typeof import('../../src/lab/up.ts')> {
-  return import(new URL('../lab/up.js', pathToFileURL(compiledBirdctl())).href);
-}
 
 async function bringUp(topology: string, prefix: string, work: string, keep = false): Promise<{ report: UpReport; file: string; stateDir: string }> {
   const stateDir = join(work, `${prefix}-state`);
   const file = topologyCopy(topology, work, prefix);
   await labDown({ stateDir, prefix }, { runner: processRunner, sleep });
-  const { birdctlAgentLauncher, labUp } = await compiledLabUp();
+  // The agents and the orchestrator run the compiled bin, as they do for `npx birdctl lab up`;
+  // started from these sources they would run through tsx (src/birdctl-self.ts).
+  const bin = compiledBirdctl();
   const report = await labUp(
     { topologyFile: file, prefix, stateDir, timeoutMs: 60_000 },
-    { runner: processRunner, launcher: birdctlAgentLauncher(processRunner), now: () => new Date(), sleep },
+    { runner: processRunner, launcher: birdctlAgentLauncher(processRunner, undefined, bin), orchestrator: birdctlOrchestratorLauncher(processRunner, undefined, bin), now: () => new Date(), sleep },
   );
   if (!keep) await labDown({ stateDir, prefix }, { runner: processRunner, sleep });
   return { report, file, stateDir };
