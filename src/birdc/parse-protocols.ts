@@ -40,7 +40,7 @@
 // per kind in the ParseWarnings the caller passes (fixtures monthday-*, isolong-*, defaultfmt-*).
 import { SINCE_PATTERN, parseBirdTime } from './bird-time.ts';
 import { ParseWarnings, quote, UnreadableValue } from './parse-warnings.ts';
-import type { ProtocolBlocksCache, WarningSink } from './protocol-blocks-cache.ts';
+import type { DetailsParser, ProtocolBlocksCache, WarningSink } from './protocol-blocks-cache.ts';
 import { PROTOCOL_STATES, isBgpState, splitLastError, type BgpState, type LastError, type ProtocolState } from './protocol-states.ts';
 import { unexpectedReply, type Reply, type ReplyBlock } from './reply.ts';
 
@@ -175,7 +175,7 @@ export class ProtocolsParser<All extends boolean = true> {
     } else if (block.code === 1006 && this.all) {
       const row = this.rows[this.details.length];
       if (row === undefined || this.details.length !== this.rows.length - 1) throw unexpectedReply(what, 'a detail block without its protocol row');
-      this.details.push(this.cache === undefined ? parseDetails(row, block.lines, this.warnings) : this.cache.details(row, block.lines, this.warnings, parseDetails));
+      this.details.push(this.cache === undefined ? parseDetails(row, block.lines, this.warnings) : this.cache.details(row, block.lines, this.warnings, DETAILS_PARSER));
     } else {
       throw unexpectedReply(what, `code ${block.code} ${JSON.stringify(block.lines[0])}`);
     }
@@ -225,8 +225,12 @@ function splitSince(rest: string, proto: string): [string, string] {
   return [sinceText, rest.slice(words[end - 1]!.end).trim()];
 }
 
+function detailsWhat(name: string): string {
+  return `\`show protocols all\` (${name})`;
+}
+
 function parseDetails(row: ProtocolRow, lines: string[], warnings: WarningSink): ProtocolDetails {
-  const what = `\`show protocols all\` (${row.name})`;
+  const what = detailsWhat(row.name);
   // Fields listed one by one, not `...row`: spreading into a literal this size made the parse of
   // 1,000 protocols twice as slow (measured by the monitor-poll benchmark).
   const details: ProtocolDetails = {
@@ -387,6 +391,67 @@ function parseDetails(row: ProtocolRow, lines: string[], warnings: WarningSink):
   }
   return details;
 }
+
+/**
+ * The detail lines an established session changes at every poll: its hold and keepalive timers
+ * count down each second (`Hold timer:       151/240` above). A block that differs from the one a
+ * value was parsed from only in these lines is that value with the timers read again.
+ */
+const HOLD_TIMER = 'Hold timer';
+const KEEPALIVE_TIMER = 'Keepalive timer';
+
+/** Which countdown timer the key of a line is (its text from `start` to `colon`, spaces after it left out, as parseDetails splits keys); null for another key. */
+function countdownField(line: string, start: number, colon: number): 'holdTimer' | 'keepaliveTimer' | null {
+  const length = endOfText(line, start, colon) - start;
+  if (length === HOLD_TIMER.length && line.startsWith(HOLD_TIMER, start)) return 'holdTimer';
+  if (length === KEEPALIVE_TIMER.length && line.startsWith(KEEPALIVE_TIMER, start)) return 'keepaliveTimer';
+  return null;
+}
+
+/**
+ * Whether two lines at the same place of a block are the same countdown timer: the same text up to
+ * and with the colon, a hold or keepalive timer's. Compared character by character: this runs for
+ * two lines of every established session's block at every poll, where slicing the keys cost.
+ */
+function sameCountdownTimer(before: string, after: string): boolean {
+  const start = skipSpaces(before, 0);
+  const colon = before.indexOf(':', start);
+  if (colon < 0 || after.length <= colon || countdownField(before, start, colon) === null) return false;
+  for (let i = 0; i <= colon; i += 1) if (before.charCodeAt(i) !== after.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * `value` with its countdown timers read from `lines[at]` (lines sameCountdownTimer said are such
+ * timers), as parseDetails reads them, an unreadable one null with the same warning; null for a
+ * value without BGP details. A fresh shallow copy: a value handed out before is never changed
+ * (callers keep them, see peers.ts).
+ */
+function withCountdownTimers(value: ProtocolDetails, lines: readonly string[], at: readonly number[], warnings: WarningSink): ProtocolDetails | null {
+  // Timer lines in a block that is not a BGP protocol's are no BGP timers: parsed whole.
+  const bgp = value.bgp;
+  if (bgp === null) return null;
+  let { holdTimer, keepaliveTimer } = bgp;
+  for (const i of at) {
+    const line = lines[i]!;
+    const start = skipSpaces(line, 0);
+    const colon = line.indexOf(':', start);
+    const field = countdownField(line, start, colon);
+    let timer: Timer | null;
+    try {
+      timer = parseTimer(line.slice(skipSpaces(line, colon + 1), endOfText(line, start)), line);
+    } catch (error) {
+      if (!(error instanceof UnreadableValue)) throw error;
+      warnings.add(field === 'holdTimer' ? HOLD_TIMER : KEEPALIVE_TIMER, `${detailsWhat(value.name)}: ${error.message}; shown as null`);
+      timer = null;
+    }
+    if (field === 'holdTimer') holdTimer = timer;
+    else keepaliveTimer = timer;
+  }
+  return { ...value, bgp: { ...bgp, holdTimer, keepaliveTimer } };
+}
+
+const DETAILS_PARSER: DetailsParser = { parse: parseDetails, sameCountdownTimer, withCountdownTimers };
 
 /** Whitespace as String.prototype.trim and `\s` see it; BIRD prints spaces, so that case goes first. */
 function isSpace(code: number): boolean {

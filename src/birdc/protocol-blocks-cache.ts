@@ -4,6 +4,12 @@
 // remembered ones gives the remembered value again instead of being parsed: the same object, not a
 // copy. The values are treated as read-only everywhere (peers.ts keeps them without copying too).
 //
+// An established session's block is never the same text twice: its `Hold timer:` and `Keepalive
+// timer:` lines count down each second. Lines are therefore compared but for those two (same
+// place, same field): a block whose only differences are there gives a fresh shallow copy of the
+// remembered value with those timers read from the new lines (nothing else parsed), and the
+// remembered value and lines stay as they were, to compare the next reply with.
+//
 // The protocol row is parsed every time (by the caller): a bare clock `since` is placed on the day
 // of each reply's own reference, and looking a row up by its text cost as much as parsing it.
 //
@@ -14,8 +20,8 @@
 // lines only until the next reply (to compare with); once a block is seen unchanged, it is copied
 // into a string of its own and parsed once more from that copy (detached), and that value is the
 // one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
-// A block that changed is left alone for a few polls (MAX_PAUSE), so blocks that change at every
-// poll, as established sessions' hold and keepalive timers make them, cost about what a plain parse does.
+// A block that changed otherwise is left alone for a few polls (MAX_PAUSE), so blocks that change at
+// every poll (their route counters, say) cost about what a plain parse does.
 //
 // Warnings: a reused block says again the warnings its parse said (recorded with the entry),
 // so a poll's warnings are the same whether its blocks were parsed or reused.
@@ -25,7 +31,15 @@ import type { ProtocolDetails, ProtocolRow } from './parse-protocols.ts';
 /** Where a parse says what it could not read; ParseWarnings is one. */
 export type WarningSink = Pick<ParseWarnings, 'add'>;
 
-export type ParseDetails = (row: ProtocolRow, lines: string[], warnings: WarningSink) => ProtocolDetails;
+/** What the cache needs of the detail block parser (parse-protocols.ts gives it). */
+export interface DetailsParser {
+  /** The whole block. */
+  parse(row: ProtocolRow, lines: string[], warnings: WarningSink): ProtocolDetails;
+  /** Whether two lines at the same place of a block are the same hold or keepalive timer field (the lines that count down). */
+  sameCountdownTimer(before: string, after: string): boolean;
+  /** A fresh copy of `value` with the timers of `lines[at]` read again; null when the block must be parsed whole. */
+  withCountdownTimers(value: ProtocolDetails, lines: readonly string[], at: readonly number[], warnings: WarningSink): ProtocolDetails | null;
+}
 
 interface Entry {
   /**
@@ -47,11 +61,10 @@ interface Entry {
 }
 
 /**
- * A block that changed is left alone (parsed, neither compared nor kept) for a pause that doubles
- * at each change, up to this many polls. Keeping and comparing the lines of 1,000 blocks that
- * change at every poll (an established session's hold and keepalive timers count down each second)
- * cost more than parsing them (the monitor-poll benchmark, every block changed: old-to-new pointers
- * and lines kept past a scavenge); paused, such a block is compared about once in ten polls, and
+ * A block that changed (other than its countdown timers) is left alone (parsed, neither compared nor
+ * kept) for a pause that doubles at each change, up to this many polls. Keeping and comparing the
+ * lines of 1,000 blocks that change at every poll cost more than parsing them (the monitor-poll
+ * benchmark, every block changed: old-to-new pointers and lines kept past a scavenge); paused, such a block is compared about once in ten polls, and
  * one that stops changing is reused again within about ten.
  */
 const MAX_PAUSE = 8;
@@ -76,38 +89,53 @@ export class ProtocolBlocksCache {
     this.reused = 0;
   }
 
-  /** The details of `row` from its detail block `lines`: remembered when both are as last time, else parsed. */
-  details(row: ProtocolRow, lines: string[], warnings: WarningSink, parse: ParseDetails): ProtocolDetails {
+  /**
+   * The details of `row` from its detail block `lines`: remembered when both are as last time, the
+   * remembered ones with new timers when only the countdown timer lines differ, else parsed.
+   */
+  details(row: ProtocolRow, lines: string[], warnings: WarningSink, parser: DetailsParser): ProtocolDetails {
     const known = this.entries.get(row.name);
     if (known === undefined) {
       this.listed += 1;
       this.entries.set(row.name, { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0 });
-      return parse(row, lines, warnings);
+      return parser.parse(row, lines, warnings);
     }
     if (known.generation !== this.generation) this.listed += 1;
     known.generation = this.generation;
     if (known.paused > 0) {
       known.paused -= 1;
       if (known.paused === 0) known.lines = lines;
-      return parse(row, lines, warnings);
+      return parser.parse(row, lines, warnings);
     }
-    if (!sameLines(known.lines, lines)) {
+    const timers = countdownTimersOnly(known.lines, lines, parser);
+    if (timers === null) {
       // Updated in place: a changed block costs no new entry, no copy and keeps nothing parsed.
       known.pause = known.pause === 0 ? 1 : Math.min(known.pause * 2, MAX_PAUSE);
       known.paused = known.pause;
       known.lines = NO_LINES;
       known.value = null;
-      return parse(row, lines, warnings);
+      return parser.parse(row, lines, warnings);
     }
     known.pause = 0;
     if (known.value !== null && sameRow(known.value, row)) {
-      this.reused += 1;
-      replay(known.warnings, warnings);
-      return known.value;
+      if (timers.length === 0) {
+        this.reused += 1;
+        replay(known.warnings, warnings);
+        return known.value;
+      }
+      // The remembered value keeps the timers of the lines it was parsed from (compared with the
+      // next reply again): a block that counts down never stops being reused. A block whose parse
+      // said anything is parsed whole, so that its warnings come in the order of a parse.
+      const timed = known.warnings === null ? parser.withCountdownTimers(known.value, lines, timers, warnings) : null;
+      if (timed !== null) {
+        this.reused += 1;
+        return timed;
+      }
+      return parser.parse(row, lines, warnings);
     }
-    if (known.value === null) known.lines = detached(lines);
+    if (known.value === null || timers.length > 0) known.lines = detached(lines);
     const recorder = new RecordingSink(warnings);
-    known.value = parse(row, known.lines, recorder);
+    known.value = parser.parse(row, known.lines, recorder);
     known.warnings = recorder.said;
     return known.value;
   }
@@ -127,10 +155,21 @@ function detached(lines: readonly string[]): string[] {
   return [...lines, ''].join('\n').split('\n', lines.length);
 }
 
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
+const SAME: readonly number[] = [];
+
+/**
+ * Where `b` differs from `a` when only countdown timer lines differ (none: the same lines), null
+ * when the blocks differ otherwise (another line, or as many lines).
+ */
+function countdownTimersOnly(a: readonly string[], b: readonly string[], parser: DetailsParser): readonly number[] | null {
+  if (a.length !== b.length) return null;
+  let timers: number[] | undefined;
+  for (let i = 0; i < a.length; i += 1) {
+    if (a[i] === b[i]) continue;
+    if (!parser.sameCountdownTimer(a[i]!, b[i]!)) return null;
+    (timers ??= []).push(i);
+  }
+  return timers ?? SAME;
 }
 
 /** Passes every warning on and keeps it, to say again when the value is reused. */

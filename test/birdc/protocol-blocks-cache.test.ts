@@ -1,6 +1,6 @@
 // The cache of parsed detail blocks a poller keeps between replies of the same BIRD: reused only
-// when a block and its protocol row are the same text, with the same warnings, one entry per
-// protocol of the last reply. Every reply is framed from bytes again, as the client does, so no
+// when a block and its protocol row are the same text but for the hold and keepalive timers
+// (read again), with the same warnings, one entry per protocol of the last reply. Every reply is framed from bytes again, as the client does, so no
 // string is shared between two "polls".
 import { describe, expect, it } from 'vitest';
 import { ProtocolsParser, parseShowProtocolsAll, type ProtocolDetails } from '../../src/birdc/parse-protocols.ts';
@@ -47,11 +47,69 @@ describe('ProtocolBlocksCache', () => {
     expect(cache.reused).toBe(7);
     for (const [name, p] of second) expect(p, name).toBe(first.get(name));
 
-    const third = byName(poll(EPOCH.replace('Hold timer:       4/6', 'Hold timer:       3/6'), cache));
+    const third = byName(poll(EPOCH.replace('Routes:         1 imported', 'Routes:         3 imported'), cache));
     expect(cache.reused).toBe(6);
     expect(third.get('Mesh_fd00_ec__2')).not.toBe(first.get('Mesh_fd00_ec__2'));
-    expect(third.get('Mesh_fd00_ec__2')!.bgp!.holdTimer).toEqual({ remaining: 3, total: 6 });
+    expect(third.get('Mesh_fd00_ec__2')!.routes).toEqual({ imported: 3, filtered: null, exported: 2, preferred: 1 });
     expect(third.get('tor1')).toBe(first.get('tor1'));
+  });
+
+  it("reuses a block whose only change is its hold and keepalive timers, with the new timers, leaving values given earlier as they were", () => {
+    const cache = new ProtocolBlocksCache();
+    const first = byName(warm(EPOCH, cache));
+    const counted = EPOCH.replace('Hold timer:       4/6', 'Hold timer:       3/6').replace('Keepalive timer:  1/2', 'Keepalive timer:  0/2');
+    const plain = byName(parseShowProtocolsAll(frame(counted).replies[0]!, REF));
+    const second = byName(poll(counted, cache));
+    expect(cache.reused).toBe(7);
+    const mesh = second.get('Mesh_fd00_ec__2')!;
+    expect(mesh).toEqual(plain.get('Mesh_fd00_ec__2'));
+    expect(mesh.bgp!.holdTimer).toEqual({ remaining: 3, total: 6 });
+    expect(mesh.bgp!.keepaliveTimer).toEqual({ remaining: 0, total: 2 });
+    // A fresh value: the one handed out before still says the timers of its own poll.
+    expect(mesh).not.toBe(first.get('Mesh_fd00_ec__2'));
+    expect(first.get('Mesh_fd00_ec__2')!.bgp).toMatchObject({ holdTimer: { remaining: 4, total: 6 }, keepaliveTimer: { remaining: 1, total: 2 } });
+    // Counting down at every poll is never a change: every poll reuses it.
+    for (let n = 0; n < 12; n += 1) {
+      const text = EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${n % 7}/6`).replace('Keepalive timer:  1/2', `Keepalive timer:  ${n % 3}/2`);
+      const timed = byName(poll(text, cache)).get('Mesh_fd00_ec__2')!;
+      expect(cache.reused, `poll ${n}`).toBe(7);
+      expect(timed.bgp).toMatchObject({ holdTimer: { remaining: n % 7, total: 6 }, keepaliveTimer: { remaining: n % 3, total: 2 } });
+    }
+  });
+
+  it('parses a block again when its timers and another line changed', () => {
+    const cache = new ProtocolBlocksCache();
+    warm(EPOCH, cache);
+    const changed = EPOCH.replace('Hold timer:       4/6', 'Hold timer:       3/6').replace('Routes:         1 imported, 2 exported, 1 preferred', 'Routes:         2 imported, 2 exported, 2 preferred');
+    const mesh = byName(poll(changed, cache)).get('Mesh_fd00_ec__2')!;
+    expect(cache.reused).toBe(6);
+    expect(mesh).toEqual(byName(parseShowProtocolsAll(frame(changed).replies[0]!, REF)).get('Mesh_fd00_ec__2'));
+    expect(mesh).toMatchObject({ routes: { imported: 2, preferred: 2 }, bgp: { holdTimer: { remaining: 3, total: 6 } } });
+  });
+
+  it('parses a block again when a timer line became another field at the same place', () => {
+    const cache = new ProtocolBlocksCache();
+    warm(EPOCH, cache);
+    const renamed = EPOCH.replace('Keepalive timer:  1/2', 'Restart timer:    1/2');
+    const mesh = byName(poll(renamed, cache)).get('Mesh_fd00_ec__2')!;
+    expect(cache.reused).toBe(6);
+    expect(mesh.bgp).toMatchObject({ keepaliveTimer: null, restartTimer: { remaining: 1, total: 2 } });
+  });
+
+  it('warns of an unreadable new timer as the plain parse does, and reads it again once it is readable', () => {
+    const cache = new ProtocolBlocksCache();
+    warm(EPOCH, cache);
+    const odd = EPOCH.replace('Hold timer:       4/6', 'Hold timer:       3 of 6');
+    const plain = new ParseWarnings();
+    const expected = parseShowProtocolsAll(frame(odd).replies[0]!, REF, plain);
+    const warnings = new ParseWarnings();
+    expect(poll(odd, cache, REF, warnings)).toEqual(expected);
+    expect(warnings.list()).toEqual(['`show protocols all` (Mesh_fd00_ec__2): timer "Hold timer:       3 of 6"; shown as null']);
+    expect(warnings.list()).toEqual(plain.list());
+    const readable = new ParseWarnings();
+    const mesh = byName(poll(EPOCH.replace('Hold timer:       4/6', 'Hold timer:       2/6'), cache, REF, readable)).get('Mesh_fd00_ec__2')!;
+    expect(mesh.bgp!.holdTimer).toEqual({ remaining: 2, total: 6 });
+    expect(readable.list()).toEqual([]);
   });
 
   it('parses a block again when only its protocol row changed', () => {
@@ -89,17 +147,17 @@ describe('ProtocolBlocksCache', () => {
 
   it('reads a block that changes at every poll right each time, and reuses it again soon after it stops changing', () => {
     const cache = new ProtocolBlocksCache();
-    const holdTimer = (remaining: number) => EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${remaining}/6`);
+    const imported = (count: number) => EPOCH.replace('Routes:         1 imported', `Routes:         ${count} imported`);
     for (let n = 0; n < 30; n += 1) {
-      const mesh = byName(poll(holdTimer(n % 7), cache)).get('Mesh_fd00_ec__2')!;
-      expect(mesh.bgp!.holdTimer).toEqual({ remaining: n % 7, total: 6 });
+      const mesh = byName(poll(imported(n % 7), cache)).get('Mesh_fd00_ec__2')!;
+      expect(mesh.routes!.imported).toBe(n % 7);
     }
     // Stable from now on: reused within the longest pause (8 polls) plus a sighting to keep and one to compare.
     let stable = 0;
     let previous: ProtocolDetails | undefined;
     for (; stable < 12; stable += 1) {
-      const mesh = byName(poll(holdTimer(3), cache)).get('Mesh_fd00_ec__2')!;
-      expect(mesh.bgp!.holdTimer).toEqual({ remaining: 3, total: 6 });
+      const mesh = byName(poll(imported(3), cache)).get('Mesh_fd00_ec__2')!;
+      expect(mesh.routes!.imported).toBe(3);
       if (mesh === previous) break;
       previous = mesh;
     }
@@ -142,6 +200,26 @@ describe('ProtocolBlocksCache', () => {
         expect(warnings.list(), name).toEqual(plain.list());
       }
       expect(cache.reused, name).toBe(expected.length);
+    }
+  });
+
+  it('gives what a parse without it gives, warnings included, for every capture whose timers count down and sometimes stop reading', () => {
+    const timers = /^(\s+(?:Hold|Keepalive) timer:\s+)(\d+)\/(\S+)$/gm;
+    // Poll n: each timer n less (down to 0), and at polls 3 and 4 an unreadable one.
+    const counted = (text: string, n: number) =>
+      text.replace(timers, (_, key: string, remaining: string, total: string) => (n === 3 || n === 4 ? `${key}${remaining} of ${total}` : `${key}${Math.max(0, Number(remaining) - n)}/${total}`));
+    for (const name of fixtureNames().filter((f) => f.endsWith('show-protocols-all.txt'))) {
+      const text = fixtureBytes(name).toString();
+      const cache = new ProtocolBlocksCache();
+      for (let n = 0; n < 8; n += 1) {
+        const polled = counted(text, n);
+        const plain = new ParseWarnings();
+        const expected = parseShowProtocolsAll(frame(polled).replies[0]!, REF, plain);
+        const warnings = new ParseWarnings();
+        expect(poll(polled, cache, REF, warnings), `${name} poll ${n}`).toEqual(expected);
+        expect(warnings.list(), `${name} poll ${n}`).toEqual(plain.list());
+      }
+      expect(cache.reused, name).toBe(parseShowProtocolsAll(frame(text).replies[0]!, REF).length);
     }
   });
 });
