@@ -5,7 +5,7 @@ import { prepareComposeNode } from '../compose-node/prepare.ts';
 import type { Runner } from '../exec.ts';
 import { Agent } from '../agent/agent.ts';
 import { collectStartupGarbageLater } from './agent-heap.ts';
-import { IpDataplane } from '../endpoints/ip-dataplane.ts';
+import { IpDataplane, OWN_KERNEL_FILES } from '../endpoints/ip-dataplane.ts';
 import { BirdctlError } from '../errors.ts';
 import { INTERFACE_RE } from '../topology/index.ts';
 import { name as nodeNameSchema } from '../topology/schema.ts';
@@ -181,7 +181,7 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
         metrics,
         snmp,
       },
-      { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol }) },
+      { runner: context.runner, logger, now: context.now, signal: context.signal, dataplane: new IpDataplane({ runner: context.runner, routeProtocol, ownFiles: OWN_KERNEL_FILES }) },
     );
     if (values['in-container'] && !values['compose-endpoints']) await prepareContainer(context.runner, socketPath, logger);
     collectStartupGarbageLater();

@@ -1,6 +1,8 @@
 // The real dataplane against a scripted Runner: what it sends to ip and sysctl, and how it reads
 // their answers (real iproute2 6.1 output) and their failures back.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
@@ -75,7 +77,7 @@ describe('IpDataplane', () => {
         throw new Error('not used');
       },
     };
-    const reading = new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: ['web-1', 'gone'] });
+    const reading = new IpDataplane({ runner, netns: 'host-ns' }).read({ sysctlKeys: [], containerNamespaces: ['web-1', 'gone'] });
     await new Promise((resolve) => setImmediate(resolve));
     expect(startedBeforeList.sort()).toEqual(['gone', 'web-1']);
     releaseList();
@@ -84,13 +86,47 @@ describe('IpDataplane', () => {
     expect(actual.namespaces).toEqual(new Set(['web-1']));
   });
 
+  it('acting in its own namespace, lists the namespaces from their directory and reads sysctls from /proc/sys files: no process for either', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ipdp-'));
+    try {
+      const netnsDir = join(root, 'netns');
+      const procSysDir = join(root, 'sys');
+      mkdirSync(netnsDir);
+      writeFileSync(join(netnsDir, 'web-1'), '');
+      mkdirSync(join(procSysDir, 'net/ipv6/conf/all'), { recursive: true });
+      mkdirSync(join(procSysDir, 'net/ipv6/conf/eth0.100'), { recursive: true });
+      writeFileSync(join(procSysDir, 'net/ipv6/conf/all/forwarding'), '1\n');
+      writeFileSync(join(procSysDir, 'net/ipv6/conf/eth0.100/proxy_ndp'), '0\n');
+      const runner = new FakeRunner(({ args }) => (args[0] === '-n' ? { stdout: '[]\n[]\n[]\n' } : { stdout: `${HOST_READ_OUTPUT}\n` }));
+      const actual = await new IpDataplane({ runner, ownFiles: { netnsDir, procSysDir } }).read({
+        // a missing key (an interface not there yet) is left out, as `sysctl -e` leaves it out
+        sysctlKeys: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.eth0/100.proxy_ndp', 'net.ipv6.conf.x.accept_ra'],
+        containerNamespaces: ['web-1', 'gone'],
+      });
+      expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.all.forwarding', '1'], ['net.ipv6.conf.eth0/100.proxy_ndp', '0']]));
+      expect(actual.namespaces).toEqual(new Set(['web-1']));
+      expect([...actual.containers.keys()]).toEqual(['web-1']);
+      expect(runner.runs.some((r) => r.file === 'sysctl' || r.args.includes('netns'))).toBe(false);
+      // No namespace directory at all (no namespace ever made): none, as `ip netns list` says.
+      const none = await new IpDataplane({ runner, ownFiles: { netnsDir: join(root, 'absent'), procSysDir } }).read({ sysctlKeys: [], containerNamespaces: ['web-1'] });
+      expect(none.namespaces).toEqual(new Set());
+      expect(none.containers.size).toBe(0);
+      // Acting for another namespace, the files are not its own: ip and sysctl as before.
+      const other = new FakeRunner(({ file, args }) => (file === 'sysctl' ? { stdout: 'net.ipv6.conf.all.forwarding = 1\n' } : args.includes('netns') ? { stdout: '[{"name":"web-1"}]\n' } : args[0] === '-n' ? { stdout: '[]\n[]\n[]\n' } : { stdout: `${HOST_READ_OUTPUT}\n` }));
+      await new IpDataplane({ runner: other, netns: 'host-ns', ownFiles: { netnsDir, procSysDir } }).read({ sysctlKeys: ['net.ipv6.conf.all.forwarding'], containerNamespaces: ['web-1'] });
+      expect(other.runs.filter((r) => r.file === 'sysctl' || r.args.includes('netns')).length).toBe(2);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('still fails the read when a namespace that is listed cannot be read', async () => {
     const runner = new FakeRunner(({ args }) => {
       if (args.includes('netns')) return { stdout: '[{"name":"web-1"}]\n' };
       if (args[0] === '-n') return { exitCode: 1, stderr: 'RTNETLINK answers: Operation not permitted\n' };
       return { stdout: `${HOST_READ_OUTPUT}\n` };
     });
-    await expect(new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: ['web-1'] })).rejects.toThrow(/Operation not permitted/);
+    await expect(new IpDataplane({ runner, netns: 'host-ns' }).read({ sysctlKeys: [], containerNamespaces: ['web-1'] })).rejects.toThrow(/Operation not permitted/);
   });
 
   it('reads at most eight container namespaces at a time, and every one of them', async () => {
@@ -113,7 +149,7 @@ describe('IpDataplane', () => {
         throw new Error('not used');
       },
     };
-    const actual = await new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: names });
+    const actual = await new IpDataplane({ runner, netns: 'host-ns' }).read({ sysctlKeys: [], containerNamespaces: names });
     expect(most).toBe(8);
     expect(read.sort()).toEqual([...names].sort());
     expect(actual.containers.size).toBe(20);
