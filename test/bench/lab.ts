@@ -130,9 +130,11 @@ async function convergence(lab: RunningLab, scenario: Scenario, deleted: boolean
       if (deleted) doc.endpoints = doc.endpoints.filter((e) => !e.name.startsWith('bench-') || !batch.includes(Number(e.name.slice(6))));
       else for (const i of batch) doc.endpoints.push({ name: `bench-${i}`, node: owners[i]!, kind: 'container', addresses: [address(i)], netns: `${prefix}-b${i}` });
     });
-    // From the rename, which editTopology does last: not from before its YAML parse and dump of
-    // the whole file (tens of ms under load), which is the bench's editor, not the system.
-    const t0 = Date.now();
+    // From the rename, which editTopology does last (not from before its YAML parse and dump of
+    // the whole file, tens of ms under load: that is the bench's editor, not the system), as the
+    // kernel stamped it: the renamed file's ctime. That clock is coarse and may lag a tick behind,
+    // so a time counted from it is a tick long at most, never short.
+    const t0 = statSync(file).ctimeMs;
     const others = (i: number) => nodes.filter((n) => n.name !== owners[i]).map((n) => n.netns);
     const own = (i: number) => nodes.find((n) => n.name === owners[i])!.netns;
     await waitAll(`batch ${start} ${deleted ? 'withdrawn' : 'installed'}`, () => batch.every((i) => latest(events, others(i), address(i), deleted, t0) !== undefined), 20_000);
