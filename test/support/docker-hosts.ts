@@ -241,7 +241,10 @@ async function loadImage(root: DockerEngine, tag: string, hosts: LabHost[]): Pro
 async function waitForEngine(host: LabHost, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if ((await host.run(['version', '--format', '{{.Server.Version}}'], 5000)).exitCode === 0) return;
+    // A dockerd still starting can take the connection and not answer yet: the probe times out
+    // (the runner rejects), and that is "not up yet", like a refused connection, until the deadline.
+    const answered = await host.run(['version', '--format', '{{.Server.Version}}'], 5000).then((r) => r.exitCode === 0, () => false);
+    if (answered) return;
     if (child.exitCode !== null || Date.now() > deadline) {
       const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
       throw new Error(`dockerd on ${host.name} did not come up:\n${log}`);
