@@ -214,19 +214,13 @@ export class IpDataplane implements Dataplane {
   }
 
   /**
-   * Our own namespace's sysctls from their /proc/sys files, as `sysctl -e` prints them: a missing
-   * file (an interface not there yet) is left out, the value trimmed as parseSysctls trims it.
-   * At most SYSCTL_READS_AT_ONCE files open at once, for a node with thousands of keys.
+   * Our own namespace's sysctls from their /proc/sys files, as `sysctl -e` prints them: a file that
+   * cannot be read (missing: an interface not there yet; or any other error, of which `sysctl -e`
+   * only complained on stderr) is left out, the value trimmed as parseSysctls trims it. At most
+   * SYSCTL_READS_AT_ONCE files open at once, for a node with thousands of keys.
    */
   private async readOwnSysctls(keys: readonly string[], procSysDir: string): Promise<Map<string, string>> {
-    const read = await mapBounded(keys, SYSCTL_READS_AT_ONCE, async (key) => {
-      try {
-        return (await readFile(`${procSysDir}/${sysctlPath(key)}`, 'utf8')).trim();
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new BirdctlError('DATAPLANE', `cannot read sysctl ${key}: ${(error as Error).message}`, { hint: 'the endpoint programmer needs root' });
-      }
-    });
+    const read = await mapBounded(keys, SYSCTL_READS_AT_ONCE, (key) => readFile(`${procSysDir}/${sysctlPath(key)}`, 'utf8').then((value) => value.trim(), () => undefined));
     const values = new Map<string, string>();
     keys.forEach((key, i) => {
       const value = read[i];

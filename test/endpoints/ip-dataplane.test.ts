@@ -120,6 +120,26 @@ describe('IpDataplane', () => {
     }
   });
 
+  it('acting in its own namespace, leaves out a sysctl it cannot read for any reason, as `sysctl -e` did', async () => {
+    // `sysctl -e` printed the keys it could read and only complained of the others; a pass must not
+    // fail where it used to go on (a file that cannot be read as a value stands in: EISDIR).
+    const root = mkdtempSync(join(tmpdir(), 'ipdp-'));
+    try {
+      const procSysDir = join(root, 'sys');
+      mkdirSync(join(procSysDir, 'net/ipv6/conf/all/forwarding'), { recursive: true });
+      mkdirSync(join(procSysDir, 'net/ipv6/conf/eth0'), { recursive: true });
+      writeFileSync(join(procSysDir, 'net/ipv6/conf/eth0/proxy_ndp'), '1\n');
+      const runner = new FakeRunner(() => ({ stdout: `${HOST_READ_OUTPUT}\n` }));
+      const actual = await new IpDataplane({ runner, ownFiles: { netnsDir: join(root, 'netns'), procSysDir } }).read({
+        sysctlKeys: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.eth0.proxy_ndp'],
+        containerNamespaces: [],
+      });
+      expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.eth0.proxy_ndp', '1']]));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('still fails the read when a namespace that is listed cannot be read', async () => {
     const runner = new FakeRunner(({ args }) => {
       if (args.includes('netns')) return { stdout: '[{"name":"web-1"}]\n' };

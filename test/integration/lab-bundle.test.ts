@@ -6,8 +6,7 @@
 // scripts/build.mjs; the WebSocket stream and the metrics, bundled). Prefix `bldl` (the views'
 // testbed `bldl-v`), a scratch build (test/support/scratch-build.ts) and a temporary state dir.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,7 +18,7 @@ import { describeIntegration } from '../support/integration.ts';
 import { killByPidFile, NetnsTestbed, stop, waitFor } from '../support/netns.ts';
 import { scratchBuild, type ScratchBuild } from '../support/scratch-build.ts';
 import { namespacesWithPrefix } from '../lab/lab-driver.ts';
-import { topologyCopy } from '../lab/topology-copy.ts';
+import { smallestLab } from '../lab/topology-copy.ts';
 
 const PREFIX = 'bldl';
 const execFileAsync = promisify(execFile);
@@ -29,15 +28,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 
 describeIntegration('lab from the bundled birdctl', { root: true, netns: true, binaries: ['bird6', 'ip', 'kill', 'snmpget'] }, () => {
-  const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
-  // dnsmasq drops to nobody and must still read its hosts file below the state dir.
-  chmodSync(work, 0o755);
-  const stateDir = join(work, 'state');
-  // Two hosts and one container: the smallest lab with a route to carry.
-  const file = topologyCopy('example.yaml', work, PREFIX, (doc) => {
-    doc.nodes = (doc.nodes as unknown[]).slice(0, 2);
-    doc.endpoints = doc.endpoints!.slice(0, 1);
-  });
+  // Two hosts, one container on node1.
+  const { work, stateDir, file } = smallestLab(PREFIX);
   let build: ScratchBuild | undefined;
   const compiled = (...argv: string[]) =>
     execFileAsync(process.execPath, [build!.bin, 'lab', ...argv, '--prefix', PREFIX, '--state-dir', stateDir], { cwd: build!.dir }).then(

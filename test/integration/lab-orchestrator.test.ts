@@ -5,8 +5,7 @@
 // did not make is used but never removed; `lab status --json` shows where each route is; `lab down`
 // leaves no namespace and no process. Prefix `labo` and a temporary state dir of its own.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.ts';
@@ -18,7 +17,7 @@ import { isOrchestratorOf } from '../../src/lab/orchestrator-process.ts';
 import { readState } from '../../src/lab/state.ts';
 import { describeIntegration } from '../support/integration.ts';
 import { addContainerNamespace, editTopology, hostRoutes, namespacesWithPrefix, pings, timeUntil } from '../lab/lab-driver.ts';
-import { topologyCopy } from '../lab/topology-copy.ts';
+import { smallestLab } from '../lab/topology-copy.ts';
 
 const PREFIX = 'labo';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,15 +33,8 @@ const VM = { name: 'new-vm', node: 'node2', kind: 'vm', addresses: ['fd00:10::42
 const HAND = { name: 'hand-1', node: 'node2', kind: 'container', addresses: ['fd00:10::43'], interface: 'cali-hand-1', netns: `${PREFIX}-hand` };
 
 describeIntegration('lab orchestrator', { root: true, netns: true, binaries: ['bird6', 'ip', 'ping', 'dnsmasq', 'dhclient', 'kill'] }, () => {
-  const work = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
-  // dnsmasq drops to nobody and must still read its hosts file below the state dir.
-  chmodSync(work, 0o755);
-  const stateDir = join(work, 'state');
-  // Two hosts, one container on node1: the smallest lab with a host to ping from.
-  const file = topologyCopy('example.yaml', work, PREFIX, (doc) => {
-    doc.nodes = (doc.nodes as unknown[]).slice(0, 2);
-    doc.endpoints = doc.endpoints!.slice(0, 1);
-  });
+  // Two hosts, one container on node1.
+  const { work, stateDir, file } = smallestLab(PREFIX);
   const lab = (...argv: string[]) => runCli(['lab', ...argv, '--prefix', PREFIX, '--state-dir', stateDir], context());
   const down = () => labDown({ stateDir, prefix: PREFIX }, { runner: processRunner, sleep });
   const nodes = [`${PREFIX}-node1`, `${PREFIX}-node2`];
