@@ -159,10 +159,9 @@ export class IpDataplane implements Dataplane {
     ]);
     const hostOutput = host.split('\n');
     const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, hostOutput[i]));
-    const existing = namespaces;
     const containers = new Map<string, ActualContainer>();
     scope.containerNamespaces.forEach((ns, i) => {
-      if (!existing.has(ns)) return;
+      if (!namespaces.has(ns)) return;
       const inside = insides[i]!;
       // A namespace that is there but cannot be read must not look empty.
       if (inside instanceof Error) throw inside;
@@ -174,7 +173,7 @@ export class IpDataplane implements Dataplane {
       neighbours: parseNeighbours(neighbours),
       proxies: parseProxies(proxies),
       sysctls,
-      namespaces: existing,
+      namespaces,
       containers,
     };
   }

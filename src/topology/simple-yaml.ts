@@ -76,10 +76,15 @@ function setKey(target: Record<string, unknown>, key: string, value: unknown): v
   target[key] = value;
 }
 
-/** Only spaces, or spaces and a comment, may follow a value on its line. */
-function expectLineEnd(text: string, at: number): void {
+const skipSpaces = (text: string, at: number) => {
   let i = at;
   while (text.charCodeAt(i) === 0x20) i += 1;
+  return i;
+};
+
+/** Only spaces, or spaces and a comment, may follow a value on its line. */
+function expectLineEnd(text: string, at: number): void {
+  const i = skipSpaces(text, at);
   if (i < text.length && !(text.charCodeAt(i) === 0x23 && i > at)) decline();
 }
 
@@ -127,12 +132,6 @@ function flowValue(text: string, at: number, depth: number): [unknown, number] {
   }
   return [plainValue(text.slice(at, end).trimEnd()), end];
 }
-
-const skipSpaces = (text: string, at: number) => {
-  let i = at;
-  while (text.charCodeAt(i) === 0x20) i += 1;
-  return i;
-};
 
 /** `[a, b]`: entries separated by commas, no empty entry and no trailing comma. */
 function flowSequence(text: string, at: number, depth: number): [unknown[], number] {
