@@ -2,75 +2,36 @@
 // apply lost to a transient failure (a write or check that failed, a `configure` nobody answered)
 // heals by itself without another topology edit. Runs the real Agent against a fake BIRD control
 // socket, a fake runner and the in-memory dataplane.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
 import { BirdctlError } from '../../src/errors.ts';
-import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
 import { fixtureBytes } from '../birdc/fixture.ts';
 import { FakeRunner, type RecordedRun } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
+import { agentOptions, topology, useAgentScratch } from './agent-harness.ts';
 
-const TOPOLOGY = {
-  apiVersion: 'bird6-controller/v1',
-  cluster: { name: 'cfg', asNumber: 64512 },
-  ipPools: [{ cidr: 'fd00:10::/48' }],
-  nodes: [
-    { name: 'n1', address: 'fd00:ec::1' },
-    { name: 'n2', address: 'fd00:ec::2' },
-  ],
-};
-
-let dir: string;
-let bird: FakeBird;
-let stop: AbortController;
+const scratch = useAgentScratch('agent-config-', topology('cfg'));
 let logs: string[];
-let running: Promise<void> | undefined;
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
-  mkdirSync(join(dir, 'etc'));
-  writeFileSync(join(dir, 'cluster.yaml'), stringify(TOPOLOGY));
-  bird = new FakeBird();
-  bird.handler = runningBird;
-  await bird.start();
-  stop = new AbortController();
+beforeEach(() => {
   logs = [];
-  running = undefined;
 });
 
-afterEach(async () => {
-  stop.abort();
-  await running;
-  await bird.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const configPath = () => join(dir, 'etc', 'bird6.conf');
-const configures = () => bird.commands.filter((c) => c.startsWith('configure'));
+const configPath = () => join(scratch.dir, 'etc', 'bird6.conf');
+const configures = () => scratch.bird.commands.filter((c) => c.startsWith('configure'));
 
 function startAgent(runner: FakeRunner, pollIntervalMs = 60_000): Agent {
   const dataplane = new FakeDataplane();
   dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
   const agent = new Agent(
-    {
-      topologyFile: join(dir, 'cluster.yaml'),
-      nodeName: 'n1',
-      configPath: configPath(),
-      socketPath: bird.path,
-      superviseBird: false,
-      debounceMs: 10,
-      pollIntervalMs,
-      resyncIntervalMs: 30,
-    },
-    { runner, logger: createJsonLogger({ write: (line) => logs.push(line), now: () => new Date(), level: 'debug' }), now: () => new Date(), signal: stop.signal, dataplane },
+    { ...agentOptions(scratch), pollIntervalMs, resyncIntervalMs: 30 },
+    { runner, logger: createJsonLogger({ write: (line) => logs.push(line), now: () => new Date(), level: 'debug' }), now: () => new Date(), signal: scratch.stop.signal, dataplane },
   );
-  running = agent.run();
+  scratch.running = agent.run();
   return agent;
 }
 
@@ -95,7 +56,7 @@ describe('the agent keeps bird6 on the rendered config', () => {
 
   it('sends configure again at the next resync when bird6 dropped the first one', async () => {
     let dropped = false;
-    bird.handler = (command, socket) => {
+    scratch.bird.handler = (command, socket) => {
       if (command.startsWith('configure') && !dropped) {
         dropped = true;
         socket.destroy(); // bird6 restarting, or a `configure` lost with its connection
@@ -110,17 +71,17 @@ describe('the agent keeps bird6 on the rendered config', () => {
     // What a kill between the rename and `configure` leaves: the new file on disk, bird6 on the old one.
     const first = startAgent(runnerWith(() => ({})));
     await waitFor('first apply', () => (configures().length > 0 ? true : undefined), 5000, 10);
-    stop.abort();
-    await running;
+    scratch.stop.abort();
+    await scratch.running;
     expect(first.state.state().lastApply?.ok).toBe(true);
-    bird.commands.length = 0;
-    stop = new AbortController();
+    scratch.bird.commands.length = 0;
+    scratch.stop = new AbortController();
     startAgent(runnerWith(() => ({})));
     await waitFor('configure after the restart', () => (configures().length > 0 ? true : undefined), 5000, 10);
   });
 
   it('removes the staged files a crashed agent left beside the config, and nothing else', async () => {
-    const etc = join(dir, 'etc');
+    const etc = join(scratch.dir, 'etc');
     writeFileSync(join(etc, '.bird6.conf.0badcafe.tmp'), 'half a config');
     writeFileSync(join(etc, '.bird6.conf.operator-notes.tmp'), 'not ours');
     startAgent(runnerWith(() => ({})));
@@ -136,7 +97,7 @@ describe('the agent keeps bird6 on the rendered config', () => {
     // Many resync intervals later (30 ms each): still one check of that same text.
     await waitFor('resyncs', () => (logs.filter((l) => l.includes('endpoint')).length > 10 ? true : undefined), 5000, 10);
     expect(runner.runs.filter((r) => r.file === 'bird6')).toHaveLength(1);
-    expect(readdirSync(join(dir, 'etc')).filter((f) => f.includes('bird6.conf'))).toEqual([]);
+    expect(readdirSync(join(scratch.dir, 'etc')).filter((f) => f.includes('bird6.conf'))).toEqual([]);
   });
 });
 
@@ -145,7 +106,7 @@ describe('the agent outlives a first poll it cannot parse', () => {
     // A BIRD whose `show protocols all` this version cannot read yet (a state word it does not know,
     // as `wait` was under bird6 -R): the monitor's baseline poll throws BIRD_REPLY.
     const garbled = fixtureBytes('r1-show-protocols-all.txt').toString().replace(/ up {5}/, ' zzzz   ');
-    bird.handler = (command, socket) => {
+    scratch.bird.handler = (command, socket) => {
       if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
       else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
       else if (command === 'restrict') socket.write('0016 Access restricted\n');
@@ -154,9 +115,9 @@ describe('the agent outlives a first poll it cannot parse', () => {
     };
     let outcome = 'running';
     const agent = startAgent(runnerWith(() => ({})), 50);
-    void running!.then(() => (outcome = 'returned'), (error: Error) => (outcome = `threw ${error.message}`));
+    void scratch.running!.then(() => (outcome = 'returned'), (error: Error) => (outcome = `threw ${error.message}`));
     await waitFor('the failed poll logged', () => (logs.some((l) => l.includes('poll failed')) ? true : undefined), 5000, 10);
-    await waitFor('a second poll', () => (bird.commands.filter((c) => c === 'show protocols all').length >= 2 ? true : undefined), 5000, 10);
+    await waitFor('a second poll', () => (scratch.bird.commands.filter((c) => c === 'show protocols all').length >= 2 ? true : undefined), 5000, 10);
     expect(outcome).toBe('running');
     expect(agent.state.state().lastApply?.ok).toBe(true);
   });

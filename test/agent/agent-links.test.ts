@@ -5,38 +5,24 @@
 // full pass queued behind every edit would hold the next edit back by a whole pass. Runs the real
 // Agent with a fake runner (its `ip monitor link` is fed by hand), a fake BIRD control socket and
 // the in-memory dataplane.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import type { ApplyOutcome, Change } from '../../src/endpoints/dataplane.ts';
 import type { ActualState, ReadScope } from '../../src/endpoints/model.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
-import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
+import { agentOptions, topology, useAgentScratch } from './agent-harness.ts';
 
 const WEB = { name: 'web', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], netns: 'web', interface: 'cali-web' };
-const topology = (endpoints: object[]) => ({
-  apiVersion: 'bird6-controller/v1',
-  cluster: { name: 'links', asNumber: 64512 },
-  ipPools: [{ cidr: 'fd00:10::/48' }],
-  nodes: [
-    { name: 'n1', address: 'fd00:ec::1' },
-    { name: 'n2', address: 'fd00:ec::2' },
-  ],
-  endpoints,
-});
 /** What `ip -o monitor link` prints when an interface is deleted. */
 const DELETED_LINE = 'Deleted 7: cali-web@if2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether 0e:54:00:00:00:01 brd ff:ff:ff:ff:ff:ff';
 
-let dir: string;
-let bird: FakeBird;
-let stop: AbortController;
-let running: Promise<void> | undefined;
+const scratch = useAgentScratch('agent-links-', topology('links', [WEB]));
 
 /**
  * The in-memory dataplane, counting the passes (each reads the kernel once) and telling when it
@@ -56,43 +42,15 @@ class CountingDataplane extends FakeDataplane {
   }
 }
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agent-links-'));
-  mkdirSync(join(dir, 'etc'));
-  writeFileSync(join(dir, 'cluster.yaml'), stringify(topology([WEB])));
-  bird = new FakeBird();
-  bird.handler = runningBird;
-  await bird.start();
-  stop = new AbortController();
-  running = undefined;
-});
-
-afterEach(async () => {
-  stop.abort();
-  await running;
-  await bird.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 /** An agent running `web`'s topology with its namespace directory in the scratch directory. */
 function startAgent(dataplane: CountingDataplane, runner: FakeRunner): Agent {
   dataplane.addLink('eth0', { addresses: ['fd00:ec::1/64'] });
-  mkdirSync(join(dir, 'netns'));
+  mkdirSync(join(scratch.dir, 'netns'));
   const agent = new Agent(
-    {
-      topologyFile: join(dir, 'cluster.yaml'),
-      nodeName: 'n1',
-      configPath: join(dir, 'etc', 'bird6.conf'),
-      socketPath: bird.path,
-      superviseBird: false,
-      debounceMs: 10,
-      pollIntervalMs: 60_000,
-      resyncIntervalMs: 60_000,
-      netnsDir: join(dir, 'netns'),
-    },
-    { runner, logger: createJsonLogger({ write: () => {}, now: () => new Date() }), now: () => new Date(), signal: stop.signal, dataplane },
+    { ...agentOptions(scratch), netnsDir: join(scratch.dir, 'netns') },
+    { runner, logger: createJsonLogger({ write: () => {}, now: () => new Date() }), now: () => new Date(), signal: scratch.stop.signal, dataplane },
   );
-  running = agent.run();
+  scratch.running = agent.run();
   return agent;
 }
 
@@ -108,8 +66,8 @@ async function agentWithWeb(): Promise<{ agent: Agent; dataplane: CountingDatapl
 }
 
 function edit(endpoints: object[]): void {
-  const file = join(dir, 'cluster.yaml');
-  writeFileSync(`${file}.new`, stringify(topology(endpoints)));
+  const file = join(scratch.dir, 'cluster.yaml');
+  writeFileSync(`${file}.new`, stringify(topology('links', endpoints)));
   renameSync(`${file}.new`, file);
 }
 
@@ -145,7 +103,7 @@ describe('namespace notifications', () => {
     await waitFor('web pending', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'pending' ? true : undefined), 5000, 10);
     // What a runtime does: the namespace exists, then its name appears in the directory.
     dataplane.addNamespace('web');
-    writeFileSync(join(dir, 'netns', 'web'), '');
+    writeFileSync(join(scratch.dir, 'netns', 'web'), '');
     await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
   });
 
@@ -155,8 +113,8 @@ describe('namespace notifications', () => {
     const agent = startAgent(dataplane, new FakeRunner());
     await waitFor('web programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'web')?.state === 'programmed' ? true : undefined), 5000, 10);
     const before = dataplane.reads;
-    writeFileSync(join(dir, 'netns', 'other'), '');
-    writeFileSync(join(dir, 'netns', 'web'), '');
+    writeFileSync(join(scratch.dir, 'netns', 'other'), '');
+    writeFileSync(join(scratch.dir, 'netns', 'web'), '');
     await new Promise((r) => setTimeout(r, 500));
     expect(dataplane.reads).toBe(before);
   });

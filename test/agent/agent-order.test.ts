@@ -3,35 +3,20 @@
 // appear and re-reads them when a configure changes its filters), while rendering, `bird6 -p` and
 // `configure` take tens of milliseconds that a new endpoint must not wait for. Runs the real Agent
 // against a fake BIRD control socket, a fake runner and the in-memory dataplane.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import type { ApplyOutcome, Change } from '../../src/endpoints/dataplane.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
-import { FakeBird, runningBird } from '../birdc/fake-bird.ts';
+import { runningBird } from '../birdc/fake-bird.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
+import { agentOptions, NODES, topology, useAgentScratch } from './agent-harness.ts';
 
-const NODES = [
-  { name: 'n1', address: 'fd00:ec::1' },
-  { name: 'n2', address: 'fd00:ec::2' },
-];
-const topology = (nodes: typeof NODES, endpoints: object[]) => ({
-  apiVersion: 'bird6-controller/v1',
-  cluster: { name: 'order', asNumber: 64512 },
-  ipPools: [{ cidr: 'fd00:10::/48' }],
-  nodes,
-  endpoints,
-});
-
-let dir: string;
-let bird: FakeBird;
-let stop: AbortController;
-let running: Promise<void> | undefined;
+const scratch = useAgentScratch('agent-order-', topology('order', []));
 /** What the agent did, in order: `route` (a route programmed), `check` (bird6 -p), `configure`. */
 let steps: string[];
 
@@ -43,26 +28,12 @@ class RecordingDataplane extends FakeDataplane {
   }
 }
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agent-order-'));
-  mkdirSync(join(dir, 'etc'));
-  writeFileSync(join(dir, 'cluster.yaml'), stringify(topology(NODES, [])));
+beforeEach(() => {
   steps = [];
-  bird = new FakeBird();
-  bird.handler = (command, socket) => {
+  scratch.bird.handler = (command, socket) => {
     if (command.startsWith('configure')) steps.push('configure');
     runningBird(command, socket);
   };
-  await bird.start();
-  stop = new AbortController();
-  running = undefined;
-});
-
-afterEach(async () => {
-  stop.abort();
-  await running;
-  await bird.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('one topology edit', () => {
@@ -74,26 +45,20 @@ describe('one topology edit', () => {
       if (call.file === 'bird6') steps.push('check');
       return {};
     });
-    const agent = new Agent(
-      {
-        topologyFile: join(dir, 'cluster.yaml'),
-        nodeName: 'n1',
-        configPath: join(dir, 'etc', 'bird6.conf'),
-        socketPath: bird.path,
-        superviseBird: false,
-        debounceMs: 10,
-        pollIntervalMs: 60_000,
-        resyncIntervalMs: 60_000,
-      },
-      { runner, logger: createJsonLogger({ write: () => {}, now: () => new Date() }), now: () => new Date(), signal: stop.signal, dataplane },
-    );
-    running = agent.run();
+    const agent = new Agent(agentOptions(scratch), {
+      runner,
+      logger: createJsonLogger({ write: () => {}, now: () => new Date() }),
+      now: () => new Date(),
+      signal: scratch.stop.signal,
+      dataplane,
+    });
+    scratch.running = agent.run();
     await waitFor('the first config loaded', () => (steps.includes('configure') ? true : undefined), 5000, 10);
     steps = [];
 
     // A new node (a new BGP session: the config changes) and a new endpoint of this node, in one rename.
-    const file = join(dir, 'cluster.yaml');
-    writeFileSync(`${file}.new`, stringify(topology([...NODES, { name: 'n3', address: 'fd00:ec::3' }], [{ name: 'web', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], netns: 'web' }])));
+    const file = join(scratch.dir, 'cluster.yaml');
+    writeFileSync(`${file}.new`, stringify(topology('order', [{ name: 'web', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], netns: 'web' }], [...NODES, { name: 'n3', address: 'fd00:ec::3' }])));
     renameSync(`${file}.new`, file);
 
     await waitFor('the route and the config', () => (steps.includes('route') && steps.includes('configure') ? true : undefined), 5000, 10);

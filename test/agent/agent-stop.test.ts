@@ -3,60 +3,35 @@
 // at once, unless told to keep them for a restart; without --bird it never touches bird6, which
 // it did not start. The node's endpoint routes stay in its kernel either way. Runs the real Agent
 // against a fake BIRD control socket, a fake runner and the in-memory dataplane.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
 import { createJsonLogger } from '../../src/agent/logger.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { FakeDataplane } from '../../src/endpoints/fake-dataplane.ts';
-import { FakeBird } from '../birdc/fake-bird.ts';
 import { fixtureBytes } from '../birdc/fixture.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 import { waitFor } from '../support/netns.ts';
+import { agentOptions, topology, useAgentScratch } from './agent-harness.ts';
 
-const TOPOLOGY = {
-  apiVersion: 'bird6-controller/v1',
-  cluster: { name: 'stp', asNumber: 64512 },
-  ipPools: [{ cidr: 'fd00:10::/48' }],
-  nodes: [
-    { name: 'n1', address: 'fd00:ec::1' },
-    { name: 'n2', address: 'fd00:ec::2' },
-  ],
-  endpoints: [{ name: 'ct1', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-ct1', netns: 'stp-ct1' }],
-};
-
-let dir: string;
-let bird: FakeBird;
+const scratch = useAgentScratch('agent-stop-', topology('stp', [{ name: 'ct1', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], interface: 'cali-ct1', netns: 'stp-ct1' }]));
 /** false once the fake bird6 has taken `down` and gone away */
 let birdUp: boolean;
 let logs: string[];
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agent-stop-'));
-  mkdirSync(join(dir, 'etc'));
-  writeFileSync(join(dir, 'cluster.yaml'), stringify(TOPOLOGY));
-  bird = new FakeBird();
+beforeEach(() => {
   birdUp = true;
-  bird.handler = (command, socket) => {
+  scratch.bird.handler = (command, socket) => {
     if (command.startsWith('configure')) socket.write(fixtureBytes('configure-reconfigured.txt'));
     else if (command === 'show status') socket.write(fixtureBytes('r1-show-status.txt'));
     else if (command === 'down') {
       // BIRD 1.6: confirms, sends its peers a Cease, exits (the socket goes with it).
       socket.write('0007 Shutdown requested\n');
       birdUp = false;
-      void bird.stop();
+      void scratch.bird.stop();
     } else socket.write('9001 Parse error\n');
   };
-  await bird.start();
   logs = [];
-});
-
-afterEach(async () => {
-  await bird.dispose();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts the agent, waits until it programmed the endpoint, stops it; returns what it left behind. */
@@ -67,16 +42,7 @@ async function runAndStop(options: { superviseBird: boolean; keepRoutesOnStop?: 
   dataplane.addNamespace('stp-ct1');
   const runner = new FakeRunner();
   const agent = new Agent(
-    {
-      topologyFile: join(dir, 'cluster.yaml'),
-      nodeName: 'n1',
-      configPath: join(dir, 'etc', 'bird6.conf'),
-      socketPath: bird.path,
-      debounceMs: 10,
-      pollIntervalMs: 60_000,
-      resyncIntervalMs: 60_000,
-      ...options,
-    },
+    { ...agentOptions(scratch), ...options },
     { runner, logger: createJsonLogger({ write: (line) => logs.push(line), now: () => new Date(), level: 'debug' }), now: () => new Date(), signal: stop.signal, dataplane },
   );
   const running = agent.run();
@@ -91,7 +57,7 @@ const messages = () => logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
 describe('stop: the agent on SIGTERM', () => {
   it('with --bird shuts the bird6 it supervises down with `down` (its peers get a Cease), and starts no other', async () => {
     const { runner, routes } = await runAndStop({ superviseBird: true });
-    expect(bird.commands).toContain('down');
+    expect(scratch.bird.commands).toContain('down');
     expect(birdUp).toBe(false);
     expect(messages()).toContain('bird6 shut down');
     expect(runner.starts.filter((s) => s.file === 'bird6')).toEqual([]);
@@ -101,7 +67,7 @@ describe('stop: the agent on SIGTERM', () => {
 
   it('with --bird and keepRoutesOnStop leaves bird6 running and answering, for a restart of the agent alone', async () => {
     const { routes } = await runAndStop({ superviseBird: true, keepRoutesOnStop: true });
-    expect(bird.commands).not.toContain('down');
+    expect(scratch.bird.commands).not.toContain('down');
     expect(birdUp).toBe(true);
     expect(messages().some((m) => /bird6 stays running/.test(m))).toBe(true);
     expect(routes).toContain('fd00:10::10');
@@ -109,7 +75,7 @@ describe('stop: the agent on SIGTERM', () => {
 
   it('without --bird never sends bird6 `down`: it did not start it', async () => {
     const { routes } = await runAndStop({ superviseBird: false });
-    expect(bird.commands).not.toContain('down');
+    expect(scratch.bird.commands).not.toContain('down');
     expect(birdUp).toBe(true);
     expect(routes).toContain('fd00:10::10');
   });
@@ -119,7 +85,7 @@ describe('stop: birdctl agent --keep-routes-on-stop', () => {
   const context = () => ({ runner: new FakeRunner(), env: {}, now: () => new Date(), write: () => {}, signal: new AbortController().signal });
 
   it('is refused with exit 2 without --bird (the agent never stops a bird6 it does not supervise)', async () => {
-    await expect(runCli(['agent', join(dir, 'cluster.yaml'), '--node', 'n1', '--keep-routes-on-stop'], context())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/needs --bird/) });
+    await expect(runCli(['agent', join(scratch.dir, 'cluster.yaml'), '--node', 'n1', '--keep-routes-on-stop'], context())).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/needs --bird/) });
   });
 
   it('is explained in --help beside what a stop does by default', async () => {
