@@ -2,7 +2,7 @@
 // the target, flushed, then renamed over it, so a reader (bird6, dnsmasq, an operator) sees the
 // old file or the new one, never half of one. A staged copy never outlives a failed attempt; one a
 // killed process left behind is recognised by its name and removed by removeStaleStaged().
-import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -125,6 +125,20 @@ export async function removeStaleStaged(target: string): Promise<string[]> {
   const stale = names.filter((name) => isStagingName(target, name));
   await Promise.all(stale.map((name) => rm(join(dirname(target), name), { force: true })));
   return stale;
+}
+
+/**
+ * writeFileAtomic() for a small file no crash needs to find intact (see writeStagedUnflushed()),
+ * synchronous: for a few kilobytes the thread pool's round trips cost more than the writes.
+ */
+export function writeFileAtomicUnflushedSync(target: string, content: string): void {
+  const staged = writeStagedUnflushed(target, content);
+  try {
+    renameSync(staged, target);
+  } catch (error) {
+    rmSync(staged, { force: true });
+    throw error;
+  }
 }
 
 export async function writeFileAtomic(target: string, content: string, options: { durable?: boolean } = {}): Promise<void> {

@@ -5,8 +5,7 @@
 // agents watch (state.agentTopology), then it removes the namespaces of endpoints that left. Every
 // object is recorded in state.json as it is made (endpoint-stand-ins.ts), so `lab down` undoes it
 // all even after a crash. One pass at a time; a pass that failed is retried on the next tick.
-import { renameSync, rmSync } from 'node:fs';
-import { writeFileAtomic, writeStagedUnflushed } from '../atomic-write.ts';
+import { writeFileAtomic, writeFileAtomicUnflushedSync } from '../atomic-write.ts';
 import type { Logger } from '../agent/logger.ts';
 import { TopologySource } from '../agent/topology-source.ts';
 import type { Runner } from '../exec.ts';
@@ -174,13 +173,7 @@ export class LabOrchestrator {
     const target = this.state.agentTopology;
     const text = this.texts.get(topology);
     if (target === undefined || text === undefined || text === this.published) return;
-    const staged = writeStagedUnflushed(target, text);
-    try {
-      renameSync(staged, target);
-    } catch (error) {
-      rmSync(staged, { force: true });
-      throw error;
-    }
+    writeFileAtomicUnflushedSync(target, text);
     this.published = text;
     this.deps.logger.info('topology published to the agents', { file: target, source: this.state.topologyFile });
   }
