@@ -9,19 +9,13 @@ import { writeFileAtomic } from '../src/atomic-write.ts';
 /** While `on`, every file handle's writeFile fails as on a full filesystem. */
 const full = vi.hoisted(() => ({ on: false }));
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const handle = await real.open(...args);
-      if (full.on) {
-        handle.writeFile = async () => {
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        };
-      }
-      return handle;
-    },
-  };
+  const { withOpenHook } = await import('./support/fs-open-hook.ts');
+  return withOpenHook(await importOriginal(), (handle) => {
+    if (!full.on) return;
+    handle.writeFile = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+  });
 });
 
 let dir: string;

@@ -139,7 +139,7 @@ export class ReplyFramer {
       block.lines.push(text.slice(start + 1, end));
       return;
     }
-    const code = end - start < 4 ? -1 : replyCode(text, start);
+    const code = replyCode(text, start, end);
     const separator = text.charCodeAt(start + 4);
     if (code < 0 || (separator !== SPACE && separator !== DASH)) throw protocolError('a line that is not BIRD reply syntax', text.slice(start, end));
     const rest = text.slice(start + 5, end);
@@ -158,8 +158,9 @@ export class ReplyFramer {
   }
 }
 
-/** The four-digit code at `start` of a line, or -1. */
-function replyCode(text: string, start: number): number {
+/** The four-digit code at the start of the line `text[start, end)`, or -1 (never read past `end`: the next line follows). */
+function replyCode(text: string, start: number, end: number): number {
+  if (end - start < 4) return -1;
   let code = 0;
   for (let i = start; i < start + 4; i += 1) {
     const digit = text.charCodeAt(i) - ZERO;

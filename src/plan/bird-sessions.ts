@@ -142,8 +142,13 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** What replacing the config `current` with `next` does to the BGP sessions. */
 export function sessionChanges(current: string, next: string): SessionChanges {
-  const before = new Map(bgpProtocols(current).map((p) => [p.name, p]));
-  const after = new Map(bgpProtocols(next).map((p) => [p.name, p]));
+  return protocolChanges(bgpProtocols(current), bgpProtocols(next));
+}
+
+/** sessionChanges() of configs whose protocols bgpProtocols() has read already (for a caller that needs them too). */
+export function protocolChanges(current: readonly BgpProtocolConfig[], next: readonly BgpProtocolConfig[]): SessionChanges {
+  const before = new Map(current.map((p) => [p.name, p]));
+  const after = new Map(next.map((p) => [p.name, p]));
   const changed: SessionChange[] = [];
   for (const [name, p] of after) {
     const old = before.get(name);

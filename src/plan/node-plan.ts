@@ -1,7 +1,7 @@
 // The plan of one node, put together and printed: the bird6.conf diff, the BGP sessions it adds,
 // removes or changes (and which of those BIRD restarts), and the endpoint objects an apply would
 // add, replace or remove. Pure: the caller reads the files, BIRD and the kernel.
-import { bgpProtocols, sessionChanges, hasSessionChanges, type SessionChanges } from './bird-sessions.ts';
+import { bgpProtocols, protocolChanges, hasSessionChanges, type SessionChanges } from './bird-sessions.ts';
 import type { EndpointPlan } from './endpoint-plan.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
@@ -33,13 +33,16 @@ export interface NodePlanInput {
 
 export function nodePlan(input: NodePlanInput): NodePlan {
   const current = input.current ?? '';
-  const sessions = sessionChanges(current, input.next);
+  // Each file read once: the session changes and the check against bird6 below both need them.
+  const currentProtocols = bgpProtocols(current);
+  const nextProtocols = bgpProtocols(input.next);
+  const sessions = protocolChanges(currentProtocols, nextProtocols);
   let notInConfig: string[] | null = null;
   if ('protocols' in input.running) {
-    const inFile = new Set(bgpProtocols(current).map((p) => p.name));
+    const inFile = new Set(currentProtocols.map((p) => p.name));
     notInConfig = input.running.protocols.filter((p) => !inFile.has(p)).sort();
     // A protocol bird6 runs that neither file has goes when bird6 loads the new file.
-    const kept = new Set(bgpProtocols(input.next).map((p) => p.name));
+    const kept = new Set(nextProtocols.map((p) => p.name));
     for (const p of notInConfig) if (!kept.has(p) && !sessions.removed.includes(p)) sessions.removed.push(p);
     sessions.removed.sort();
   }

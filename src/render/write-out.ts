@@ -50,7 +50,7 @@ function writeFailed(dir: string, target: string, error: unknown, replaced: read
 }
 
 /** Renders and stages every node's files, one node at a time; the staged ones are in `files` even when this throws. */
-async function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): Promise<void> {
+function stageAll(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[], files: Staging[]): void {
   for (const node of nodes) {
     let rendered: OutFile[];
     try {
@@ -96,7 +96,7 @@ async function flushAll(dir: string, files: readonly Staging[]): Promise<void> {
 export async function writeOut(dir: string, nodes: readonly string[], filesOf: (node: string) => OutFile[]): Promise<string[]> {
   const files: Staging[] = [];
   try {
-    await stageAll(dir, nodes, filesOf, files);
+    stageAll(dir, nodes, filesOf, files);
     await flushAll(dir, files);
   } catch (error) {
     await Promise.all(files.map((f) => rm(f.staged, { force: true })));

@@ -10,23 +10,17 @@ import { writeOut } from '../../src/render/write-out.ts';
 /** Every flush and rename, in order; a flush of a path containing `failFlush` fails as on an I/O error. */
 const recorded = vi.hoisted(() => ({ calls: [] as Array<['sync' | 'rename', string]>, failFlush: undefined as string | undefined }));
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const handle = await real.open(...args);
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        const path = String(args[0]);
-        if (recorded.failFlush !== undefined && path.includes(recorded.failFlush)) {
-          throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-        }
-        await sync();
-        recorded.calls.push(['sync', path]);
-      };
-      return handle;
-    },
-  };
+  const { withOpenHook } = await import('../support/fs-open-hook.ts');
+  return withOpenHook(await importOriginal(), (handle, path) => {
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      if (recorded.failFlush !== undefined && path.includes(recorded.failFlush)) {
+        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      }
+      await sync();
+      recorded.calls.push(['sync', path]);
+    };
+  });
 });
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
