@@ -49,16 +49,24 @@ export async function addContainers(
         recorder.update((s) => s.endpoints.push(record(c)));
       }),
   );
-  // Each was recorded as soon as it existed (a crash loses none); put them back in the topology's
-  // order, so state.json and what is shown from it do not depend on which namespace was first.
-  const position = new Map(containers.map((c, i) => [c.name, i]));
+  // Each was recorded as soon as it existed (a crash loses none); put their endpoints and their
+  // namespaces back in the topology's order, so state.json and what is shown from it do not depend
+  // on which namespace was first.
+  const byName = new Map(containers.map((c, i) => [c.name, i]));
+  const byNetns = new Map(containers.map((c, i) => [c.netns, i]));
   recorder.update((s) => {
-    const ours = s.endpoints.filter((e) => position.has(e.name)).sort((a, b) => position.get(a.name)! - position.get(b.name)!);
-    s.endpoints = [...s.endpoints.filter((e) => !position.has(e.name)), ...ours];
+    s.endpoints = inGivenOrder(s.endpoints, (e) => byName.get(e.name));
+    s.namespaces = inGivenOrder(s.namespaces, (ns) => byNetns.get(ns));
   });
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   return made;
+}
+
+/** `list` with the items `position` places moved to its end, in that order; the others as they were. */
+function inGivenOrder<T>(list: readonly T[], position: (item: T) => number | undefined): T[] {
+  const placed = list.filter((item) => position(item) !== undefined).sort((a, b) => position(a)! - position(b)!);
+  return [...list.filter((item) => position(item) === undefined), ...placed];
 }
 
 /**

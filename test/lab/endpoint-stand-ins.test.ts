@@ -58,6 +58,20 @@ describe('container stand-ins', () => {
     expect(rec.state.endpoints.map((e) => e.name)).toEqual(['before', 'c1', 'c2', 'c3']);
   });
 
+  it('records the namespaces in the topology\'s order too, whatever order they are finished in', async () => {
+    const runner = new FakeRunner();
+    const run = runner.run.bind(runner);
+    // The first namespace is the last one done.
+    runner.run = async (file, args, options) => {
+      if (args.join(' ') === 'netns add bsi-c1') await new Promise((r) => setTimeout(r, 50));
+      return run(file, args, options);
+    };
+    const rec = recorder();
+    rec.update((s) => s.namespaces.push('bsi-switch'));
+    await addContainers(runner, rec, [container(1), container(2), container(3)], none);
+    expect(rec.state.namespaces).toEqual(['bsi-switch', 'bsi-c1', 'bsi-c2', 'bsi-c3']);
+  });
+
   it('lets the other namespaces be made and recorded when one fails, then reports the failure', async () => {
     const runner = new FakeRunner((call) => (call.args.join(' ') === 'netns add bsi-c2' ? { exitCode: 1, stderr: 'Cannot create namespace' } : {}));
     const rec = recorder();
