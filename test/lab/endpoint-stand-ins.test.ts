@@ -17,6 +17,17 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 const container = (n: number) => ({ name: `c${n}`, node: 'node1', netns: `bsi-c${n}` });
 const none = () => false;
 
+/** A fake runner under which the first container's namespace is the last one done. */
+function firstNamespaceDoneLast(): FakeRunner {
+  const runner = new FakeRunner();
+  const run = runner.run.bind(runner);
+  runner.run = async (file, args, options) => {
+    if (args.join(' ') === 'netns add bsi-c1') await new Promise((r) => setTimeout(r, 50));
+    return run(file, args, options);
+  };
+  return runner;
+}
+
 describe('container stand-ins', () => {
   it('makes the namespaces of several new containers side by side, each recorded with its endpoint', async () => {
     const runner = new FakeRunner();
@@ -45,13 +56,7 @@ describe('container stand-ins', () => {
   });
 
   it('records the endpoints in the topology\'s order, whatever order their namespaces are finished in', async () => {
-    const runner = new FakeRunner();
-    const run = runner.run.bind(runner);
-    // The first namespace is the last one done.
-    runner.run = async (file, args, options) => {
-      if (args.join(' ') === 'netns add bsi-c1') await new Promise((r) => setTimeout(r, 50));
-      return run(file, args, options);
-    };
+    const runner = firstNamespaceDoneLast();
     const rec = recorder();
     rec.update((s) => s.endpoints.push({ name: 'before', node: 'node1', kind: 'container', netns: 'bsi-before' }));
     await addContainers(runner, rec, [container(1), container(2), container(3)], none);
@@ -59,13 +64,7 @@ describe('container stand-ins', () => {
   });
 
   it('records the namespaces in the topology\'s order too, whatever order they are finished in', async () => {
-    const runner = new FakeRunner();
-    const run = runner.run.bind(runner);
-    // The first namespace is the last one done.
-    runner.run = async (file, args, options) => {
-      if (args.join(' ') === 'netns add bsi-c1') await new Promise((r) => setTimeout(r, 50));
-      return run(file, args, options);
-    };
+    const runner = firstNamespaceDoneLast();
     const rec = recorder();
     rec.update((s) => s.namespaces.push('bsi-switch'));
     await addContainers(runner, rec, [container(1), container(2), container(3)], none);
