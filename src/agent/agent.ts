@@ -357,6 +357,11 @@ export class Agent {
       retryMs: NETNS_DIR_RETRY_MS,
       onError: (error) => netnsLog.debug('cannot watch the namespace directory yet; container endpoints named there later wait for the next resync', { dir: netnsDir, error: error.message }),
     });
+    // Before the first pass too: a tap made after its read of the kernel would otherwise wait
+    // for the resync (the listeners start after the first poll, which can take a while).
+    this.endpoints.watchLinks((event) => {
+      if (this.linkMatters(event)) this.resyncSoon();
+    });
     // bird6 must find its file before it starts; endpoints are programmed in the same step.
     await this.queue.push(() => this.onTopology(topology));
     await this.supervisor?.start();
@@ -374,9 +379,6 @@ export class Agent {
       await Promise.all([this.monitor.stop(), this.endpoints.stop(), this.stream?.close(), this.metrics?.close()]);
       throw error;
     }
-    this.endpoints.watchLinks((event) => {
-      if (this.linkMatters(event)) this.resyncSoon();
-    });
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs);
 
     await new Promise<void>((resolve) => {

@@ -72,6 +72,22 @@ function edit(endpoints: object[]): void {
 }
 
 describe('link notifications', () => {
+  it('are watched before the first pass reads the kernel, so a tap made after that read is not left to the resync', async () => {
+    const runner = new FakeRunner();
+    const monitorAtFirstRead: boolean[] = [];
+    class FirstReadDataplane extends CountingDataplane {
+      override read(scope: ReadScope): Promise<ActualState> {
+        if (this.reads === 0) monitorAtFirstRead.push(runner.starts.some((s) => s.args.join(' ') === '-o monitor link'));
+        return super.read(scope);
+      }
+    }
+    const dataplane = new FirstReadDataplane();
+    dataplane.addNamespace('web');
+    startAgent(dataplane, runner);
+    await waitFor('the first pass', () => (dataplane.reads > 0 ? true : undefined), 5000, 10);
+    expect(monitorAtFirstRead).toEqual([true]);
+  });
+
   it('make a full pass when an interface of an endpoint still in the topology is deleted', async () => {
     const { dataplane, linkEvent } = await agentWithWeb();
     const before = dataplane.reads;
