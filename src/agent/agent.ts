@@ -255,13 +255,21 @@ export class Agent {
    * appearing) or removes the interface of an endpoint the topology still has. The links the agent
    * itself creates or deletes while programming raise events too, during the pass and so before
    * its state says what the pass did; reacting to those would queue a full pass behind every edit.
-   * A new endpoint is not in the state yet, and one that left is no longer in the topology.
+   * A new endpoint is not in the state yet, and one that left is no longer in the topology. But
+   * the agent makes only the veths of endpoints with a namespace: an interface that appears for a
+   * new endpoint without one (a VM's tap) is someone else's, made perhaps after the running pass
+   * read the kernel, which would then leave the endpoint pending until the resync.
    */
   private linkMatters(event: LinkEvent): boolean {
     const endpoint = this.state.state().endpoints.find((e) => e.interface === event.ifname);
-    if (endpoint === undefined) return false;
+    if (endpoint === undefined) return !event.deleted && this.madeBySomeoneElse(event.ifname);
     if (!event.deleted) return endpoint.state !== 'programmed';
     return this.topology.current?.endpoints.some((e) => e.node === this.options.nodeName && e.interface === event.ifname) === true;
+  }
+
+  /** Whether the topology has an endpoint of this node on `ifname` whose interface the agent does not make (no namespace). */
+  private madeBySomeoneElse(ifname: string): boolean {
+    return this.topology.current?.endpoints.some((e) => e.node === this.options.nodeName && e.interface === ifname && e.netns === undefined) === true;
   }
 
   /** A namespace name that appears matters when a container endpoint of this node waits for it. */

@@ -19,6 +19,9 @@ import { waitFor } from '../support/netns.ts';
 import { agentOptions, topology, useAgentScratch } from './agent-harness.ts';
 
 const WEB = { name: 'web', node: 'n1', kind: 'container', addresses: ['fd00:10::10'], netns: 'web', interface: 'cali-web' };
+const VM = { name: 'vm1', node: 'n1', kind: 'vm', addresses: ['fd00:10::20'], interface: 'tap-vm1', mac: '02:00:00:00:00:20' };
+/** What `ip -o monitor link` prints when a hypervisor makes a tap. */
+const TAP_NEW_LINE = '9: tap-vm1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default qlen 1000\\    link/ether 02:00:00:00:00:20 brd ff:ff:ff:ff:ff:ff';
 /** What `ip -o monitor link` prints when an interface is deleted. */
 const DELETED_LINE = 'Deleted 7: cali-web@if2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default \\    link/ether 0e:54:00:00:00:01 brd ff:ff:ff:ff:ff:ff';
 
@@ -86,6 +89,27 @@ describe('link notifications', () => {
     startAgent(dataplane, runner);
     await waitFor('the first pass', () => (dataplane.reads > 0 ? true : undefined), 5000, 10);
     expect(monitorAtFirstRead).toEqual([true]);
+  });
+
+  it('make a pass for a tap that appears while the first pass runs, after its read (before its state says pending)', async () => {
+    const runner = new FakeRunner();
+    writeFileSync(join(scratch.dir, 'cluster.yaml'), stringify(topology('links', [VM])));
+    // The tap appears once the first pass has read the kernel without it: the kernel's
+    // notification comes while that pass still runs, before the agent's state names vm1.
+    class TapAfterFirstRead extends CountingDataplane {
+      override async read(scope: ReadScope): Promise<ActualState> {
+        const actual = await super.read(scope);
+        if (this.reads === 1) {
+          this.addLink('tap-vm1');
+          runner.starts.find((s) => s.args.join(' ') === '-o monitor link')!.options!.onLine!(TAP_NEW_LINE);
+        }
+        return actual;
+      }
+    }
+    const dataplane = new TapAfterFirstRead();
+    const agent = startAgent(dataplane, runner);
+    // The resync is a minute away (agentOptions): only the notification can program vm1 this soon.
+    await waitFor('vm1 programmed', () => (agent.state.state().endpoints.find((e) => e.name === 'vm1')?.state === 'programmed' ? true : undefined), 5000, 10);
   });
 
   it('make a full pass when an interface of an endpoint still in the topology is deleted', async () => {
