@@ -49,6 +49,8 @@ describe('IpDataplane', () => {
     const host = runner.runs.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
     expect(host.options?.netns).toBe('host-ns');
     expect(host.options?.input).toBe('link show\naddr show\nroute show proto 80\nneigh show\nneigh show proxy\n');
+    // Its output (20,000 entries on a large host, in small writes) goes through a file, not a pipe.
+    expect(host.options?.stdoutToFile).toBe(true);
     // Both asked-for namespaces are read beside the list; only the listed one counts.
     expect(runner.runs.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1', 'gone']);
   });
@@ -173,6 +175,32 @@ describe('IpDataplane', () => {
     expect(most).toBe(8);
     expect(read.sort()).toEqual([...names].sort());
     expect(actual.containers.size).toBe(20);
+  });
+
+  it('reads the host tables started ahead by startHostRead() in the next read, and reads them anew in the one after', async () => {
+    const runner = new FakeRunner(({ file }) => (file === 'sysctl' ? { stdout: 'net.ipv6.conf.all.forwarding = 1\n' } : { stdout: `${HOST_READ_OUTPUT}\n` }));
+    const dataplane = new IpDataplane({ runner, netns: 'host-ns' });
+    dataplane.startHostRead();
+    // Started at once, before any scope is known (a topology still loading).
+    expect(runner.runs.map((r) => r.file)).toEqual(['ip']);
+    const scope = { sysctlKeys: ['net.ipv6.conf.all.forwarding'], containerNamespaces: [] };
+    const actual = await dataplane.read(scope);
+    expect(actual.routes).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1' }]);
+    expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.all.forwarding', '1']]));
+    const hostReads = () => runner.runs.filter((r) => r.file === 'ip' && r.options?.input?.startsWith('link show\n')).length;
+    expect(hostReads()).toBe(1);
+    await dataplane.read(scope);
+    expect(hostReads()).toBe(2);
+  });
+
+  it('fails the read that takes a host read started ahead which failed, and leaves no unhandled rejection when no read takes it', async () => {
+    const failing = () => new FakeRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
+    const taken = new IpDataplane({ runner: failing() });
+    taken.startHostRead();
+    await expect(taken.read({ sysctlKeys: [], containerNamespaces: [] })).rejects.toThrow(/Operation not permitted/);
+    // Never taken (the caller failed first): vitest fails the run on an unhandled rejection.
+    new IpDataplane({ runner: failing() }).startHostRead();
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it('refuses to read a failing ip as an empty kernel', async () => {
