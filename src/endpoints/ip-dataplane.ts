@@ -102,6 +102,17 @@ const CONTAINER_READ = ['link show', 'addr show', 'route show default'];
  */
 const CONTAINER_READS_AT_ONCE = 8;
 
+/**
+ * Proxy entries from which a host phase writes them in an ip process of their own, beside the
+ * other lines: below it, their share of the batch (ip takes about 9 ms for 1,000) is no more than
+ * starting another process costs (2 ms idle, 20-35 ms on a loaded host).
+ */
+const PROXY_BATCH_APART_LINES = 1000;
+
+function isProxyOperation(o: Change['operation']): boolean {
+  return o.op === 'replace-proxy' || o.op === 'delete-proxy';
+}
+
 /** /proc/sys files read at once (thread-pool jobs): all of a usual node's keys in one round. */
 const SYSCTL_READS_AT_ONCE = 64;
 
@@ -261,8 +272,16 @@ export class IpDataplane implements Dataplane {
   private async applyPhase(phase: Phase, changes: Change[]): Promise<ChangeFailure[]> {
     switch (phase) {
       case 'host': {
+        const args = ['-6', '-batch', '-', '-force'];
         const lines = changes.flatMap((c) => (hostLines(c.operation, this.routeProtocol) ?? []).map((line) => ({ change: c, line })));
-        return this.batch(['-6', '-batch', '-', '-force'], lines);
+        const proxies = lines.filter((l) => isProxyOperation(l.change.operation));
+        if (proxies.length < PROXY_BATCH_APART_LINES) return this.batch(args, lines);
+        // Proxy entries hang off the uplink, which is no endpoint's link (diff.ts blocks an
+        // endpoint there), so they need nothing the other lines make and go in a process of their
+        // own beside them: the kernel's work on two cores (issue 13: 10,000 routes and 10,000
+        // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch.
+        const rest = lines.filter((l) => !isProxyOperation(l.change.operation));
+        return (await Promise.all([this.batch(args, rest), this.batch(args, proxies)])).flat();
       }
       case 'links-ready': {
         // Sysctls and each container namespace's DAD off depend on the host's links only, not

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
-import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
+import { CHECKPOINT_LINE, parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
 import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
 import type { Runner } from '../../src/exec.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
@@ -242,6 +242,59 @@ describe('IpDataplane', () => {
     expect(skipped).toEqual([changes[4]]);
     expect(runner.runs.some((c) => c.file === 'sysctl')).toBe(false);
     expect(runner.runs.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
+  });
+
+  it('writes 1,000 proxy entries or more in a batch of their own, beside the rest at once, and charges a failed line in either to its change only', async () => {
+    // As ip -force answers: every checkpoint line fails, and so does the line this test picks in each batch.
+    const failing = new Set(['route replace fd00:10::3:7/128 dev tap-3 proto 80 scope link', 'neigh replace proxy fd00:10::5:9 dev eth0']);
+    let inFlight = 0;
+    let most = 0;
+    const inputs: string[] = [];
+    const runner: Runner = {
+      async run(_file, _args, options) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        inputs.push(options!.input!);
+        const stderr = options!.input!
+          .split('\n')
+          .flatMap((line, i) => (line === CHECKPOINT_LINE ? [`Device "bird6/checkpoint" does not exist.\nCommand failed -:${i + 1}`] : failing.has(line) ? [`Error: boom\nCommand failed -:${i + 1}`] : []))
+          .join('\n');
+        return { stdout: '', stderr: `${stderr}\n`, exitCode: 1 };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    const changes: Change[] = [];
+    for (let e = 0; e < 10; e += 1) {
+      const owner = endpointOwner(`vm-${e}`);
+      for (let a = 0; a < 100; a += 1) {
+        const dst = `fd00:10::${e}:${a}`;
+        changes.push({ kind: 'add', owner, operation: { op: 'replace-route', route: { dst, dev: `tap-${e}` } } });
+        changes.push({ kind: 'add', owner, operation: { op: 'replace-proxy', proxy: { dst, dev: 'eth0' } } });
+      }
+    }
+    const { failures } = await new IpDataplane({ runner }).apply(changes);
+    expect(most).toBe(2);
+    expect(inputs.map((input) => new Set(input.split('\n').filter((l) => l !== '' && l !== CHECKPOINT_LINE).map((l) => l.split(' ')[0])))).toEqual([new Set(['route']), new Set(['neigh'])]);
+    expect(inputs.map((input) => input.split('\n').filter((l) => l !== '' && l !== CHECKPOINT_LINE).length)).toEqual([1000, 1000]);
+    expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([
+      [endpointOwner('vm-3'), 'route fd00:10::3:7/128 dev tap-3: Error: boom'],
+      [endpointOwner('vm-5'), 'proxy fd00:10::5:9 dev eth0: Error: boom'],
+    ]);
+  });
+
+  it('keeps fewer than 1,000 proxy entries in the one host batch: a process of their own would cost more than they take', async () => {
+    const runner = new FakeRunner();
+    const owner = endpointOwner('vm-1');
+    await new IpDataplane({ runner }).apply(
+      Array.from({ length: 999 }, (_, a): Change => ({ kind: 'add', owner, operation: { op: 'replace-proxy', proxy: { dst: `fd00:10::${a}`, dev: 'eth0' } } })).concat([
+        { kind: 'add', owner, operation: { op: 'replace-route', route: { dst: 'fd00:10::1', dev: 'tap-vm-1' } } },
+      ]),
+    );
+    expect(runner.runs.length).toBe(1);
   });
 
   it("turns DAD off in a container namespace for its new eth0 too, after the host batch made it", async () => {
