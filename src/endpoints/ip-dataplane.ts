@@ -197,7 +197,8 @@ export class IpDataplane implements Dataplane {
     rest.catch(() => {});
     const hostOutput = (await host).split('\n');
     const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, hostOutput[i]));
-    const tables = { links: parseLinks(links, addrs), routes: parseRoutes(routes), neighbours: parseNeighbours(neighbours), proxies: parseProxies(proxies) };
+    const known = scope.canonicalAddresses;
+    const tables = { links: parseLinks(links, addrs), routes: parseRoutes(routes, known), neighbours: parseNeighbours(neighbours, known), proxies: parseProxies(proxies, known) };
     const [namespaces, sysctls, insides] = await rest;
     const containers = new Map<string, ActualContainer>();
     scope.containerNamespaces.forEach((ns, i) => {

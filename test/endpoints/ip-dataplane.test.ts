@@ -8,7 +8,7 @@ import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
 import { CHECKPOINT_LINE, parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
-import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
+import { parseNeighbours, parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
 import type { Runner } from '../../src/exec.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 
@@ -326,6 +326,28 @@ describe('ip output parsers', () => {
         [1, 'Cannot find device "nonexist"'],
       ]),
     );
+  });
+
+  it('takes an address of the known canonical set as it is, and still canonicalises every other form', () => {
+    const known = new Set(['fd00:10::10', 'fd00:10::20']);
+    const json = [
+      { dst: 'fd00:10::10', dev: 'eth0' },
+      { dst: 'FD00:10:0:0:0:0:0:20', dev: 'eth0' },
+      { dst: 'fd00:0010::0030', dev: 'eth0' },
+    ];
+    const canonical = ['fd00:10::10', 'fd00:10::20', 'fd00:10::30'];
+    expect(parseProxies(json, known).map((p) => p.dst)).toEqual(canonical);
+    expect(parseRoutes(json, known).map((r) => r.dst)).toEqual(canonical);
+    expect(parseNeighbours(json.map((n) => ({ ...n, lladdr: '02:00:00:00:00:01', state: ['PERMANENT'] })), known).map((n) => n.dst)).toEqual(canonical);
+    // Not an address at all is still refused, set or no set.
+    expect(() => parseProxies([{ dst: 'fd00:10::10::1', dev: 'eth0' }], known)).toThrow(/unexpected ip -json output/);
+  });
+
+  it("reads ip's non-canonical spellings of addresses the scope knows canonical as those addresses", async () => {
+    const runner = new FakeRunner(() => ({ stdout: `[]\n[]\n[{"dst":"FD00:10::0010","dev":"cali-web-1"}]\n[]\n[{"dst":"fd00:10:0::10","dev":"eth0"}]\n` }));
+    const actual = await new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: [], canonicalAddresses: new Set(['fd00:10::10']) });
+    expect(actual.routes).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1' }]);
+    expect(actual.proxies).toEqual([{ dst: 'fd00:10::10', dev: 'eth0' }]);
   });
 
   it('reads the shared fixtures of real ip -json output', () => {
