@@ -304,12 +304,16 @@ class Planner {
 
   tables(): void {
     const onDeletedLink = (dev: string) => this.deletedLinks.has(dev);
-    // One owner object per endpoint, shared by its objects: the dataplane groups by owner.
-    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> =>
-      this.ready.flatMap((e) => {
+    // One owner object per endpoint, shared by its objects: the dataplane groups by owner. Plain
+    // loops: flatMap and map cost a no-op pass of 10,000 endpoints 35 ms here (issue 13).
+    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> => {
+      const wanted: Array<Wanted<T>> = [];
+      for (const e of this.ready) {
         const owner = endpointOwner(e.name);
-        return pick(e).map((value) => ({ value, owner }));
-      });
+        for (const value of pick(e)) wanted.push({ value, owner });
+      }
+      return wanted;
+    };
     const pools = this.desired.pools.map((p) => parsePrefix(p)!);
     planTable(this.plan, ROUTES(pools), wantedOf((e) => e.routes), this.actual.routes, {
       keep: (key, r) => this.protectedKeys.route.has(key) || onDeletedLink(r.dev),

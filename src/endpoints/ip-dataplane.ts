@@ -274,14 +274,19 @@ export class IpDataplane implements Dataplane {
     switch (phase) {
       case 'host': {
         const args = ['-6', '-batch', '-', '-force'];
-        const lines = changes.flatMap((c) => (hostLines(c.operation, this.routeProtocol) ?? []).map((line) => ({ change: c, line })));
-        const proxies = lines.filter((l) => isProxyOperation(l.change.operation));
-        if (proxies.length < PROXY_BATCH_APART_LINES) return this.batch(args, lines);
+        // One loop, no flatMap (20,000 changes from empty, issue 13).
+        const rest: BatchLine[] = [];
+        const proxies: BatchLine[] = [];
+        for (const change of changes) {
+          const into = isProxyOperation(change.operation) ? proxies : rest;
+          for (const line of hostLines(change.operation, this.routeProtocol) ?? []) into.push({ change, line });
+        }
+        // Proxy lines after the rest, in one batch or beside it: they need nothing the rest makes (below).
+        if (proxies.length < PROXY_BATCH_APART_LINES) return this.batch(args, proxies.length === 0 ? rest : rest.concat(proxies));
         // Proxy entries hang off the uplink, which is no endpoint's link (diff.ts blocks an
         // endpoint there), so they need nothing the other lines make and go in a process of their
         // own beside them: the kernel's work on two cores (issue 13: 10,000 routes and 10,000
         // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch.
-        const rest = lines.filter((l) => !isProxyOperation(l.change.operation));
         return (await Promise.all([this.batch(args, rest), this.batch(args, proxies)])).flat();
       }
       case 'links-ready': {
