@@ -176,7 +176,8 @@ class Planner {
     readonly ledger: Ledger,
   ) {
     this.plan = new PlanBuilder(ledger);
-    this.addressOwner = new Map(desired.endpoints.flatMap((e) => e.addresses.map((a) => [a, e.name] as const)));
+    this.addressOwner = new Map();
+    for (const e of desired.endpoints) for (const a of e.addresses) this.addressOwner.set(a, e.name);
   }
 
   /**
