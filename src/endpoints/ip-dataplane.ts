@@ -286,8 +286,11 @@ export class IpDataplane implements Dataplane {
         // Proxy entries hang off the uplink, which is no endpoint's link (diff.ts blocks an
         // endpoint there), so they need nothing the other lines make and go in a process of their
         // own beside them: the kernel's work on two cores (issue 13: 10,000 routes and 10,000
-        // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch.
-        return (await Promise.all([this.batch(args, rest), this.batch(args, proxies)])).flat();
+        // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch. The
+        // proxy batch starts first: it is the one the pass waits for (10,000 proxy entries took
+        // the kernel 215 ms where 10,000 routes took 140; it keeps proxy entries in few hash chains).
+        const proxyFailures = this.batch(args, proxies);
+        return (await Promise.all([this.batch(args, rest), proxyFailures])).flat();
       }
       case 'links-ready': {
         // Sysctls and each container namespace's DAD off depend on the host's links only, not
