@@ -149,3 +149,45 @@ describe('processRunner.start with a log file, detached', () => {
     }
   });
 });
+
+describe('processRunner.run with stdoutToFile', () => {
+  const node = (script: string) => [process.execPath, ['-e', script]] as const;
+
+  it('returns what the child printed, whole characters included, and leaves no file behind', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const ours = () => readdirSync(tmpdir()).filter((name) => name.startsWith('birdctl-stdout-')).length;
+    const before = ours();
+    const [file, args] = node("for (let i = 0; i < 2000; i += 1) process.stdout.write('é' + i + '\\n'); process.stderr.write('warn')");
+    const result = await processRunner.run(file, args, { stdoutToFile: true });
+    expect(result).toEqual({ stdout: Array.from({ length: 2000 }, (_, i) => `é${i}\n`).join(''), stderr: 'warn', exitCode: 0 });
+    expect(ours()).toBe(before);
+  });
+
+  // The point of the file: a child printing much in small writes (ip -json flushes each entry)
+  // is not held up by a full pipe while this process is busy with something else.
+  it('lets the child print everything and exit while this process is too busy to read', async () => {
+    const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'exec-busy-'));
+    try {
+      const done = join(dir, 'done');
+      const [file, args] = node(`const fs = require('node:fs'); for (let i = 0; i < 20000; i += 1) fs.writeSync(1, 'x'.repeat(99) + '\\n'); fs.writeFileSync(${JSON.stringify(done)}, '')`);
+      const running = processRunner.run(file, args, { stdoutToFile: true });
+      // Busy without reading, as a topology load is: through a pipe (64 KiB) the child would stop
+      // at its first 64 KiB until this loop gave up.
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(done) && Date.now() < deadline);
+      expect(existsSync(done)).toBe(true);
+      expect((await running).stdout.length).toBe(2_000_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('bounds the output as through the pipe: more than maxOutputBytes kills the child and throws', async () => {
+    const [file, args] = node("process.stdout.write('y'.repeat(50000)); setTimeout(() => {}, 30000)");
+    await expect(processRunner.run(file, args, { stdoutToFile: true, maxOutputBytes: 10000 })).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/stdout exceeded 10000 bytes/) });
+  });
+});

@@ -90,9 +90,12 @@ preflight: 0 nothing found, 3 findings.`,
     const uplink = checked(values.uplink, INTERFACE_RE, 'interface name');
     const protocol = parseRouteProtocol('endpoints', values['route-protocol']);
     const ledger = new FileLedgerStore(recordPath(values.record, values.config));
+    const dataplane = new IpDataplane({ runner: context.runner, routeProtocol: protocol, ...(netns === undefined ? {} : { netns }) });
+    // The host tables' ip process runs while the topology loads (IpDataplane.startHostRead).
+    dataplane.startHostRead();
     const topology = await loadTopology(positionals[0]!);
     const summary = await reconcile({
-      dataplane: new IpDataplane({ runner: context.runner, routeProtocol: protocol, ...(netns === undefined ? {} : { netns }) }),
+      dataplane,
       ledger,
       topology,
       nodeName: values.node,

@@ -65,13 +65,14 @@ export function planTable<T>(plan: PlanBuilder, spec: TableSpec<T>, wanted: read
   };
   const ours = (key: string, a: T) => (spec.owned?.(a) ?? true) && (spec.ledgerTable === undefined || plan.ledger.has(spec.ledgerTable, key));
 
-  const seen = new Set<string>();
   for (const a of actual) {
     const key = spec.key(a);
     if (context.keep(key, a)) continue;
     const w = desired.get(key);
-    if (w !== undefined && !seen.has(key)) {
-      seen.add(key);
+    if (w !== undefined) {
+      // Matched, and out of the map: a second actual object under the key is a duplicate, ours to
+      // delete as any unwanted one; what stays in the map at the end is missing.
+      desired.delete(key);
       if (spec.satisfies(a, w.value)) plan.unchanged += 1;
       else plan.add('replace', w.owner, spec.put(w.value), claim(key, w, a));
     } else if (ours(key, a)) {
@@ -82,7 +83,5 @@ export function planTable<T>(plan: PlanBuilder, spec: TableSpec<T>, wanted: read
       else if (release !== undefined) plan.releases.push({ table: release.table, key });
     }
   }
-  for (const [key, w] of desired) {
-    if (!seen.has(key)) plan.add('add', w.owner, spec.put(w.value), claim(key, w, undefined));
-  }
+  for (const [key, w] of desired) plan.add('add', w.owner, spec.put(w.value), claim(key, w, undefined));
 }

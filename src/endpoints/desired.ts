@@ -88,7 +88,10 @@ export function readScope(desired: DesiredState, ledger: Ledger, settled?: Reado
   const claimedNamespaces = ledger.keys('container-address').map((k) => k.split(' ')[0]!);
   const sysctlKeys = [...new Set([...desired.sysctls, ...desired.endpoints.flatMap((e) => e.sysctls)].map((s) => s.key).concat(ledger.keys('sysctl')))];
   const namespaces = [...new Set([...desired.endpoints.flatMap((e) => (e.container ? [e.container.netns] : [])), ...claimedNamespaces])];
-  if (settled === undefined) return { sysctlKeys, containerNamespaces: namespaces };
+  // The topology's addresses are canonical (src/topology/schema.ts).
+  const canonicalAddresses = new Set<string>();
+  for (const e of desired.endpoints) for (const a of e.addresses) canonicalAddresses.add(a);
+  if (settled === undefined) return { sysctlKeys, containerNamespaces: namespaces, canonicalAddresses };
   const changed = new Set(desired.endpoints.flatMap((e) => (e.container !== undefined && !settled.has(e.name) ? [e.container.netns] : [])));
-  return { sysctlKeys, containerNamespaces: namespaces.filter((ns) => changed.has(ns)), unreadNamespaces: namespaces.filter((ns) => !changed.has(ns)) };
+  return { sysctlKeys, containerNamespaces: namespaces.filter((ns) => changed.has(ns)), unreadNamespaces: namespaces.filter((ns) => !changed.has(ns)), canonicalAddresses };
 }

@@ -176,7 +176,8 @@ class Planner {
     readonly ledger: Ledger,
   ) {
     this.plan = new PlanBuilder(ledger);
-    this.addressOwner = new Map(desired.endpoints.flatMap((e) => e.addresses.map((a) => [a, e.name] as const)));
+    this.addressOwner = new Map();
+    for (const e of desired.endpoints) for (const a of e.addresses) this.addressOwner.set(a, e.name);
   }
 
   /**
@@ -304,12 +305,16 @@ class Planner {
 
   tables(): void {
     const onDeletedLink = (dev: string) => this.deletedLinks.has(dev);
-    // One owner object per endpoint, shared by its objects: the dataplane groups by owner.
-    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> =>
-      this.ready.flatMap((e) => {
+    // One owner object per endpoint, shared by its objects: the dataplane groups by owner. Plain
+    // loops: flatMap and map cost a no-op pass of 10,000 endpoints 35 ms here (issue 13).
+    const wantedOf = <T>(pick: (e: DesiredEndpoint) => T[]): Array<Wanted<T>> => {
+      const wanted: Array<Wanted<T>> = [];
+      for (const e of this.ready) {
         const owner = endpointOwner(e.name);
-        return pick(e).map((value) => ({ value, owner }));
-      });
+        for (const value of pick(e)) wanted.push({ value, owner });
+      }
+      return wanted;
+    };
     const pools = this.desired.pools.map((p) => parsePrefix(p)!);
     planTable(this.plan, ROUTES(pools), wantedOf((e) => e.routes), this.actual.routes, {
       keep: (key, r) => this.protectedKeys.route.has(key) || onDeletedLink(r.dev),

@@ -23,8 +23,14 @@ function text(what: string, entry: Json, field: string): string {
   return value;
 }
 
-function address(what: string, entry: Json, field: string): string {
-  const value = canonicalIPv6(text(what, entry, field));
+/**
+ * An address field in canonical form. A string of `known` (all canonical: ReadScope.canonicalAddresses)
+ * is one already, and is taken as it is; any other is parsed and formatted.
+ */
+function address(what: string, entry: Json, field: string, known?: ReadonlySet<string>): string {
+  const raw = text(what, entry, field);
+  if (known?.has(raw)) return raw;
+  const value = canonicalIPv6(raw);
   if (value === undefined) throw malformed(what, entry);
   return value;
 }
@@ -85,30 +91,31 @@ export function parseAddresses(addrJson: unknown, scope: 'all' | 'global'): Map<
 
 // `ip -6 -json route show proto 80`:
 // [{"dst":"fd00:10::10","dev":"v1","metric":1024,"flags":[],"pref":"medium"}]
-export function parseRoutes(json: unknown): Route[] {
+/** `known`: addresses known canonical (ReadScope.canonicalAddresses), here and in the parsers below. */
+export function parseRoutes(json: unknown, known?: ReadonlySet<string>): Route[] {
   return list('route show', json).map((r) => {
     const dst = text('route show', r, 'dst');
     // The kernel prints a /128 without its length; anything else with proto 80 is not ours to
     // keep (the programmer only installs /128s), so it is returned with its length and deleted.
-    return { dst: dst.includes('/') ? dst : address('route show', r, 'dst'), dev: text('route show', r, 'dev') };
+    return { dst: dst.includes('/') ? dst : address('route show', r, 'dst', known), dev: text('route show', r, 'dev') };
   });
 }
 
 // `ip -6 -json neigh show` (entries still being resolved have no lladdr):
 // [{"dst":"fd00:10::10","dev":"v1","lladdr":"02:00:00:00:00:10","state":["PERMANENT"]},
 //  {"dst":"fe80::1","dev":"eth0","state":["FAILED"]}]
-export function parseNeighbours(json: unknown): ActualNeighbour[] {
+export function parseNeighbours(json: unknown, known?: ReadonlySet<string>): ActualNeighbour[] {
   return list('neigh show', json).flatMap((n) => {
     if (typeof n.lladdr !== 'string') return [];
     const state = Array.isArray(n.state) ? n.state : [];
-    return [{ dst: address('neigh show', n, 'dst'), dev: text('neigh show', n, 'dev'), lladdr: n.lladdr.toLowerCase(), permanent: state.includes('PERMANENT') }];
+    return [{ dst: address('neigh show', n, 'dst', known), dev: text('neigh show', n, 'dev'), lladdr: n.lladdr.toLowerCase(), permanent: state.includes('PERMANENT') }];
   });
 }
 
 // `ip -6 -json neigh show proxy`:
 // [{"dst":"fd00:10::10","dev":"eth0","proxy":null}]
-export function parseProxies(json: unknown): Proxy[] {
-  return list('neigh show proxy', json).map((p) => ({ dst: address('neigh show proxy', p, 'dst'), dev: text('neigh show proxy', p, 'dev') }));
+export function parseProxies(json: unknown, known?: ReadonlySet<string>): Proxy[] {
+  return list('neigh show proxy', json).map((p) => ({ dst: address('neigh show proxy', p, 'dst', known), dev: text('neigh show proxy', p, 'dev') }));
 }
 
 // `ip -json netns list` (prints nothing at all when there are none):

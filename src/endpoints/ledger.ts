@@ -72,7 +72,10 @@ export class Ledger {
   }
 
   serialise(): string {
-    const tables = Object.fromEntries(LEDGER_TABLES.map((t) => [t, Object.fromEntries([...this.tables.get(t)!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]));
+    // Keys sorted by the default order (UTF-16 code units, as `<` compares strings): a comparator
+    // taking entries apart cost 20 ms for 10,000 proxy claims (issue 13).
+    const sorted = (entries: Map<string, string>) => Object.fromEntries([...entries.keys()].sort().map((key) => [key, entries.get(key)!]));
+    const tables = Object.fromEntries(LEDGER_TABLES.map((t) => [t, sorted(this.tables.get(t)!)]));
     return `${JSON.stringify({ version: 1, tables }, null, 1)}\n`;
   }
 

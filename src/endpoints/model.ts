@@ -126,6 +126,12 @@ export interface ReadScope {
   containerNamespaces: string[];
   /** Namespaces whose existence matters but whose inside the caller does not need read. */
   unreadNamespaces?: string[];
+  /**
+   * Addresses known to be in canonical form (the endpoints', from the topology): an address of
+   * the kernel's spelt as one of them is taken as it is rather than canonicalised again (10,000
+   * routes and 10,000 proxy entries on a large host, issue 13). Any other spelling still is.
+   */
+  canonicalAddresses?: ReadonlySet<string>;
 }
 
 export function emptyActualState(): ActualState {

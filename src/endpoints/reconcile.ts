@@ -136,7 +136,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
   settle(notDone);
   await options.ledger.save(ledger);
 
-  const count = (kind: ChangeKind) => plan.changes.filter((c) => c.kind === kind && !notDone.has(c)).length;
+  // Counted in one loop over the changes (20,000 from empty), not one filter per kind.
+  const done: Record<ChangeKind, number> = { add: 0, replace: 0, delete: 0 };
+  for (const c of plan.changes) if (notDone.size === 0 || !notDone.has(c)) done[c.kind] += 1;
   const failed = new Map<string, OwnerFailure>();
   const charge = (owner: Owner, reason: string) => {
     const entry = failed.get(ownerKey(owner)) ?? { owner, reasons: [] };
@@ -150,9 +152,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileSum
     endpoints: desired.endpoints.length,
     uplink,
     ...(unusableUplink === undefined ? {} : { unusableUplink }),
-    added: count('add'),
-    replaced: count('replace'),
-    removed: count('delete'),
+    added: done.add,
+    replaced: done.replace,
+    removed: done.delete,
     unchanged: plan.unchanged,
     pending: plan.pending,
     failed: [...failed.values()],

@@ -89,6 +89,17 @@ describe('birdctl endpoints', () => {
     expect((await runCli(['agent', '--help'], context(run))).output).toContain(`(default ${DEFAULT_BIRD_CONFIG})`);
   });
 
+  // The host tables do not depend on the topology: their ip process runs while it loads.
+  it('starts the host read before the topology loads, and still exits 2 for a topology that does not load, the read failing too', async () => {
+    const started: string[] = [];
+    const run: Runner['run'] = async (file, args, options) => {
+      started.push(`${file} ${args.join(' ')} ${options?.input?.split('\n')[0] ?? ''}`);
+      return { exitCode: 2, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted\n' };
+    };
+    expect(await exitOf(['endpoints', 'apply', join(recordDir, 'missing.yaml'), '--node', 'node1', '--netns', 'host-ns', ...RECORD], run)).toBe(2);
+    expect(started).toEqual(['ip -6 -json -batch - link show']);
+  });
+
   it('refuses --config together with --record: two places for one record', async () => {
     expect(await exitOf(['endpoints', 'apply', 'topology/example.yaml', '--node', 'node1', '--config', '/x/bird6.conf', ...RECORD])).toBe(2);
   });

@@ -72,6 +72,10 @@ describe('desiredState', () => {
     expect(scope.sysctlKeys).toHaveLength(2 + 3 * 3);
   });
 
+  it("gives the read the endpoints' addresses as the ones known canonical", () => {
+    expect(readScope(desired, new Ledger()).canonicalAddresses).toEqual(new Set(desired.endpoints.flatMap((e) => e.addresses)));
+  });
+
   it('refuses an unknown node with the list of known ones', () => {
     expect(() => desiredState(topologyWith(), 'node9')).toThrow(/node "node9" is not in/);
   });

@@ -26,6 +26,19 @@ const ops = (changes: Change[]) => changes.map((c) => `${c.kind} ${c.operation.o
 describe('diff', () => {
   const desired = desiredState(topologyWith([VM]), 'node1', { uplink: 'eth0' });
 
+  it('keeps one of two actual objects under a desired key and deletes the other when it is ours', () => {
+    // Two routes to one destination (another metric): the first found is the one kept.
+    const routes = [
+      { dst: 'fd00:10::30', dev: 'tap-vm-1' },
+      { dst: 'fd00:10::30', dev: 'tap-other' },
+    ];
+    const plan = diff(desired, actualWith({ links: tapUp(), routes }));
+    expect(plan.changes.filter((c) => c.operation.op.endsWith('-route')).map((c) => [c.kind, c.operation])).toEqual([['delete', { op: 'delete-route', route: routes[1] }]]);
+    // The other way round, the first is replaced onto the tap and the second deleted.
+    const swapped = diff(desired, actualWith({ links: tapUp(), routes: [routes[1]!, routes[0]!] }));
+    expect(swapped.changes.filter((c) => c.operation.op.endsWith('-route')).map((c) => c.kind)).toEqual(['replace', 'delete']);
+  });
+
   it('adds everything on an empty host', () => {
     const plan = diff(desired, actualWith({ links: tapUp() }));
     expect(ops(plan.changes)).toEqual([

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/endpoints/dataplane.ts';
 import { IpDataplane } from '../../src/endpoints/ip-dataplane.ts';
 import { endpointOwner, leftoverOwner, NODE_OWNER } from '../../src/endpoints/owner.ts';
-import { parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
-import { parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
+import { CHECKPOINT_LINE, parseBatchErrors } from '../../src/endpoints/ip-batch.ts';
+import { parseNeighbours, parseProxies, parseRoutes } from '../../src/endpoints/ip-json.ts';
 import type { Runner } from '../../src/exec.ts';
 import { FakeRunner } from '../support/fake-runner.ts';
 
@@ -49,6 +49,8 @@ describe('IpDataplane', () => {
     const host = runner.runs.find((c) => c.file === 'ip' && c.args.includes('-batch') && c.args[0] !== '-n')!;
     expect(host.options?.netns).toBe('host-ns');
     expect(host.options?.input).toBe('link show\naddr show\nroute show proto 80\nneigh show\nneigh show proxy\n');
+    // Its output (20,000 entries on a large host, in small writes) goes through a file, not a pipe.
+    expect(host.options?.stdoutToFile).toBe(true);
     // Both asked-for namespaces are read beside the list; only the listed one counts.
     expect(runner.runs.filter((c) => c.args[0] === '-n').map((c) => c.args[1])).toEqual(['web-1', 'gone']);
   });
@@ -175,6 +177,32 @@ describe('IpDataplane', () => {
     expect(actual.containers.size).toBe(20);
   });
 
+  it('reads the host tables started ahead by startHostRead() in the next read, and reads them anew in the one after', async () => {
+    const runner = new FakeRunner(({ file }) => (file === 'sysctl' ? { stdout: 'net.ipv6.conf.all.forwarding = 1\n' } : { stdout: `${HOST_READ_OUTPUT}\n` }));
+    const dataplane = new IpDataplane({ runner, netns: 'host-ns' });
+    dataplane.startHostRead();
+    // Started at once, before any scope is known (a topology still loading).
+    expect(runner.runs.map((r) => r.file)).toEqual(['ip']);
+    const scope = { sysctlKeys: ['net.ipv6.conf.all.forwarding'], containerNamespaces: [] };
+    const actual = await dataplane.read(scope);
+    expect(actual.routes).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1' }]);
+    expect(actual.sysctls).toEqual(new Map([['net.ipv6.conf.all.forwarding', '1']]));
+    const hostReads = () => runner.runs.filter((r) => r.file === 'ip' && r.options?.input?.startsWith('link show\n')).length;
+    expect(hostReads()).toBe(1);
+    await dataplane.read(scope);
+    expect(hostReads()).toBe(2);
+  });
+
+  it('fails the read that takes a host read started ahead which failed, and leaves no unhandled rejection when no read takes it', async () => {
+    const failing = () => new FakeRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
+    const taken = new IpDataplane({ runner: failing() });
+    taken.startHostRead();
+    await expect(taken.read({ sysctlKeys: [], containerNamespaces: [] })).rejects.toThrow(/Operation not permitted/);
+    // Never taken (the caller failed first): vitest fails the run on an unhandled rejection.
+    new IpDataplane({ runner: failing() }).startHostRead();
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('refuses to read a failing ip as an empty kernel', async () => {
     const runner = new FakeRunner(() => ({ exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted\n' }));
     await expect(new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: [] })).rejects.toThrow(/Operation not permitted/);
@@ -216,6 +244,60 @@ describe('IpDataplane', () => {
     expect(runner.runs.some((c) => c.args[0] === '-n' && c.args[1] === 'web-1')).toBe(true);
   });
 
+  it('writes 1,000 proxy entries or more in a batch of their own, beside the rest at once, and charges a failed line in either to its change only', async () => {
+    // As ip -force answers: every checkpoint line fails, and so does the line this test picks in each batch.
+    const failing = new Set(['route replace fd00:10::3:7/128 dev tap-3 proto 80 scope link', 'neigh replace proxy fd00:10::5:9 dev eth0']);
+    let inFlight = 0;
+    let most = 0;
+    const inputs: string[] = [];
+    const runner: Runner = {
+      async run(_file, _args, options) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        inputs.push(options!.input!);
+        const stderr = options!.input!
+          .split('\n')
+          .flatMap((line, i) => (line === CHECKPOINT_LINE ? [`Device "bird6/checkpoint" does not exist.\nCommand failed -:${i + 1}`] : failing.has(line) ? [`Error: boom\nCommand failed -:${i + 1}`] : []))
+          .join('\n');
+        return { stdout: '', stderr: `${stderr}\n`, exitCode: 1 };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    const changes: Change[] = [];
+    for (let e = 0; e < 10; e += 1) {
+      const owner = endpointOwner(`vm-${e}`);
+      for (let a = 0; a < 100; a += 1) {
+        const dst = `fd00:10::${e}:${a}`;
+        changes.push({ kind: 'add', owner, operation: { op: 'replace-route', route: { dst, dev: `tap-${e}` } } });
+        changes.push({ kind: 'add', owner, operation: { op: 'replace-proxy', proxy: { dst, dev: 'eth0' } } });
+      }
+    }
+    const { failures } = await new IpDataplane({ runner }).apply(changes);
+    expect(most).toBe(2);
+    // The proxy batch, the longer one for the kernel, starts first.
+    expect(inputs.map((input) => new Set(input.split('\n').filter((l) => l !== '' && l !== CHECKPOINT_LINE).map((l) => l.split(' ')[0])))).toEqual([new Set(['neigh']), new Set(['route'])]);
+    expect(inputs.map((input) => input.split('\n').filter((l) => l !== '' && l !== CHECKPOINT_LINE).length)).toEqual([1000, 1000]);
+    expect(failures.map((f) => [f.change.owner, f.reason])).toEqual([
+      [endpointOwner('vm-3'), 'route fd00:10::3:7/128 dev tap-3: Error: boom'],
+      [endpointOwner('vm-5'), 'proxy fd00:10::5:9 dev eth0: Error: boom'],
+    ]);
+  });
+
+  it('keeps fewer than 1,000 proxy entries in the one host batch: a process of their own would cost more than they take', async () => {
+    const runner = new FakeRunner();
+    const owner = endpointOwner('vm-1');
+    await new IpDataplane({ runner }).apply(
+      Array.from({ length: 999 }, (_, a): Change => ({ kind: 'add', owner, operation: { op: 'replace-proxy', proxy: { dst: `fd00:10::${a}`, dev: 'eth0' } } })).concat([
+        { kind: 'add', owner, operation: { op: 'replace-route', route: { dst: 'fd00:10::1', dev: 'tap-vm-1' } } },
+      ]),
+    );
+    expect(runner.runs.length).toBe(1);
+  });
+
   it("turns DAD off in a container namespace for its new eth0 too, after the host batch made it", async () => {
     const runner = new FakeRunner();
     const owner = endpointOwner('web-1');
@@ -245,6 +327,28 @@ describe('ip output parsers', () => {
         [1, 'Cannot find device "nonexist"'],
       ]),
     );
+  });
+
+  it('takes an address of the known canonical set as it is, and still canonicalises every other form', () => {
+    const known = new Set(['fd00:10::10', 'fd00:10::20']);
+    const json = [
+      { dst: 'fd00:10::10', dev: 'eth0' },
+      { dst: 'FD00:10:0:0:0:0:0:20', dev: 'eth0' },
+      { dst: 'fd00:0010::0030', dev: 'eth0' },
+    ];
+    const canonical = ['fd00:10::10', 'fd00:10::20', 'fd00:10::30'];
+    expect(parseProxies(json, known).map((p) => p.dst)).toEqual(canonical);
+    expect(parseRoutes(json, known).map((r) => r.dst)).toEqual(canonical);
+    expect(parseNeighbours(json.map((n) => ({ ...n, lladdr: '02:00:00:00:00:01', state: ['PERMANENT'] })), known).map((n) => n.dst)).toEqual(canonical);
+    // Not an address at all is still refused, set or no set.
+    expect(() => parseProxies([{ dst: 'fd00:10::10::1', dev: 'eth0' }], known)).toThrow(/unexpected ip -json output/);
+  });
+
+  it("reads ip's non-canonical spellings of addresses the scope knows canonical as those addresses", async () => {
+    const runner = new FakeRunner(() => ({ stdout: `[]\n[]\n[{"dst":"FD00:10::0010","dev":"cali-web-1"}]\n[]\n[{"dst":"fd00:10:0::10","dev":"eth0"}]\n` }));
+    const actual = await new IpDataplane({ runner }).read({ sysctlKeys: [], containerNamespaces: [], canonicalAddresses: new Set(['fd00:10::10']) });
+    expect(actual.routes).toEqual([{ dst: 'fd00:10::10', dev: 'cali-web-1' }]);
+    expect(actual.proxies).toEqual([{ dst: 'fd00:10::10', dev: 'eth0' }]);
   });
 
   it('reads the shared fixtures of real ip -json output', () => {

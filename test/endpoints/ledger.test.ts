@@ -185,3 +185,13 @@ it('MemoryLedgerStore hands back what was saved, and a loaded ledger changed aft
   second.release('proxy', 'fd00:10::1 eth0');
   expect((await store.load()).keys('proxy')).toHaveLength(2);
 });
+
+it('Ledger.serialise lists every table and its claims by key in code-unit order, whatever order they were made in', () => {
+  const ledger = new Ledger();
+  for (const key of ['fd00:10::b eth0', 'fd00:10::B eth0', 'fd00:10::1 eth0', 'fd00:10::10 eth0', 'fd00:10::1 eth1']) ledger.claim({ table: 'proxy', key, note: '' });
+  ledger.claim({ table: 'link', key: 'tap-2', note: 'bird6-controller:b' });
+  ledger.claim({ table: 'link', key: 'cali-1', note: 'bird6-controller:a' });
+  const proxy = { 'fd00:10::1 eth0': '', 'fd00:10::1 eth1': '', 'fd00:10::10 eth0': '', 'fd00:10::B eth0': '', 'fd00:10::b eth0': '' };
+  const tables = { link: { 'cali-1': 'bird6-controller:a', 'tap-2': 'bird6-controller:b' }, neighbour: {}, proxy, 'link-address': {}, 'container-address': {}, sysctl: {} };
+  expect(ledger.serialise()).toBe(`${JSON.stringify({ version: 1, tables }, null, 1)}\n`);
+});
