@@ -85,9 +85,14 @@ export function parseIPv6Groups(text: string): number[] | undefined {
     value = value * 16 + digit;
   }
   if (digits > 0) groups.push(value);
-  if (gap < 0) return groups.length === 8 ? groups : undefined;
-  if (groups.length > 7) return undefined;
-  groups.splice(gap, 0, ...Array<number>(8 - groups.length).fill(0));
+  const written = groups.length;
+  if (gap < 0) return written === 8 ? groups : undefined;
+  if (written > 7) return undefined;
+  // The groups after `::` move to the end and zeros fill the gap, in place: no spread or
+  // temporary array for each of a topology's tens of thousands of addresses (issue 13).
+  for (let i = written; i < 8; i += 1) groups.push(0);
+  for (let from = written - 1, to = 7; from >= gap; from -= 1, to -= 1) groups[to] = groups[from]!;
+  for (let i = gap; i < gap + 8 - written; i += 1) groups[i] = 0;
   return groups;
 }
 

@@ -47,6 +47,8 @@ describe('IPv6 parser agrees with node:net on what is an address', () => {
         const cut = Math.floor(random() * 3);
         const text = seed.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + seed.slice(at + cut);
         expect(parseIPv6(text) !== undefined, text).toBe(isIPv6(text) && !text.includes('%'));
+        // The WHATWG URL parser writes an IPv6 host in RFC 5952 form as well.
+        if (parseIPv6(text) !== undefined) expect(canonicalIPv6(text), text).toBe(new URL(`http://[${text}]/`).hostname.slice(1, -1));
         checked += 1;
       }
     }
