@@ -102,8 +102,8 @@ export function compareIPv6Groups(a: readonly number[], b: readonly number[]): n
   return 0;
 }
 
-/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-export function formatIPv6Groups(groups: readonly number[]): string {
+/** Where RFC 5952 writes `::`: the first longest run of two or more zero groups ([-1, 1] for none). */
+function zeroRun(groups: readonly number[]): [start: number, length: number] {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -116,6 +116,12 @@ export function formatIPv6Groups(groups: readonly number[]): string {
     if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
     i = j;
   }
+  return [bestStart, bestLength];
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
+export function formatIPv6Groups(groups: readonly number[]): string {
+  const [bestStart, bestLength] = zeroRun(groups);
   // One string built in place, no arrays: every address of the topology and of the kernel's
   // tables passes through here.
   let text = '';
@@ -129,6 +135,41 @@ export function formatIPv6Groups(groups: readonly number[]): string {
     text += groups[i]!.toString(16);
   }
   return text;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+/** Whether `text` is the RFC 5952 text of `groups`, compared as formatIPv6Groups would write it. */
+function isFormatted(text: string, groups: readonly number[]): boolean {
+  const [bestStart, bestLength] = zeroRun(groups);
+  let at = 0;
+  for (let i = 0; i < 8; i += 1) {
+    if (i === bestStart) {
+      if (text.charCodeAt(at) !== 58 || text.charCodeAt(at + 1) !== 58) return false;
+      at += 2;
+      i += bestLength - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLength) {
+      if (text.charCodeAt(at) !== 58) return false;
+      at += 1;
+    }
+    const value = groups[i]!;
+    for (let shift = value >= 0x1000 ? 12 : value >= 0x100 ? 8 : value >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) {
+      if (text.charCodeAt(at) !== HEX_DIGITS.charCodeAt((value >> shift) & 15)) return false;
+      at += 1;
+    }
+  }
+  return at === text.length;
+}
+
+/**
+ * The RFC 5952 text of `groups`, parsed from `text`: `text` itself when it is written so already,
+ * as nearly every address in a topology or the kernel's tables is. Comparing builds no string,
+ * where formatting concatenates a dozen pieces (issue 13: tens of thousands of addresses a load).
+ */
+export function canonicalText(text: string, groups: readonly number[]): string {
+  return isFormatted(text, groups) ? text : formatIPv6Groups(groups);
 }
 
 /** The numeric value of an IPv6 address, or undefined when the text is not one (zones refused). */
@@ -153,7 +194,7 @@ function groupsOf(value: bigint): number[] {
 /** Canonical text of an address, or undefined when it is not one. */
 export function canonicalIPv6(text: string): string | undefined {
   const groups = parseIPv6Groups(text);
-  return groups === undefined ? undefined : formatIPv6Groups(groups);
+  return groups === undefined ? undefined : canonicalText(text, groups);
 }
 
 export interface Prefix {

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
-import { formatIPv6Groups, parsePrefix, formatPrefix, parseIPv6Groups, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
+import { canonicalText, parsePrefix, formatPrefix, parseIPv6Groups, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
 import { AS_TRANS } from './conventions.ts';
 
 export const API_VERSION = 'bird6-controller/v1';
@@ -51,7 +51,7 @@ const hostAddress = z.string().transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
-  return formatIPv6Groups(groups!);
+  return canonicalText(text, groups!);
 });
 
 /**
@@ -72,7 +72,7 @@ const hostAddresses = z
         if (typeof text !== 'string') continue; // z.string() has reported it
         const groups = parseIPv6Groups(text);
         const problem = notAHostAddress(text, groups);
-        if (problem === undefined) list[i] = formatIPv6Groups(groups!);
+        if (problem === undefined) list[i] = canonicalText(text, groups!);
         else ctx.addIssue({ code: 'custom', message: problem, path: [i], input: text });
       }
     },
