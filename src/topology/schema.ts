@@ -55,29 +55,35 @@ const hostAddress = z.string().transform((text, ctx) => {
 });
 
 /**
- * An endpoint's addresses, each in canonical form. One check over the list instead of a
- * hostAddress pipe per element: a topology has tens of thousands of addresses, and zod's pipe,
- * transform and issue context per element cost more than the parse itself (issue 13). `when`
- * runs the check on any list, even one with an element that is not a string, so every bad
- * address is still reported at once, as per element; it writes the canonical forms into the array zod made for
- * the output, never into the document.
+ * An endpoint's addresses, each in canonical form. One pass over the list, not a zod schema per
+ * element: zod's machinery per element (payloads, pipe, issue context) costs several times the
+ * parse of the address itself, and a topology has tens of thousands (issue 13). The issues are
+ * zod's own kinds, so their messages are zod's words, as z.array(z.string()).min(1) would give,
+ * and every bad element of a list is reported at once.
  */
-const hostAddresses = z
-  .array(z.string())
-  .min(1, { error: 'an endpoint needs at least one address' })
-  .superRefine(
-    (list, ctx) => {
-      for (let i = 0; i < list.length; i += 1) {
-        const text: unknown = list[i];
-        if (typeof text !== 'string') continue; // z.string() has reported it
-        const groups = parseIPv6Groups(text);
-        const problem = notAHostAddress(text, groups);
-        if (problem === undefined) list[i] = canonicalText(text, groups!);
-        else ctx.addIssue({ code: 'custom', message: problem, path: [i], input: text });
-      }
-    },
-    { when: (payload) => Array.isArray(payload.value) },
-  );
+const hostAddresses = z.unknown().transform((list, ctx): string[] => {
+  if (!Array.isArray(list)) {
+    ctx.addIssue({ code: 'invalid_type', expected: 'array', input: list });
+    return z.NEVER;
+  }
+  if (list.length === 0) {
+    ctx.addIssue({ code: 'too_small', origin: 'array', minimum: 1, inclusive: true, input: list, message: 'an endpoint needs at least one address' });
+    return z.NEVER;
+  }
+  const canonical: string[] = [];
+  for (let i = 0; i < list.length; i += 1) {
+    const text: unknown = list[i];
+    if (typeof text !== 'string') {
+      ctx.addIssue({ code: 'invalid_type', expected: 'string', input: text, path: [i] });
+      continue;
+    }
+    const groups = parseIPv6Groups(text);
+    const problem = notAHostAddress(text, groups);
+    if (problem === undefined) canonical.push(canonicalText(text, groups!));
+    else ctx.addIssue({ code: 'custom', message: problem, input: text, path: [i] });
+  }
+  return canonical.length === list.length ? canonical : z.NEVER;
+});
 
 const prefix = z.string().transform((text, ctx) => {
   const parsed = parsePrefix(text);
