@@ -102,8 +102,11 @@ export function compareIPv6Groups(a: readonly number[], b: readonly number[]): n
   return 0;
 }
 
-/** Where RFC 5952 writes `::`: the first longest run of two or more zero groups ([-1, 1] for none). */
-function zeroRun(groups: readonly number[]): [start: number, length: number] {
+/**
+ * Where RFC 5952 writes `::`: the start of the first longest run of two or more zero groups, or -1.
+ * Numbers, not a [start, length] pair: this runs for every address a load canonicalises.
+ */
+function zeroRunStart(groups: readonly number[]): number {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -113,15 +116,26 @@ function zeroRun(groups: readonly number[]): [start: number, length: number] {
     }
     let j = i;
     while (j < 8 && groups[j] === 0) j += 1;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
-  return [bestStart, bestLength];
+  return bestStart;
+}
+
+/** How many zero groups follow from `start` on. */
+function zeroRunLength(groups: readonly number[], start: number): number {
+  let end = start;
+  while (end < 8 && groups[end] === 0) end += 1;
+  return end - start;
 }
 
 /** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
 export function formatIPv6Groups(groups: readonly number[]): string {
-  const [bestStart, bestLength] = zeroRun(groups);
+  const bestStart = zeroRunStart(groups);
+  const bestLength = bestStart < 0 ? 1 : zeroRunLength(groups, bestStart);
   // One string built in place, no arrays: every address of the topology and of the kernel's
   // tables passes through here.
   let text = '';
@@ -141,7 +155,8 @@ const HEX_DIGITS = '0123456789abcdef';
 
 /** Whether `text` is the RFC 5952 text of `groups`, compared as formatIPv6Groups would write it. */
 function isFormatted(text: string, groups: readonly number[]): boolean {
-  const [bestStart, bestLength] = zeroRun(groups);
+  const bestStart = zeroRunStart(groups);
+  const bestLength = bestStart < 0 ? 1 : zeroRunLength(groups, bestStart);
   let at = 0;
   for (let i = 0; i < 8; i += 1) {
     if (i === bestStart) {
