@@ -135,24 +135,38 @@ const overlappingPools: Rule = (t) => {
 const parsedEndpointAddresses = new WeakMap<Topology, number[][][]>();
 function endpointGroups(t: Topology): number[][][] {
   let groups = parsedEndpointAddresses.get(t);
-  if (groups === undefined) parsedEndpointAddresses.set(t, (groups = t.endpoints.map((e) => e.addresses.map((a) => parseIPv6Groups(a)!))));
+  if (groups === undefined) {
+    groups = [];
+    for (const e of t.endpoints) {
+      const parsed: number[][] = [];
+      for (let j = 0; j < e.addresses.length; j += 1) parsed.push(parseIPv6Groups(e.addresses[j]!)!);
+      groups.push(parsed);
+    }
+    parsedEndpointAddresses.set(t, groups);
+  }
   return groups;
 }
 
 const endpointsInPools: Rule = (t) => {
   const list = pools(t);
   const groups = endpointGroups(t);
+  const inAPool = (address: readonly number[]) => {
+    for (let k = 0; k < list.length; k += 1) if (list[k]!.contains(address)) return true;
+    return false;
+  };
   const problems: Problem[] = [];
-  t.endpoints.forEach((e, i) => {
-    e.addresses.forEach((a, j) => {
-      if (list.some((pool) => pool.contains(groups[i]![j]!))) return;
+  // Loops, not flatMap: no array per address for the tens of thousands that are fine (issue 13).
+  for (let i = 0; i < t.endpoints.length; i += 1) {
+    const e = t.endpoints[i]!;
+    for (let j = 0; j < e.addresses.length; j += 1) {
+      if (inAPool(groups[i]![j]!)) continue;
       problems.push({
         path: `endpoints[${i}].addresses[${j}]`,
-        message: `address ${q(a)} of endpoint ${q(e.name)} is outside every IP pool`,
+        message: `address ${q(e.addresses[j]!)} of endpoint ${q(e.name)} is outside every IP pool`,
         hint: list.length === 0 ? 'add an ipPools entry that contains it' : `use an address inside ${list.map((p) => p.text).join(', ')} or add a pool`,
       });
-    });
-  });
+    }
+  }
   return problems;
 };
 
@@ -237,17 +251,19 @@ const uniqueMacs: Rule = (t) =>
 const noSubnetRouterAnycast: Rule = (t) => {
   const groups = endpointGroups(t);
   const problems: Problem[] = [];
-  t.endpoints.forEach((e, i) => {
-    e.addresses.forEach((a, j) => {
-      if (!isSubnetRouterAnycast(groups[i]![j]!)) return;
+  for (let i = 0; i < t.endpoints.length; i += 1) {
+    const e = t.endpoints[i]!;
+    for (let j = 0; j < e.addresses.length; j += 1) {
+      if (!isSubnetRouterAnycast(groups[i]![j]!)) continue;
+      const a = e.addresses[j]!;
       const value = parseIPv6(a)!;
       problems.push({
         path: `endpoints[${i}].addresses[${j}]`,
         message: `address ${q(a)} of endpoint ${q(e.name)} is the subnet-router anycast address of ${formatPrefix({ network: value, length: 64 })}`,
         hint: `every router on a /64 answers the address whose last 64 bits are zero (RFC 4291 section 2.6.1); use another, such as ${formatIPv6(value + 1n)}`,
       });
-    });
-  });
+    }
+  }
   return problems;
 };
 

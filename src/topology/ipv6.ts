@@ -40,13 +40,16 @@ function parseGroupsWithQuad(text: string): number[] | undefined {
   return missing >= 1 ? [...head, ...Array<number>(missing).fill(0), ...tail, ...v4Groups] : undefined;
 }
 
-/** Value of a hex digit's char code, or -1. */
-function hexValue(code: number): number {
+/**
+ * The value of each ASCII hex digit's char code, -1 for every other code: a table read, not a
+ * call per character (issue 13: a load parses every one of tens of thousands of addresses).
+ */
+const HEX_VALUES = Int8Array.from({ length: 128 }, (_, code) => {
   if (code >= 48 && code <= 57) return code - 48; // 0-9
   if (code >= 97 && code <= 102) return code - 87; // a-f
   if (code >= 65 && code <= 70) return code - 55; // A-F
   return -1;
-}
+});
 
 /**
  * The eight 16-bit groups of an IPv6 address, or undefined when the text is not one (zones are
@@ -79,7 +82,7 @@ export function parseIPv6Groups(text: string): number[] | undefined {
       digits = 0;
       continue;
     }
-    const digit = hexValue(code);
+    const digit = code < 128 ? HEX_VALUES[code]! : -1;
     if (digit < 0) return code === 46 ? parseGroupsWithQuad(text) : undefined;
     if (++digits > 4) return undefined;
     value = value * 16 + digit;
@@ -282,11 +285,24 @@ const SPECIAL_RANGES: ReadonlyArray<{ prefix: Prefix; address: string; range: st
   { prefix: { network: 0xffn << 120n, length: 8 }, address: 'a multicast address', range: 'the multicast range ff00::/8' },
 ];
 
-const SPECIAL_MATCHERS = SPECIAL_RANGES.map((r) => ({ contains: groupsMatcher(r.prefix), address: r.address }));
+/**
+ * Each special range with the first groups it admits, so that nearly every address is ruled out
+ * on that one number before its eight groups are compared.
+ */
+const SPECIAL_MATCHERS = SPECIAL_RANGES.map((r) => {
+  const first = Number(r.prefix.network >> 112n);
+  const last = r.prefix.length >= 16 ? first : first | (0xffff >> r.prefix.length);
+  return { first, last, contains: groupsMatcher(r.prefix), address: r.address };
+});
 
 /** What kind of special address these groups are, or undefined for an ordinary unicast address. */
 export function specialIPv6Kind(groups: readonly number[]): string | undefined {
-  return SPECIAL_MATCHERS.find((r) => r.contains(groups))?.address;
+  const head = groups[0]!;
+  for (let i = 0; i < SPECIAL_MATCHERS.length; i += 1) {
+    const special = SPECIAL_MATCHERS[i]!;
+    if (head >= special.first && head <= special.last && special.contains(groups)) return special.address;
+  }
+  return undefined;
 }
 
 /** The first special range a prefix shares addresses with, or undefined when it shares none. */

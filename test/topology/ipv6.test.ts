@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIPv6, formatIPv6, parseIPv6, parsePrefix, prefixesOverlap } from '../../src/topology/ipv6.ts';
+import { canonicalIPv6, formatIPv6, parseIPv6, parseIPv6Groups, parsePrefix, prefixesOverlap, specialIPv6Kind } from '../../src/topology/ipv6.ts';
 
 describe('IPv6 canonical form', () => {
   it.each([
@@ -41,6 +41,28 @@ describe('IPv6 canonical form', () => {
     expect(parsePrefix('fd00::/129')).toBeUndefined();
     expect(prefixesOverlap(parsePrefix('fd00:10::/48')!, parsePrefix('fd00:10:0:1::/64')!)).toBe(true);
     expect(prefixesOverlap(parsePrefix('fd00:10::/48')!, parsePrefix('fd00:11::/48')!)).toBe(false);
+  });
+});
+
+describe('special addresses', () => {
+  it.each([
+    ['::', 'the unspecified address'],
+    ['::1', 'the loopback address'],
+    ['::2', 'a deprecated IPv4-compatible address'],
+    ['::ffff:0:1', 'an IPv4-mapped address'],
+    ['::fffe:0:1', undefined],
+    ['0:0:0:0:1::', undefined],
+    ['1::', undefined],
+    ['fe7f:ffff::1', undefined],
+    ['fe80::', 'a link-local address'],
+    ['febf:ffff::1', 'a link-local address'],
+    ['fec0::1', 'a deprecated site-local address'],
+    ['feff:ffff::1', 'a deprecated site-local address'],
+    ['ff00::', 'a multicast address'],
+    ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'a multicast address'],
+    ['fd00:10::1', undefined],
+  ])('%s is %s', (address, kind) => {
+    expect(specialIPv6Kind(parseIPv6Groups(address)!)).toBe(kind);
   });
 });
 
