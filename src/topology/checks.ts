@@ -41,21 +41,62 @@ const duplicateNames: Rule = (t) =>
     ),
   );
 
-/** Node, peer and endpoint addresses share one space: two objects with one address cannot both be routed. */
-const duplicateAddresses: Rule = (t) => {
-  const all = [
-    ...t.nodes.map((n, i) => ({ path: `nodes[${i}].address`, value: n.address })),
-    ...t.peers.map((p, i) => ({ path: `peers[${i}].address`, value: p.address })),
-    ...t.endpoints.flatMap((e, i) => e.addresses.map((a, j) => ({ path: `endpoints[${i}].addresses[${j}]`, value: a }))),
+/** A list of addresses the rules compare, and where its first one stands in the order of all. */
+interface AddressList {
+  addresses: readonly string[];
+  pathOf: (index: number) => string;
+  start: number;
+}
+
+/** Node, peer and endpoint addresses in one order: nodes, then peers, then each endpoint's list. */
+function addressLists(t: Topology): AddressList[] {
+  const lists = [
+    ...t.nodes.map((n, i) => ({ addresses: [n.address], pathOf: () => `nodes[${i}].address` })),
+    ...t.peers.map((p, i) => ({ addresses: [p.address], pathOf: () => `peers[${i}].address` })),
+    ...t.endpoints.map((e, i) => ({ addresses: e.addresses, pathOf: (j: number) => `endpoints[${i}].addresses[${j}]` })),
   ];
-  return duplicates(
-    all,
-    (entry) => [{ key: entry.value, path: entry.path, value: entry.value }],
-    (value, firstPath) => ({
-      message: `address ${q(value)} is already used by ${firstPath}`,
-      hint: 'addresses are compared in canonical form (fd00::1 equals fd00:0::0001); every node, peer and endpoint address must be unique',
-    }),
-  );
+  let start = 0;
+  return lists.map((list) => {
+    const placed = { ...list, start };
+    start += list.addresses.length;
+    return placed;
+  });
+}
+
+/** The path of the address at `place` in the order of addressLists. */
+function pathAtPlace(lists: readonly AddressList[], place: number): string {
+  let low = 0;
+  let high = lists.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (lists[middle]!.start <= place) low = middle;
+    else high = middle - 1;
+  }
+  return lists[low]!.pathOf(place - lists[low]!.start);
+}
+
+/**
+ * Node, peer and endpoint addresses share one space: two objects with one address cannot both be
+ * routed. The first place of an address is kept as a number and a path is written only for a
+ * duplicate: a large topology has tens of thousands of addresses and few duplicates (issue 13).
+ */
+const duplicateAddresses: Rule = (t) => {
+  const lists = addressLists(t);
+  const first = new Map<string, number>();
+  const problems: Problem[] = [];
+  for (const list of lists) {
+    for (let j = 0; j < list.addresses.length; j += 1) {
+      const address = list.addresses[j]!;
+      const seen = first.get(address);
+      if (seen === undefined) first.set(address, list.start + j);
+      else problems.push({
+        path: list.pathOf(j),
+        message: `address ${q(address)} is already used by ${pathAtPlace(lists, seen)}`,
+        hint: 'addresses are compared in canonical form (fd00::1 equals fd00:0::0001); every node, peer and endpoint address must be unique',
+      });
+    }
+  }
+  return problems;
 };
 
 const duplicateRouterIds: Rule = (t) =>
@@ -87,20 +128,46 @@ const overlappingPools: Rule = (t) => {
   );
 };
 
+/**
+ * Each endpoint address's groups, parsed once per topology: two rules compare them as numbers, and
+ * a large topology has tens of thousands (issue 13). The schema has made every address valid.
+ */
+const parsedEndpointAddresses = new WeakMap<Topology, number[][][]>();
+function endpointGroups(t: Topology): number[][][] {
+  let groups = parsedEndpointAddresses.get(t);
+  if (groups === undefined) {
+    groups = [];
+    for (const e of t.endpoints) {
+      const parsed: number[][] = [];
+      for (let j = 0; j < e.addresses.length; j += 1) parsed.push(parseIPv6Groups(e.addresses[j]!)!);
+      groups.push(parsed);
+    }
+    parsedEndpointAddresses.set(t, groups);
+  }
+  return groups;
+}
+
 const endpointsInPools: Rule = (t) => {
   const list = pools(t);
-  return t.endpoints.flatMap((e, i) =>
-    e.addresses.flatMap((a, j) => {
-      const groups = parseIPv6Groups(a)!;
-      return list.some((pool) => pool.contains(groups))
-        ? []
-        : [{
-            path: `endpoints[${i}].addresses[${j}]`,
-            message: `address ${q(a)} of endpoint ${q(e.name)} is outside every IP pool`,
-            hint: list.length === 0 ? 'add an ipPools entry that contains it' : `use an address inside ${list.map((p) => p.text).join(', ')} or add a pool`,
-          }];
-    }),
-  );
+  const groups = endpointGroups(t);
+  const inAPool = (address: readonly number[]) => {
+    for (let k = 0; k < list.length; k += 1) if (list[k]!.contains(address)) return true;
+    return false;
+  };
+  const problems: Problem[] = [];
+  // Loops, not flatMap: no array per address for the tens of thousands that are fine (issue 13).
+  for (let i = 0; i < t.endpoints.length; i += 1) {
+    const e = t.endpoints[i]!;
+    for (let j = 0; j < e.addresses.length; j += 1) {
+      if (inAPool(groups[i]![j]!)) continue;
+      problems.push({
+        path: `endpoints[${i}].addresses[${j}]`,
+        message: `address ${q(e.addresses[j]!)} of endpoint ${q(e.name)} is outside every IP pool`,
+        hint: list.length === 0 ? 'add an ipPools entry that contains it' : `use an address inside ${list.map((p) => p.text).join(', ')} or add a pool`,
+      });
+    }
+  }
+  return problems;
 };
 
 /** A node address inside a pool would be treated as an endpoint route by the kernel filter. */
@@ -181,18 +248,24 @@ const uniqueMacs: Rule = (t) =>
     }),
   );
 
-const noSubnetRouterAnycast: Rule = (t) =>
-  t.endpoints.flatMap((e, i) =>
-    e.addresses.flatMap((a, j) => {
-      if (!isSubnetRouterAnycast(parseIPv6Groups(a)!)) return [];
+const noSubnetRouterAnycast: Rule = (t) => {
+  const groups = endpointGroups(t);
+  const problems: Problem[] = [];
+  for (let i = 0; i < t.endpoints.length; i += 1) {
+    const e = t.endpoints[i]!;
+    for (let j = 0; j < e.addresses.length; j += 1) {
+      if (!isSubnetRouterAnycast(groups[i]![j]!)) continue;
+      const a = e.addresses[j]!;
       const value = parseIPv6(a)!;
-      return [{
+      problems.push({
         path: `endpoints[${i}].addresses[${j}]`,
         message: `address ${q(a)} of endpoint ${q(e.name)} is the subnet-router anycast address of ${formatPrefix({ network: value, length: 64 })}`,
         hint: `every router on a /64 answers the address whose last 64 bits are zero (RFC 4291 section 2.6.1); use another, such as ${formatIPv6(value + 1n)}`,
-      }];
-    }),
-  );
+      });
+    }
+  }
+  return problems;
+};
 
 const vmMacs: Rule = (t) =>
   t.endpoints.flatMap((e, i) => {

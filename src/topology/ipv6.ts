@@ -40,13 +40,16 @@ function parseGroupsWithQuad(text: string): number[] | undefined {
   return missing >= 1 ? [...head, ...Array<number>(missing).fill(0), ...tail, ...v4Groups] : undefined;
 }
 
-/** Value of a hex digit's char code, or -1. */
-function hexValue(code: number): number {
+/**
+ * The value of each ASCII hex digit's char code, -1 for every other code: a table read, not a
+ * call per character (issue 13: a load parses every one of tens of thousands of addresses).
+ */
+const HEX_VALUES = Int8Array.from({ length: 128 }, (_, code) => {
   if (code >= 48 && code <= 57) return code - 48; // 0-9
   if (code >= 97 && code <= 102) return code - 87; // a-f
   if (code >= 65 && code <= 70) return code - 55; // A-F
   return -1;
-}
+});
 
 /**
  * The eight 16-bit groups of an IPv6 address, or undefined when the text is not one (zones are
@@ -79,15 +82,20 @@ export function parseIPv6Groups(text: string): number[] | undefined {
       digits = 0;
       continue;
     }
-    const digit = hexValue(code);
+    const digit = code < 128 ? HEX_VALUES[code]! : -1;
     if (digit < 0) return code === 46 ? parseGroupsWithQuad(text) : undefined;
     if (++digits > 4) return undefined;
     value = value * 16 + digit;
   }
   if (digits > 0) groups.push(value);
-  if (gap < 0) return groups.length === 8 ? groups : undefined;
-  if (groups.length > 7) return undefined;
-  groups.splice(gap, 0, ...Array<number>(8 - groups.length).fill(0));
+  const written = groups.length;
+  if (gap < 0) return written === 8 ? groups : undefined;
+  if (written > 7) return undefined;
+  // The groups after `::` move to the end and zeros fill the gap, in place: no spread or
+  // temporary array for each of a topology's tens of thousands of addresses (issue 13).
+  for (let i = written; i < 8; i += 1) groups.push(0);
+  for (let from = written - 1, to = 7; from >= gap; from -= 1, to -= 1) groups[to] = groups[from]!;
+  for (let i = gap; i < gap + 8 - written; i += 1) groups[i] = 0;
   return groups;
 }
 
@@ -97,8 +105,11 @@ export function compareIPv6Groups(a: readonly number[], b: readonly number[]): n
   return 0;
 }
 
-/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-export function formatIPv6Groups(groups: readonly number[]): string {
+/**
+ * Where RFC 5952 writes `::`: the start of the first longest run of two or more zero groups, or -1.
+ * Numbers, not a [start, length] pair: this runs for every address a load canonicalises.
+ */
+function zeroRunStart(groups: readonly number[]): number {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
@@ -108,9 +119,26 @@ export function formatIPv6Groups(groups: readonly number[]): string {
     }
     let j = i;
     while (j < 8 && groups[j] === 0) j += 1;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
+  return bestStart;
+}
+
+/** How many zero groups follow from `start` on. */
+function zeroRunLength(groups: readonly number[], start: number): number {
+  let end = start;
+  while (end < 8 && groups[end] === 0) end += 1;
+  return end - start;
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
+export function formatIPv6Groups(groups: readonly number[]): string {
+  const bestStart = zeroRunStart(groups);
+  const bestLength = bestStart < 0 ? 1 : zeroRunLength(groups, bestStart);
   // One string built in place, no arrays: every address of the topology and of the kernel's
   // tables passes through here.
   let text = '';
@@ -124,6 +152,42 @@ export function formatIPv6Groups(groups: readonly number[]): string {
     text += groups[i]!.toString(16);
   }
   return text;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+/** Whether `text` is the RFC 5952 text of `groups`, compared as formatIPv6Groups would write it. */
+function isFormatted(text: string, groups: readonly number[]): boolean {
+  const bestStart = zeroRunStart(groups);
+  const bestLength = bestStart < 0 ? 1 : zeroRunLength(groups, bestStart);
+  let at = 0;
+  for (let i = 0; i < 8; i += 1) {
+    if (i === bestStart) {
+      if (text.charCodeAt(at) !== 58 || text.charCodeAt(at + 1) !== 58) return false;
+      at += 2;
+      i += bestLength - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLength) {
+      if (text.charCodeAt(at) !== 58) return false;
+      at += 1;
+    }
+    const value = groups[i]!;
+    for (let shift = value >= 0x1000 ? 12 : value >= 0x100 ? 8 : value >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) {
+      if (text.charCodeAt(at) !== HEX_DIGITS.charCodeAt((value >> shift) & 15)) return false;
+      at += 1;
+    }
+  }
+  return at === text.length;
+}
+
+/**
+ * The RFC 5952 text of `groups`, parsed from `text`: `text` itself when it is written so already,
+ * as nearly every address in a topology or the kernel's tables is. Comparing builds no string,
+ * where formatting concatenates a dozen pieces (issue 13: tens of thousands of addresses a load).
+ */
+export function canonicalText(text: string, groups: readonly number[]): string {
+  return isFormatted(text, groups) ? text : formatIPv6Groups(groups);
 }
 
 /** The numeric value of an IPv6 address, or undefined when the text is not one (zones refused). */
@@ -148,7 +212,7 @@ function groupsOf(value: bigint): number[] {
 /** Canonical text of an address, or undefined when it is not one. */
 export function canonicalIPv6(text: string): string | undefined {
   const groups = parseIPv6Groups(text);
-  return groups === undefined ? undefined : formatIPv6Groups(groups);
+  return groups === undefined ? undefined : canonicalText(text, groups);
 }
 
 export interface Prefix {
@@ -221,11 +285,24 @@ const SPECIAL_RANGES: ReadonlyArray<{ prefix: Prefix; address: string; range: st
   { prefix: { network: 0xffn << 120n, length: 8 }, address: 'a multicast address', range: 'the multicast range ff00::/8' },
 ];
 
-const SPECIAL_MATCHERS = SPECIAL_RANGES.map((r) => ({ contains: groupsMatcher(r.prefix), address: r.address }));
+/**
+ * Each special range with the first groups it admits, so that nearly every address is ruled out
+ * on that one number before its eight groups are compared.
+ */
+const SPECIAL_MATCHERS = SPECIAL_RANGES.map((r) => {
+  const first = Number(r.prefix.network >> 112n);
+  const last = r.prefix.length >= 16 ? first : first | (0xffff >> r.prefix.length);
+  return { first, last, contains: groupsMatcher(r.prefix), address: r.address };
+});
 
 /** What kind of special address these groups are, or undefined for an ordinary unicast address. */
 export function specialIPv6Kind(groups: readonly number[]): string | undefined {
-  return SPECIAL_MATCHERS.find((r) => r.contains(groups))?.address;
+  const head = groups[0]!;
+  for (let i = 0; i < SPECIAL_MATCHERS.length; i += 1) {
+    const special = SPECIAL_MATCHERS[i]!;
+    if (head >= special.first && head <= special.last && special.contains(groups)) return special.address;
+  }
+  return undefined;
 }
 
 /** The first special range a prefix shares addresses with, or undefined when it shares none. */

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { parseIPv4, reservedRouterIdReason } from './ipv4.ts';
 import { quote } from './excerpt.ts';
-import { formatIPv6Groups, parsePrefix, formatPrefix, parseIPv6Groups, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
+import { canonicalText, parsePrefix, formatPrefix, parseIPv6Groups, specialIPv6Kind, specialRangeOverlapping } from './ipv6.ts';
 import { AS_TRANS } from './conventions.ts';
 
 export const API_VERSION = 'bird6-controller/v1';
@@ -36,19 +36,53 @@ export const name = (what: string) =>
       `${quote(issue.input)} is not a valid ${what} name: use 1-63 lower-case letters, digits and '-', starting with a letter or digit`,
   });
 
-/** A unicast IPv6 host address, returned in canonical form; parsed once (a topology has thousands). */
+/** Why the text, parsed to `groups`, is not a unicast host address; undefined when it is one. */
+function notAHostAddress(text: string, groups: readonly number[] | undefined): string | undefined {
+  if (groups === undefined) return `${quote(text)} is not an IPv6 address`;
+  const special = specialIPv6Kind(groups);
+  return special === undefined ? undefined : `${quote(text)} is ${special}, not a routable host address`;
+}
+
+/** A unicast IPv6 host address, returned in canonical form. */
 const hostAddress = z.string().transform((text, ctx) => {
   const groups = parseIPv6Groups(text);
-  if (groups === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${quote(text)} is not an IPv6 address` });
+  const problem = notAHostAddress(text, groups);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
-  const special = specialIPv6Kind(groups);
-  if (special !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `${quote(text)} is ${special}, not a routable host address` });
+  return canonicalText(text, groups!);
+});
+
+/**
+ * An endpoint's addresses, each in canonical form. One pass over the list, not a zod schema per
+ * element: zod's machinery per element (payloads, pipe, issue context) costs several times the
+ * parse of the address itself, and a topology has tens of thousands (issue 13). The issues are
+ * zod's own kinds, so their messages are zod's words, as z.array(z.string()).min(1) would give,
+ * and every bad element of a list is reported at once.
+ */
+const hostAddresses = z.unknown().transform((list, ctx): string[] => {
+  if (!Array.isArray(list)) {
+    ctx.addIssue({ code: 'invalid_type', expected: 'array', input: list });
     return z.NEVER;
   }
-  return formatIPv6Groups(groups);
+  if (list.length === 0) {
+    ctx.addIssue({ code: 'too_small', origin: 'array', minimum: 1, inclusive: true, input: list, message: 'an endpoint needs at least one address' });
+    return z.NEVER;
+  }
+  const canonical: string[] = [];
+  for (let i = 0; i < list.length; i += 1) {
+    const text: unknown = list[i];
+    if (typeof text !== 'string') {
+      ctx.addIssue({ code: 'invalid_type', expected: 'string', input: text, path: [i] });
+      continue;
+    }
+    const groups = parseIPv6Groups(text);
+    const problem = notAHostAddress(text, groups);
+    if (problem === undefined) canonical.push(canonicalText(text, groups!));
+    else ctx.addIssue({ code: 'custom', message: problem, input: text, path: [i] });
+  }
+  return canonical.length === list.length ? canonical : z.NEVER;
 });
 
 const prefix = z.string().transform((text, ctx) => {
@@ -186,7 +220,7 @@ const endpoint = z.strictObject({
   name: name('endpoint'),
   node: name('node'),
   kind: z.enum(['container', 'vm']),
-  addresses: z.array(hostAddress).min(1, { error: 'an endpoint needs at least one address' }),
+  addresses: hostAddresses,
   interface: interfaceName.optional(),
   mac: mac.optional(),
   netns: z

@@ -70,6 +70,26 @@ describe('duplicate addresses, compared in canonical form', () => {
       { path: 'endpoints[1].addresses[0]', message: 'address "fd00:10::10" is already used by endpoints[0].addresses[0]', hint: expect.stringContaining(hint) },
     ]);
   });
+
+  it('names the first holder of each address among lists of many lengths, beside an entry the schema refused', () => {
+    const address = (i: number, j: number) => `fd00:10:${i}::${j + 1}`;
+    const sizes = [3, 1, 4, 1, 5, 9, 2, 6];
+    const doc = docWith((d) => {
+      d.peers = [{ name: 'tor', address: 'fd00:ec::fe', asNumber: 65001 }];
+      d.endpoints = sizes.map((size, i) => ({ name: `web-${i}`, node: 'node1', kind: 'container', addresses: Array.from({ length: size }, (_, j) => address(i, j)) }));
+      // One entry that fails the schema: its list is left out of the checks, and paths are renumbered.
+      d.endpoints.splice(2, 0, { name: 'broken', node: 'node1', kind: 'container', addresses: [] });
+      d.endpoints.push({ name: 'again', node: 'node1', kind: 'container', addresses: ['fd00:ec::fe', address(7, 5), 'fd00:ec::3', address(0, 0), address(5, 8)] });
+    });
+    const duplicates = problemsOf(doc).filter((p) => p.message.includes('is already used by'));
+    expect(duplicates.map((p) => `${p.path} ${p.message}`)).toEqual([
+      'endpoints[9].addresses[0] address "fd00:ec::fe" is already used by peers[0].address',
+      'endpoints[9].addresses[1] address "fd00:10:7::6" is already used by endpoints[8].addresses[5]',
+      'endpoints[9].addresses[2] address "fd00:ec::3" is already used by nodes[2].address',
+      'endpoints[9].addresses[3] address "fd00:10::1" is already used by endpoints[0].addresses[0]',
+      'endpoints[9].addresses[4] address "fd00:10:5::9" is already used by endpoints[6].addresses[8]',
+    ]);
+  });
 });
 
 describe('router IDs', () => {

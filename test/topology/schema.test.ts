@@ -185,6 +185,27 @@ describe('addresses and pools', () => {
     }));
     expect([topology.ipPools[0]!.cidr, topology.nodes[0]!.address]).toEqual(['fd00:10::/48', 'fd00:ec::1']);
   });
+
+  it('stores canonical endpoint addresses and leaves the document as written', () => {
+    const doc = docWith((d) => (d.endpoints[0]!.addresses = ['FD00:10:0::0010', 'fd00:10::11']));
+    expect(parseTopology(doc).endpoints[0]!.addresses).toEqual(['fd00:10::10', 'fd00:10::11']);
+    expect(doc.endpoints[0]!.addresses).toEqual(['FD00:10:0::0010', 'fd00:10::11']);
+  });
+
+  it('reports every bad endpoint address of a list at once, also beside an entry that is not a string', () => {
+    const doc = docWith((d) => (d.endpoints[0]!.addresses = ['fd00:10::10', 'fd00:10::1/64', 7, '::1']));
+    const hint = expect.stringContaining('list unicast IPv6 addresses');
+    // The entry that is not a string is reported by the element's schema, before the list's check.
+    expect(problemsOf(doc).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'endpoints[0].addresses[1]', message: '"fd00:10::1/64" is not an IPv6 address', hint },
+      { path: 'endpoints[0].addresses[2]', message: 'Invalid input: expected string, received number', hint },
+      { path: 'endpoints[0].addresses[3]', message: '"::1" is the loopback address, not a routable host address', hint },
+    ]);
+  });
+
+  it('says an endpoint address list that is not a list is one', () => {
+    expectOneProblem(docWith((d) => (d.endpoints[0]!.addresses = 'fd00:10::10')), 'endpoints[0].addresses', 'Invalid input: expected array, received string', 'list unicast IPv6 addresses');
+  });
 });
 
 describe('MAC text', () => {

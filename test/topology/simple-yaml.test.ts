@@ -88,6 +88,8 @@ describe('the YAML fast path', () => {
     ['a plus sign', 'a: +1\n'],
     ['infinity', 'a: .inf\n'],
     ['an escape', 'a: "\\u0041"\n'],
+    ['an escaped quote in a later scalar of a flow sequence', 'a: ["x", "y\\"", z]\n'],
+    ['an escape at the end of a scalar', 'a: ["x\\\\", "y"]\n'],
     ['a quoted key', '"a": 1\n'],
     ['a directive', '%YAML 1.1\n---\na: 1\n'],
     ['two documents', 'a: 1\n---\nb: 2\n'],
