@@ -77,6 +77,21 @@ describe('ProtocolBlocksCache', () => {
     }
   });
 
+  it('reads a counted-down timer however it is spelt as the plain parse does: value, null and warning alike', () => {
+    const spellings = ['0/6', '007/240', '3/-', '-1/6', '123456789012345/6', '1234567890123456/6', '12345678901234567890/6', '3/6   ', '3/6\t', '\t3/6', '3 /6', '3/6x', '/6', '3/', '3//6', '', '\u00a03/6\u00a0', '\u0663/6'];
+    for (const spelt of spellings) {
+      const cache = new ProtocolBlocksCache();
+      warm(EPOCH, cache);
+      const text = EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${spelt}`).replace('Keepalive timer:  1/2', 'Keepalive timer:  0/2');
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), JSON.stringify(spelt)).toEqual(expected);
+      expect(cache.reused, JSON.stringify(spelt)).toBe(7);
+      expect(warnings.list(), JSON.stringify(spelt)).toEqual(plain.list());
+    }
+  });
+
   it('parses a block again when its timers and another line changed', () => {
     const cache = new ProtocolBlocksCache();
     warm(EPOCH, cache);
