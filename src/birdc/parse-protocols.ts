@@ -171,7 +171,9 @@ export class ProtocolsParser<All extends boolean = true> {
     }
     if (block.code === 1002) {
       this.checkDetailsComplete();
-      for (const line of block.lines) this.rows.push(parseRow(line, this.referenceSeconds, what, this.warnings));
+      for (const line of block.lines) {
+        this.rows.push(this.cache === undefined || !this.all ? parseRow(line, this.referenceSeconds, what, this.warnings) : this.cache.row(line, this.referenceSeconds, this.warnings, this.parseRowOf));
+      }
     } else if (block.code === 1006 && this.all) {
       const row = this.rows[this.details.length];
       if (row === undefined || this.details.length !== this.rows.length - 1) throw unexpectedReply(what, 'a detail block without its protocol row');
@@ -190,6 +192,9 @@ export class ProtocolsParser<All extends boolean = true> {
     return (this.all ? this.details : this.rows) as All extends true ? ProtocolDetails[] : ProtocolRow[];
   }
 
+  /** parseRow of this reply, for the cache (which places `since` by the same reference and warns where told). */
+  private readonly parseRowOf = (line: string, warnings: WarningSink): ProtocolRow => parseRow(line, this.referenceSeconds, this.what, warnings);
+
   private checkDetailsComplete(): void {
     if (this.all && this.details.length !== this.rows.length) {
       throw unexpectedReply(this.what, `protocol ${this.rows[this.details.length]!.name} has no detail block`);
@@ -197,7 +202,7 @@ export class ProtocolsParser<All extends boolean = true> {
   }
 }
 
-function parseRow(line: string, referenceSeconds: number, what: string, warnings: ParseWarnings): ProtocolRow {
+function parseRow(line: string, referenceSeconds: number, what: string, warnings: WarningSink): ProtocolRow {
   const m = ROW.exec(line);
   if (m === null || m[5] === undefined) throw unexpectedReply(what, `row ${JSON.stringify(line)}`);
   const state = m[4]!;

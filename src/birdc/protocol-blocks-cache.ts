@@ -10,16 +10,20 @@
 // remembered value with those timers read from the new lines (nothing else parsed), and the
 // remembered value and lines stay as they were, to compare the next reply with.
 //
-// The protocol row is parsed every time (by the caller): a bare clock `since` is placed on the day
-// of each reply's own reference, and looking a row up by its text cost as much as parsing it.
+// The protocol row (`show protocols all` prints each in a 1002 block before its details) is reused
+// the same way: the remembered row when the protocol at the same place of the last reply had the
+// same line, unless its `since` is a bare clock time and the reply's reference moved (it is placed
+// on the day of each reply's own reference). Compared by place, a string compare per row, as a
+// lookup of the row by its text cost as much as parsing it.
 //
-// Bounded: one entry per protocol of the last reply, keyed by name; a protocol the reply that just
-// ended did not list is dropped. A line the framer cut out of a reply is, in V8, a slice that keeps
-// the whole decoded chunk (up to 64 KiB) it came from alive, and so does every value parsed out of
-// it: values kept from different polls would keep as many chunks. So an entry keeps a reply's own
-// lines only until the next reply (to compare with); once a block is seen unchanged, it is copied
-// into a string of its own and parsed once more from that copy (detached), and that value is the
-// one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
+// Bounded: one entry per protocol of the last reply, keyed by name (and listed in the reply's
+// order); a protocol the reply that just ended did not list is dropped. A line the framer cut out
+// of a reply is, in V8, a slice that keeps the whole decoded chunk (up to 64 KiB) it came from
+// alive, and so does every value parsed out of it: values kept from different polls would keep as
+// many chunks. So a row is parsed from a copy of its line (a string of its own), and an entry keeps
+// a reply's own detail lines only until the next reply (to compare with); once a block is seen
+// unchanged, it is copied into a string of its own and parsed once more from that copy (detached),
+// and that value is the one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
 // A block that changed otherwise is left alone for a few polls (MAX_PAUSE), so blocks that change at
 // every poll (their route counters, say) cost about what a plain parse does.
 //
@@ -58,6 +62,22 @@ interface Entry {
   paused: number;
   /** how long the last pause was: doubled at each change, 0 once it is seen unchanged */
   pause: number;
+  /** the protocol row's line as last parsed, a string of its own (detached); null until then */
+  rowLine: string | null;
+  /** parsed from rowLine */
+  row: ProtocolRow | null;
+  /** the reference its `since` was placed with (see row()) */
+  rowReference: number;
+  /** what the row's parse said, as `warnings` above */
+  rowWarnings: string[] | null;
+}
+
+/** A row parsed from its own line since the last detail block, for details() to remember. */
+interface ParsedRow {
+  line: string;
+  row: ProtocolRow;
+  reference: number;
+  warnings: string[] | null;
 }
 
 /**
@@ -74,6 +94,11 @@ export class ProtocolBlocksCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   private listed = 0;
+  /** The entries in the order the last reply listed them, and this reply's so far (see row()). */
+  private order: Entry[] = [];
+  private nextOrder: Entry[] = [];
+  private rowsSeen = 0;
+  private parsedRow: ParsedRow | null = null;
   /** Detail blocks reused since the current reply started (for tests). */
   reused = 0;
 
@@ -87,6 +112,32 @@ export class ProtocolBlocksCache {
     this.generation += 1;
     this.listed = 0;
     this.reused = 0;
+    // A reply that failed half-way leaves a shorter order: it is only where to look first.
+    if (this.nextOrder.length > 0) this.order = this.nextOrder;
+    this.nextOrder = [];
+    this.rowsSeen = 0;
+    this.parsedRow = null;
+  }
+
+  /**
+   * The protocol row of `line`: the remembered one when the protocol at the same place of the last
+   * reply had this very line (and its \`since\` reads the same at `referenceSeconds`), else parsed by
+   * `parse` from a copy of its own (kept by the details() that follows). Looked up by place, not by
+   * name: a name is only known once the row is parsed, and the regex matches of 1,000 rows were a
+   * tenth of a poll (the monitor-poll benchmark).
+   */
+  row(line: string, referenceSeconds: number, warnings: WarningSink, parse: (line: string, warnings: WarningSink) => ProtocolRow): ProtocolRow {
+    const known = this.order[this.rowsSeen];
+    this.rowsSeen += 1;
+    if (known !== undefined && known.row !== null && known.rowLine === line && (known.rowReference === referenceSeconds || !placedByReference(known.row.sinceText))) {
+      replay(known.rowWarnings, warnings);
+      return known.row;
+    }
+    const own = detached([line])[0]!;
+    const recorder = new RecordingSink(warnings);
+    const row = parse(own, recorder);
+    this.parsedRow = { line: own, row, reference: referenceSeconds, warnings: recorder.said };
+    return row;
   }
 
   /**
@@ -94,12 +145,19 @@ export class ProtocolBlocksCache {
    * remembered ones with new timers when only the countdown timer lines differ, else parsed.
    */
   details(row: ProtocolRow, lines: string[], warnings: WarningSink, parser: DetailsParser): ProtocolDetails {
+    const parsed = this.parsedRow !== null && this.parsedRow.row === row ? this.parsedRow : null;
+    this.parsedRow = null;
     const known = this.entries.get(row.name);
     if (known === undefined) {
       this.listed += 1;
-      this.entries.set(row.name, { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0 });
+      const entry: Entry = { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0, rowLine: null, row: null, rowReference: 0, rowWarnings: null };
+      remember(entry, parsed);
+      this.nextOrder.push(entry);
+      this.entries.set(row.name, entry);
       return parser.parse(row, lines, warnings);
     }
+    remember(known, parsed);
+    this.nextOrder.push(known);
     if (known.generation !== this.generation) this.listed += 1;
     known.generation = this.generation;
     if (known.paused > 0) {
@@ -142,9 +200,33 @@ export class ProtocolBlocksCache {
 
   /** The reply has ended well: protocols it did not list are forgotten. */
   end(): void {
+    this.order = this.nextOrder;
+    this.nextOrder = [];
     if (this.listed === this.entries.size) return;
     for (const [name, entry] of this.entries) if (entry.generation !== this.generation) this.entries.delete(name);
   }
+}
+
+/** The row parsed from its own line for this entry's protocol, remembered for the next reply. */
+function remember(entry: Entry, parsed: ParsedRow | null): void {
+  if (parsed === null) return;
+  entry.rowLine = parsed.line;
+  entry.row = parsed.row;
+  entry.rowReference = parsed.reference;
+  entry.rowWarnings = parsed.warnings;
+}
+
+/**
+ * Whether parseBirdTime places `since` by the reply's reference (a bare clock time, on the
+ * reference's day). Anything but digits is taken to be: only an epoch (`timeformat protocol "%s"`,
+ * which bird6-controller's configs use), or digits it cannot read, read the same at any reference.
+ */
+function placedByReference(since: string): boolean {
+  for (let i = 0; i < since.length; i += 1) {
+    const code = since.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return true;
+  }
+  return false;
 }
 
 /**

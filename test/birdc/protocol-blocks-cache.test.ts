@@ -180,6 +180,35 @@ describe('ProtocolBlocksCache', () => {
     expect(cache.reused).toBe(7);
   });
 
+  it('reads every row right when protocols come in another order, go, come back or are renamed at the same place', () => {
+    // The reply cut into its heading, one piece per protocol (its row and detail block) and its end.
+    const pieces = EPOCH.split(/(?=^1002-)/m);
+    const heading = pieces.shift()!;
+    const last = pieces.pop()!;
+    const end = last.slice(last.indexOf('0000'));
+    const protocols = [...pieces, last.slice(0, last.indexOf('0000'))];
+    const reply = (list: string[]) => heading + list.join('') + end;
+    const replies = [
+      reply(protocols),
+      reply([...protocols].reverse()),
+      reply(protocols.slice(1)),
+      reply([protocols[1]!, protocols[0]!, ...protocols.slice(2)]),
+      reply(protocols.map((p, i) => (i === 2 ? p.replace(/Mesh_fd00_ec__2 /, 'Mesh_fd00_ec__7 ') : p))),
+      reply(protocols),
+      reply(protocols),
+    ];
+    const cache = new ProtocolBlocksCache();
+    for (const [n, text] of [...replies, ...replies, replies[0]!].entries()) {
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), `reply ${n}`).toEqual(expected);
+      expect(warnings.list(), `reply ${n}`).toEqual(plain.list());
+      expect(cache.size, `reply ${n}`).toBe(expected.length);
+    }
+    expect(cache.reused).toBe(protocols.length);
+  });
+
   it('keeps one entry per protocol of the last reply: a protocol that went is forgotten', () => {
     const cache = new ProtocolBlocksCache();
     const first = byName(warm(EPOCH, cache));
