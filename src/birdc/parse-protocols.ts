@@ -545,7 +545,14 @@ function withTimers(value: ProtocolDetails, bgp: BgpDetails, holdTimer: Timer | 
   };
 }
 
-const DETAILS_PARSER: DetailsParser = { parse: parseDetails, sameCountdownTimer, withCountdownTimers };
+/** Where the value of a hold or keepalive timer line starts: just past its colon; -1 for another line. */
+function countdownValueStart(line: string): number {
+  const start = skipSpaces(line, 0);
+  const colon = line.indexOf(':', start);
+  return colon < 0 || countdownField(line, start, colon) === null ? -1 : colon + 1;
+}
+
+const DETAILS_PARSER: DetailsParser = { parse: parseDetails, sameCountdownTimer, countdownValueStart, withCountdownTimers };
 
 /** Whitespace as String.prototype.trim and `\s` see it; BIRD prints spaces, so that case goes first. */
 function isSpace(code: number): boolean {

@@ -41,6 +41,8 @@ export interface DetailsParser {
   parse(row: ProtocolRow, lines: string[], warnings: WarningSink): ProtocolDetails;
   /** Whether two lines at the same place of a block are the same hold or keepalive timer field (the lines that count down). */
   sameCountdownTimer(before: string, after: string): boolean;
+  /** Where the value of such a timer line starts (past its key and colon: what may change); -1 for another line. */
+  countdownValueStart(line: string): number;
   /** A fresh copy of `value` with the timers of `lines[at]` read again; null when the block must be parsed whole. */
   withCountdownTimers(value: ProtocolDetails, lines: readonly string[], at: readonly number[], warnings: WarningSink): ProtocolDetails | null;
 }
@@ -52,6 +54,14 @@ interface Entry {
    * (detached); none during a pause.
    */
   lines: string[];
+  /** the detached lines joined by newlines, to compare a block with in one go; null while the lines are a reply's own */
+  text: string | null;
+  /**
+   * `text` cut around the values of its countdown timer lines (at `timerAt`), once a block was seen
+   * to differ from it there only: the next block is compared piece by piece (matchesAround).
+   */
+  around: string[] | null;
+  timerAt: readonly number[];
   /** parsed from the detached lines once seen unchanged (see above); null until then */
   value: ProtocolDetails | null;
   /** kind, message, kind, message, ...; null when the parse said nothing */
@@ -133,7 +143,7 @@ export class ProtocolBlocksCache {
       replay(known.rowWarnings, warnings);
       return known.row;
     }
-    const own = detached([line])[0]!;
+    const own = detached([line]).text;
     const recorder = new RecordingSink(warnings);
     const row = parse(own, recorder);
     this.parsedRow = { line: own, row, reference: referenceSeconds, warnings: recorder.said };
@@ -150,7 +160,7 @@ export class ProtocolBlocksCache {
     const known = this.entries.get(row.name);
     if (known === undefined) {
       this.listed += 1;
-      const entry: Entry = { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0, rowLine: null, row: null, rowReference: 0, rowWarnings: null };
+      const entry: Entry = { lines, text: null, around: null, timerAt: SAME, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0, rowLine: null, row: null, rowReference: 0, rowWarnings: null };
       remember(entry, parsed);
       this.nextOrder.push(entry);
       this.entries.set(row.name, entry);
@@ -162,15 +172,15 @@ export class ProtocolBlocksCache {
     known.generation = this.generation;
     if (known.paused > 0) {
       known.paused -= 1;
-      if (known.paused === 0) known.lines = lines;
+      if (known.paused === 0) keep(known, lines, null);
       return parser.parse(row, lines, warnings);
     }
-    const timers = countdownTimersOnly(known.lines, lines, parser);
+    const timers = countdownTimersSince(known, lines, parser);
     if (timers === null) {
       // Updated in place: a changed block costs no new entry, no copy and keeps nothing parsed.
       known.pause = known.pause === 0 ? 1 : Math.min(known.pause * 2, MAX_PAUSE);
       known.paused = known.pause;
-      known.lines = NO_LINES;
+      keep(known, NO_LINES, null);
       known.value = null;
       return parser.parse(row, lines, warnings);
     }
@@ -191,7 +201,10 @@ export class ProtocolBlocksCache {
       }
       return parser.parse(row, lines, warnings);
     }
-    if (known.value === null || timers.length > 0) known.lines = detached(lines);
+    if (known.value === null || timers.length > 0) {
+      const own = detached(lines);
+      keep(known, own.lines, own.text);
+    }
     const recorder = new RecordingSink(warnings);
     known.value = parser.parse(row, known.lines, recorder);
     known.warnings = recorder.said;
@@ -231,10 +244,83 @@ function placedByReference(since: string): boolean {
 
 /**
  * The same lines as strings of their own, slices of one new string (Array.prototype.join writes a
- * new flat string when it joins two or more: hence the empty last element), not of the reply's chunks.
+ * new flat string when it joins two or more: hence the empty last element), not of the reply's
+ * chunks; and that string but for its last newline, the lines joined.
  */
-function detached(lines: readonly string[]): string[] {
-  return [...lines, ''].join('\n').split('\n', lines.length);
+function detached(lines: readonly string[]): { lines: string[]; text: string } {
+  const own = [...lines, ''].join('\n');
+  return { lines: own.split('\n', lines.length), text: own.slice(0, -1) };
+}
+
+function keep(entry: Entry, lines: string[], text: string | null): void {
+  entry.lines = lines;
+  entry.text = text;
+  entry.around = null;
+  entry.timerAt = SAME;
+}
+
+/**
+ * countdownTimersOnly of the entry's lines and `lines`, the whole block compared in one go where it
+ * can be: joined, it is the entry's text (the same block) or that text but for the values of the
+ * timer lines where it differed last time (an established session's block at every poll). A string
+ * compare per line was most of reusing 1,000 blocks (the monitor-poll benchmark): each is a call
+ * into the runtime, where a whole block is one. Lines never hold a newline (the framer cuts them at
+ * newlines), so joined blocks are equal exactly when their lines are.
+ */
+function countdownTimersSince(known: Entry, lines: readonly string[], parser: DetailsParser): readonly number[] | null {
+  if (known.text !== null && known.lines.length === lines.length) {
+    const text = lines.join('\n');
+    if (text === known.text) return SAME;
+    if (known.around !== null && matchesAround(text, known.around)) return known.timerAt;
+  }
+  const timers = countdownTimersOnly(known.lines, lines, parser);
+  if (timers !== null && timers.length > 0 && known.text !== null) {
+    known.around = cutAround(known.lines, known.text, timers, parser);
+    known.timerAt = timers;
+  }
+  return timers;
+}
+
+/**
+ * `text` (the lines joined) cut at the start of each timer line's value and at the end of that line:
+ * the pieces a block must have, in order, with anything but a newline between two of them.
+ */
+function cutAround(lines: readonly string[], text: string, timers: readonly number[], parser: DetailsParser): string[] | null {
+  const pieces: string[] = [];
+  let lineStart = 0;
+  let pieceStart = 0;
+  let next = 0;
+  for (let i = 0; i < lines.length && next < timers.length; i += 1) {
+    if (i === timers[next]) {
+      const value = parser.countdownValueStart(lines[i]!);
+      if (value < 0) return null;
+      pieces.push(text.slice(pieceStart, lineStart + value));
+      pieceStart = lineStart + lines[i]!.length;
+      next += 1;
+    }
+    lineStart += lines[i]!.length + 1;
+  }
+  pieces.push(text.slice(pieceStart));
+  return pieces;
+}
+
+/**
+ * Whether `text` is the pieces of cutAround with a value of no newline after each but the last.
+ * A slice and a string compare per piece, not startsWith: that compared character by character
+ * and was slower than comparing every line.
+ */
+function matchesAround(text: string, pieces: readonly string[]): boolean {
+  let at = 0;
+  for (let k = 0; k < pieces.length; k += 1) {
+    if (k > 0) {
+      const newline = text.indexOf('\n', at);
+      at = newline < 0 ? text.length : newline;
+    }
+    const piece = pieces[k]!;
+    if (text.slice(at, at + piece.length) !== piece) return false;
+    at += piece.length;
+  }
+  return at === text.length;
 }
 
 const SAME: readonly number[] = [];

@@ -92,6 +92,35 @@ describe('ProtocolBlocksCache', () => {
     }
   });
 
+  it('once its timers have counted down, still reads a block right whatever else changes with them', () => {
+    const timed = (hold: string, keepalive = '0/2') => EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${hold}`).replace('Keepalive timer:  1/2', `Keepalive timer:  ${keepalive}`);
+    // Each variant after polls whose blocks differed in their timers alone, so that the block is compared piece by piece.
+    const variants: Array<[string, string, boolean]> = [
+      ['timers alone, wider', timed('10/6', '12/2'), true],
+      ['timers alone, spaced otherwise', timed(' 2/6  ', '1/2\t'), true],
+      ['another line too', timed('2/6').replace('Routes:         1 imported', 'Routes:         4 imported'), false],
+      ['a line after the timers', timed('2/6').replace('Keepalive timer:  0/2', 'Keepalive timer:  0/2\n     Restart timer:    3/5'), false],
+      ['a line less', timed('2/6').replace(/\n {5}Source address: [^\n]*/, ''), false],
+      ['a timer become another field', timed('2/6').replace('Keepalive timer:  0/2', 'Restart timer:    0/2'), false],
+      ['a timer line last in its block', timed('2/6').replace(/(Keepalive timer: {2}0\/2)\n \n/, '$1\n'), false],
+      ['its last line longer', timed('2/6').replace(/(Keepalive timer: {2}0\/2\n )\n/, '$1 \n'), false],
+    ];
+    for (const [what, text, reused] of variants) {
+      expect(text, what).not.toBe(timed('2/6'));
+      const cache = new ProtocolBlocksCache();
+      warm(EPOCH, cache);
+      poll(timed('3/6', '1/2'), cache);
+      poll(timed('2/6', '0/2'), cache);
+      expect(cache.reused, what).toBe(7);
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), what).toEqual(expected);
+      expect(warnings.list(), what).toEqual(plain.list());
+      expect(cache.reused, what).toBe(reused ? 7 : 6);
+    }
+  });
+
   it('parses a block again when its timers and another line changed', () => {
     const cache = new ProtocolBlocksCache();
     warm(EPOCH, cache);
