@@ -43,7 +43,8 @@ export interface CommandOptions {
   /**
    * Each block of the reply as soon as it is complete, before the reply is: lets a caller parse a
    * large reply while BIRD is still writing it. If it throws, the command rejects with that error
-   * once the reply has ended (the connection stays in step).
+   * once the reply has ended (the connection stays in step). The blocks it is given are not kept:
+   * the reply resolved then has none (`blocks` empty), so a large reply is never held whole.
    */
   onBlock?: (block: ReplyBlock) => void;
 }
@@ -262,12 +263,14 @@ export class BirdClient implements BirdCommands {
       async: (line) => this.options.onAsync?.(line),
       block: (block) => {
         const pending = this.inFlight;
-        if (socket !== this.socket || this.handshake !== undefined || pending?.onBlock === undefined || pending.blockError !== undefined) return;
+        if (socket !== this.socket || this.handshake !== undefined || pending?.onBlock === undefined) return false;
+        if (pending.blockError !== undefined) return true;
         try {
           pending.onBlock(block);
         } catch (error) {
           pending.blockError = error;
         }
+        return true;
       },
       reply: (reply) => {
         if (socket !== this.socket) return;

@@ -66,8 +66,13 @@ export class FramingLimitError extends BirdctlError {
 export interface FramerEvents {
   reply: (reply: Reply) => void;
   async: (line: AsyncLine) => void;
-  /** A block is complete once the next block opens or the reply ends; called before `reply`. */
-  block?: (block: ReplyBlock) => void;
+  /**
+   * A block is complete once the next block opens or the reply ends; called before `reply`. True:
+   * the block was consumed and is left out of the reply's `blocks`, so a reply read block by block
+   * is not held whole until it ends (the lines of 1,000 protocols, live through a poll, were most
+   * of what each young-generation collection copied: the monitor-poll benchmark).
+   */
+  block?: (block: ReplyBlock) => boolean | void;
 }
 
 export class ReplyFramer {
@@ -145,7 +150,7 @@ export class ReplyFramer {
     const rest = text.slice(start + 5, end);
     const reply = (this.current ??= { code: 0, text: '', blocks: [] });
     const open = reply.blocks.at(-1);
-    if (open !== undefined) this.events.block?.(open);
+    if (open !== undefined && this.events.block?.(open) === true) reply.blocks.pop();
     if (separator === DASH) {
       reply.blocks.push({ code, lines: [rest] });
       return;

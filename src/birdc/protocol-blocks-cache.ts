@@ -10,16 +10,20 @@
 // remembered value with those timers read from the new lines (nothing else parsed), and the
 // remembered value and lines stay as they were, to compare the next reply with.
 //
-// The protocol row is parsed every time (by the caller): a bare clock `since` is placed on the day
-// of each reply's own reference, and looking a row up by its text cost as much as parsing it.
+// The protocol row (`show protocols all` prints each in a 1002 block before its details) is reused
+// the same way: the remembered row when the protocol at the same place of the last reply had the
+// same line, unless its `since` is a bare clock time and the reply's reference moved (it is placed
+// on the day of each reply's own reference). Compared by place, a string compare per row, as a
+// lookup of the row by its text cost as much as parsing it.
 //
-// Bounded: one entry per protocol of the last reply, keyed by name; a protocol the reply that just
-// ended did not list is dropped. A line the framer cut out of a reply is, in V8, a slice that keeps
-// the whole decoded chunk (up to 64 KiB) it came from alive, and so does every value parsed out of
-// it: values kept from different polls would keep as many chunks. So an entry keeps a reply's own
-// lines only until the next reply (to compare with); once a block is seen unchanged, it is copied
-// into a string of its own and parsed once more from that copy (detached), and that value is the
-// one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
+// Bounded: one entry per protocol of the last reply, keyed by name (and listed in the reply's
+// order); a protocol the reply that just ended did not list is dropped. A line the framer cut out
+// of a reply is, in V8, a slice that keeps the whole decoded chunk (up to 64 KiB) it came from
+// alive, and so does every value parsed out of it: values kept from different polls would keep as
+// many chunks. So a row is parsed from a copy of its line (a string of its own), and an entry keeps
+// a reply's own detail lines only until the next reply (to compare with); once a block is seen
+// unchanged, it is copied into a string of its own and parsed once more from that copy (detached),
+// and that value is the one reused. The cache holds about one reply's text plus its unchanged blocks' copies, however old.
 // A block that changed otherwise is left alone for a few polls (MAX_PAUSE), so blocks that change at
 // every poll (their route counters, say) cost about what a plain parse does.
 //
@@ -37,6 +41,8 @@ export interface DetailsParser {
   parse(row: ProtocolRow, lines: string[], warnings: WarningSink): ProtocolDetails;
   /** Whether two lines at the same place of a block are the same hold or keepalive timer field (the lines that count down). */
   sameCountdownTimer(before: string, after: string): boolean;
+  /** Where the value of such a timer line starts (past its key and colon: what may change); -1 for another line. */
+  countdownValueStart(line: string): number;
   /** A fresh copy of `value` with the timers of `lines[at]` read again; null when the block must be parsed whole. */
   withCountdownTimers(value: ProtocolDetails, lines: readonly string[], at: readonly number[], warnings: WarningSink): ProtocolDetails | null;
 }
@@ -48,6 +54,14 @@ interface Entry {
    * (detached); none during a pause.
    */
   lines: string[];
+  /** the detached lines joined by newlines, to compare a block with in one go; null while the lines are a reply's own */
+  text: string | null;
+  /**
+   * `text` cut around the values of its countdown timer lines (at `timerAt`), once a block was seen
+   * to differ from it there only: the next block is compared piece by piece (matchesAround).
+   */
+  around: string[] | null;
+  timerAt: readonly number[];
   /** parsed from the detached lines once seen unchanged (see above); null until then */
   value: ProtocolDetails | null;
   /** kind, message, kind, message, ...; null when the parse said nothing */
@@ -58,6 +72,22 @@ interface Entry {
   paused: number;
   /** how long the last pause was: doubled at each change, 0 once it is seen unchanged */
   pause: number;
+  /** the protocol row's line as last parsed, a string of its own (detached); null until then */
+  rowLine: string | null;
+  /** parsed from rowLine */
+  row: ProtocolRow | null;
+  /** the reference its `since` was placed with (see row()) */
+  rowReference: number;
+  /** what the row's parse said, as `warnings` above */
+  rowWarnings: string[] | null;
+}
+
+/** A row parsed from its own line since the last detail block, for details() to remember. */
+interface ParsedRow {
+  line: string;
+  row: ProtocolRow;
+  reference: number;
+  warnings: string[] | null;
 }
 
 /**
@@ -74,6 +104,11 @@ export class ProtocolBlocksCache {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   private listed = 0;
+  /** The entries in the order the last reply listed them, and this reply's so far (see row()). */
+  private order: Entry[] = [];
+  private nextOrder: Entry[] = [];
+  private rowsSeen = 0;
+  private parsedRow: ParsedRow | null = null;
   /** Detail blocks reused since the current reply started (for tests). */
   reused = 0;
 
@@ -87,6 +122,32 @@ export class ProtocolBlocksCache {
     this.generation += 1;
     this.listed = 0;
     this.reused = 0;
+    // A reply that failed half-way leaves a shorter order: it is only where to look first.
+    if (this.nextOrder.length > 0) this.order = this.nextOrder;
+    this.nextOrder = [];
+    this.rowsSeen = 0;
+    this.parsedRow = null;
+  }
+
+  /**
+   * The protocol row of `line`: the remembered one when the protocol at the same place of the last
+   * reply had this very line (and its \`since\` reads the same at `referenceSeconds`), else parsed by
+   * `parse` from a copy of its own (kept by the details() that follows). Looked up by place, not by
+   * name: a name is only known once the row is parsed, and the regex matches of 1,000 rows were a
+   * tenth of a poll (the monitor-poll benchmark).
+   */
+  row(line: string, referenceSeconds: number, warnings: WarningSink, parse: (line: string, warnings: WarningSink) => ProtocolRow): ProtocolRow {
+    const known = this.order[this.rowsSeen];
+    this.rowsSeen += 1;
+    if (known !== undefined && known.row !== null && known.rowLine === line && (known.rowReference === referenceSeconds || !placedByReference(known.row.sinceText))) {
+      replay(known.rowWarnings, warnings);
+      return known.row;
+    }
+    const own = detached([line]).text;
+    const recorder = new RecordingSink(warnings);
+    const row = parse(own, recorder);
+    this.parsedRow = { line: own, row, reference: referenceSeconds, warnings: recorder.said };
+    return row;
   }
 
   /**
@@ -94,25 +155,32 @@ export class ProtocolBlocksCache {
    * remembered ones with new timers when only the countdown timer lines differ, else parsed.
    */
   details(row: ProtocolRow, lines: string[], warnings: WarningSink, parser: DetailsParser): ProtocolDetails {
+    const parsed = this.parsedRow !== null && this.parsedRow.row === row ? this.parsedRow : null;
+    this.parsedRow = null;
     const known = this.entries.get(row.name);
     if (known === undefined) {
       this.listed += 1;
-      this.entries.set(row.name, { lines, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0 });
+      const entry: Entry = { lines, text: null, around: null, timerAt: SAME, value: null, warnings: null, generation: this.generation, paused: 0, pause: 0, rowLine: null, row: null, rowReference: 0, rowWarnings: null };
+      remember(entry, parsed);
+      this.nextOrder.push(entry);
+      this.entries.set(row.name, entry);
       return parser.parse(row, lines, warnings);
     }
+    remember(known, parsed);
+    this.nextOrder.push(known);
     if (known.generation !== this.generation) this.listed += 1;
     known.generation = this.generation;
     if (known.paused > 0) {
       known.paused -= 1;
-      if (known.paused === 0) known.lines = lines;
+      if (known.paused === 0) keep(known, lines, null);
       return parser.parse(row, lines, warnings);
     }
-    const timers = countdownTimersOnly(known.lines, lines, parser);
+    const timers = countdownTimersSince(known, lines, parser);
     if (timers === null) {
       // Updated in place: a changed block costs no new entry, no copy and keeps nothing parsed.
       known.pause = known.pause === 0 ? 1 : Math.min(known.pause * 2, MAX_PAUSE);
       known.paused = known.pause;
-      known.lines = NO_LINES;
+      keep(known, NO_LINES, null);
       known.value = null;
       return parser.parse(row, lines, warnings);
     }
@@ -133,7 +201,10 @@ export class ProtocolBlocksCache {
       }
       return parser.parse(row, lines, warnings);
     }
-    if (known.value === null || timers.length > 0) known.lines = detached(lines);
+    if (known.value === null || timers.length > 0) {
+      const own = detached(lines);
+      keep(known, own.lines, own.text);
+    }
     const recorder = new RecordingSink(warnings);
     known.value = parser.parse(row, known.lines, recorder);
     known.warnings = recorder.said;
@@ -142,17 +213,114 @@ export class ProtocolBlocksCache {
 
   /** The reply has ended well: protocols it did not list are forgotten. */
   end(): void {
+    this.order = this.nextOrder;
+    this.nextOrder = [];
     if (this.listed === this.entries.size) return;
     for (const [name, entry] of this.entries) if (entry.generation !== this.generation) this.entries.delete(name);
   }
 }
 
+/** The row parsed from its own line for this entry's protocol, remembered for the next reply. */
+function remember(entry: Entry, parsed: ParsedRow | null): void {
+  if (parsed === null) return;
+  entry.rowLine = parsed.line;
+  entry.row = parsed.row;
+  entry.rowReference = parsed.reference;
+  entry.rowWarnings = parsed.warnings;
+}
+
+/**
+ * Whether parseBirdTime places `since` by the reply's reference (a bare clock time, on the
+ * reference's day). Anything but digits is taken to be: only an epoch (`timeformat protocol "%s"`,
+ * which bird6-controller's configs use), or digits it cannot read, read the same at any reference.
+ */
+function placedByReference(since: string): boolean {
+  for (let i = 0; i < since.length; i += 1) {
+    const code = since.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return true;
+  }
+  return false;
+}
+
 /**
  * The same lines as strings of their own, slices of one new string (Array.prototype.join writes a
- * new flat string when it joins two or more: hence the empty last element), not of the reply's chunks.
+ * new flat string when it joins two or more: hence the empty last element), not of the reply's
+ * chunks; and that string but for its last newline, the lines joined.
  */
-function detached(lines: readonly string[]): string[] {
-  return [...lines, ''].join('\n').split('\n', lines.length);
+function detached(lines: readonly string[]): { lines: string[]; text: string } {
+  const own = [...lines, ''].join('\n');
+  return { lines: own.split('\n', lines.length), text: own.slice(0, -1) };
+}
+
+function keep(entry: Entry, lines: string[], text: string | null): void {
+  entry.lines = lines;
+  entry.text = text;
+  entry.around = null;
+  entry.timerAt = SAME;
+}
+
+/**
+ * countdownTimersOnly of the entry's lines and `lines`, the whole block compared in one go where it
+ * can be: joined, it is the entry's text (the same block) or that text but for the values of the
+ * timer lines where it differed last time (an established session's block at every poll). A string
+ * compare per line was most of reusing 1,000 blocks (the monitor-poll benchmark): each is a call
+ * into the runtime, where a whole block is one. Lines never hold a newline (the framer cuts them at
+ * newlines), so joined blocks are equal exactly when their lines are.
+ */
+function countdownTimersSince(known: Entry, lines: readonly string[], parser: DetailsParser): readonly number[] | null {
+  if (known.text !== null && known.lines.length === lines.length) {
+    const text = lines.join('\n');
+    if (text === known.text) return SAME;
+    if (known.around !== null && matchesAround(text, known.around)) return known.timerAt;
+  }
+  const timers = countdownTimersOnly(known.lines, lines, parser);
+  if (timers !== null && timers.length > 0 && known.text !== null) {
+    known.around = cutAround(known.lines, known.text, timers, parser);
+    known.timerAt = timers;
+  }
+  return timers;
+}
+
+/**
+ * `text` (the lines joined) cut at the start of each timer line's value and at the end of that line:
+ * the pieces a block must have, in order, with anything but a newline between two of them.
+ */
+function cutAround(lines: readonly string[], text: string, timers: readonly number[], parser: DetailsParser): string[] | null {
+  const pieces: string[] = [];
+  let lineStart = 0;
+  let pieceStart = 0;
+  let next = 0;
+  for (let i = 0; i < lines.length && next < timers.length; i += 1) {
+    if (i === timers[next]) {
+      const value = parser.countdownValueStart(lines[i]!);
+      if (value < 0) return null;
+      pieces.push(text.slice(pieceStart, lineStart + value));
+      pieceStart = lineStart + lines[i]!.length;
+      next += 1;
+    }
+    lineStart += lines[i]!.length + 1;
+  }
+  pieces.push(text.slice(pieceStart));
+  return pieces;
+}
+
+/**
+ * Whether `text` is the pieces of cutAround with a value of no newline after each but the last.
+ * A slice and a string compare per piece, not startsWith: that compared character by character
+ * and was slower than comparing every line.
+ */
+function matchesAround(text: string, pieces: readonly string[]): boolean {
+  let at = 0;
+  for (let k = 0; k < pieces.length; k += 1) {
+    if (k > 0) {
+      const newline = text.indexOf('\n', at);
+      at = newline < 0 ? text.length : newline;
+    }
+    const piece = pieces[k]!;
+    if (text.slice(at, at + piece.length) !== piece) return false;
+    at += piece.length;
+  }
+  return at === text.length;
 }
 
 const SAME: readonly number[] = [];

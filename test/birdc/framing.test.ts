@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FramingLimitError, LINE_OVERHEAD_BYTES, MAX_LINE_BYTES, ReplyFramer } from '../../src/birdc/framing.ts';
-import type { Reply } from '../../src/birdc/reply.ts';
+import type { Reply, ReplyBlock } from '../../src/birdc/reply.ts';
 import { fixtureBytes, fixtureNames, frame } from './fixture.ts';
 
 describe('ReplyFramer', () => {
@@ -56,10 +56,33 @@ describe('ReplyFramer', () => {
     });
   });
 
+  it('leaves out of the reply the blocks its consumer took, whole, and keeps those it did not', () => {
+    const consumed: ReplyBlock[] = [];
+    const replies: Reply[] = [];
+    const framer = new ReplyFramer({
+      block: (b) => {
+        if (b.code !== 1006) return false;
+        consumed.push(b);
+        return true;
+      },
+      reply: (r) => replies.push(r),
+      async: () => {},
+    });
+    const bytes = fixtureBytes('r1-show-protocols-all.txt');
+    // Fed in two pieces, the first ending inside a detail block, as a socket may deliver it.
+    const at = bytes.indexOf('Output filter') + 3;
+    framer.push(bytes.subarray(0, at));
+    framer.push(bytes.subarray(at));
+    const whole = frame(bytes.toString()).replies[0]!;
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.blocks).toEqual(whole.blocks.filter((b) => b.code !== 1006));
+    expect(consumed).toEqual(whole.blocks.filter((b) => b.code === 1006));
+  });
+
   it('emits each block once complete, in order, before its reply', () => {
     const seen: string[] = [];
     const framer = new ReplyFramer({
-      block: (b) => seen.push(`block ${b.code} ${b.lines.length}`),
+      block: (b) => void seen.push(`block ${b.code} ${b.lines.length}`),
       reply: (r) => seen.push(`reply ${r.code}`),
       async: () => {},
     });

@@ -77,6 +77,50 @@ describe('ProtocolBlocksCache', () => {
     }
   });
 
+  it('reads a counted-down timer however it is spelt as the plain parse does: value, null and warning alike', () => {
+    const spellings = ['0/6', '007/240', '3/-', '-1/6', '123456789012345/6', '1234567890123456/6', '12345678901234567890/6', '3/6   ', '3/6\t', '\t3/6', '3 /6', '3/6x', '/6', '3/', '3//6', '', '\u00a03/6\u00a0', '\u0663/6'];
+    for (const spelt of spellings) {
+      const cache = new ProtocolBlocksCache();
+      warm(EPOCH, cache);
+      const text = EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${spelt}`).replace('Keepalive timer:  1/2', 'Keepalive timer:  0/2');
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), JSON.stringify(spelt)).toEqual(expected);
+      expect(cache.reused, JSON.stringify(spelt)).toBe(7);
+      expect(warnings.list(), JSON.stringify(spelt)).toEqual(plain.list());
+    }
+  });
+
+  it('once its timers have counted down, still reads a block right whatever else changes with them', () => {
+    const timed = (hold: string, keepalive = '0/2') => EPOCH.replace('Hold timer:       4/6', `Hold timer:       ${hold}`).replace('Keepalive timer:  1/2', `Keepalive timer:  ${keepalive}`);
+    // Each variant after polls whose blocks differed in their timers alone, so that the block is compared piece by piece.
+    const variants: Array<[string, string, boolean]> = [
+      ['timers alone, wider', timed('10/6', '12/2'), true],
+      ['timers alone, spaced otherwise', timed(' 2/6  ', '1/2\t'), true],
+      ['another line too', timed('2/6').replace('Routes:         1 imported', 'Routes:         4 imported'), false],
+      ['a line after the timers', timed('2/6').replace('Keepalive timer:  0/2', 'Keepalive timer:  0/2\n     Restart timer:    3/5'), false],
+      ['a line less', timed('2/6').replace(/\n {5}Source address: [^\n]*/, ''), false],
+      ['a timer become another field', timed('2/6').replace('Keepalive timer:  0/2', 'Restart timer:    0/2'), false],
+      ['a timer line last in its block', timed('2/6').replace(/(Keepalive timer: {2}0\/2)\n \n/, '$1\n'), false],
+      ['its last line longer', timed('2/6').replace(/(Keepalive timer: {2}0\/2\n )\n/, '$1 \n'), false],
+    ];
+    for (const [what, text, reused] of variants) {
+      expect(text, what).not.toBe(timed('2/6'));
+      const cache = new ProtocolBlocksCache();
+      warm(EPOCH, cache);
+      poll(timed('3/6', '1/2'), cache);
+      poll(timed('2/6', '0/2'), cache);
+      expect(cache.reused, what).toBe(7);
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), what).toEqual(expected);
+      expect(warnings.list(), what).toEqual(plain.list());
+      expect(cache.reused, what).toBe(reused ? 7 : 6);
+    }
+  });
+
   it('parses a block again when its timers and another line changed', () => {
     const cache = new ProtocolBlocksCache();
     warm(EPOCH, cache);
@@ -163,6 +207,35 @@ describe('ProtocolBlocksCache', () => {
     }
     expect(stable).toBeLessThanOrEqual(11);
     expect(cache.reused).toBe(7);
+  });
+
+  it('reads every row right when protocols come in another order, go, come back or are renamed at the same place', () => {
+    // The reply cut into its heading, one piece per protocol (its row and detail block) and its end.
+    const pieces = EPOCH.split(/(?=^1002-)/m);
+    const heading = pieces.shift()!;
+    const last = pieces.pop()!;
+    const end = last.slice(last.indexOf('0000'));
+    const protocols = [...pieces, last.slice(0, last.indexOf('0000'))];
+    const reply = (list: string[]) => heading + list.join('') + end;
+    const replies = [
+      reply(protocols),
+      reply([...protocols].reverse()),
+      reply(protocols.slice(1)),
+      reply([protocols[1]!, protocols[0]!, ...protocols.slice(2)]),
+      reply(protocols.map((p, i) => (i === 2 ? p.replace(/Mesh_fd00_ec__2 /, 'Mesh_fd00_ec__7 ') : p))),
+      reply(protocols),
+      reply(protocols),
+    ];
+    const cache = new ProtocolBlocksCache();
+    for (const [n, text] of [...replies, ...replies, replies[0]!].entries()) {
+      const plain = new ParseWarnings();
+      const expected = parseShowProtocolsAll(frame(text).replies[0]!, REF, plain);
+      const warnings = new ParseWarnings();
+      expect(poll(text, cache, REF, warnings), `reply ${n}`).toEqual(expected);
+      expect(warnings.list(), `reply ${n}`).toEqual(plain.list());
+      expect(cache.size, `reply ${n}`).toBe(expected.length);
+    }
+    expect(cache.reused).toBe(protocols.length);
   });
 
   it('keeps one entry per protocol of the last reply: a protocol that went is forgotten', () => {
