@@ -1,6 +1,7 @@
-// V8 heap settings for the long-running agent (issue 13: its resident memory). The agent is idle
-// between polls: after its start-up it allocates so little that V8 runs no further major GC and
-// never gives back what the start-up grew, which with 2 nodes was a third of the agent's RSS.
+// V8 heap and compiler settings for the long-running agent (issue 13: its resident memory). The
+// agent is idle between polls: after its start-up it allocates so little that V8 runs no further
+// major GC and never gives back what the start-up grew, which with 2 nodes was a third of the
+// agent's RSS; and it has no hot code worth TurboFan's memory.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -15,6 +16,20 @@ const STARTUP_OVER_MS = 10_000;
  */
 export function holdYoungGeneration(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/**
+ * Keeps the agent's code in V8's first two tiers (the Ignition interpreter and Sparkplug), without
+ * the optimizing compilers. TurboFan optimized only a few start-up functions (nunjucks' template
+ * lexer, Node's lexer of CommonJS exports for ws and net-snmp, path helpers), and that alone
+ * paged in 3-4 MiB of its own machine code from the node binary and left some 5 MiB of compile
+ * zones and optimized code in the heap: with 2 nodes, stream and SNMP on, 9 MiB of the agent's
+ * 62 MiB RSS (BENCHMARKS.md, agent). The agent's steady work, a poll parse every --poll-interval
+ * and the odd render, runs well enough in Sparkplug; short commands (render of a large mesh)
+ * keep every tier. Maglev (tier 2) is excluded too, for a Node that turns it on.
+ */
+export function stayInBaselineTiers(): void {
+  setFlagsFromString('--max-opt=1');
 }
 
 /**

@@ -18,6 +18,37 @@ function newSpaceAfterSurvivingAllocations(hold: boolean): number {
   return Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }));
 }
 
+/**
+ * Whether V8 optimized a hot function with TurboFan (bit 6 of %GetOptimizationStatus, V8's
+ * OptimizationStatus::kTurboFanned). The function is run in rounds until it is, or for 100 rounds:
+ * the optimizing compile happens on a background thread between rounds.
+ */
+function turboFannedWhenHot(baselineOnly: boolean): boolean {
+  const script = [
+    "import { setFlagsFromString } from 'node:v8';",
+    `import { stayInBaselineTiers } from ${JSON.stringify(join(ROOT, 'src/cli/agent-heap.ts'))};`,
+    baselineOnly ? 'stayInBaselineTiers();' : '',
+    "setFlagsFromString('--allow-natives-syntax');",
+    "const status = new Function('f', 'return %GetOptimizationStatus(f)');",
+    'function hot(s) { let n = 0; for (let i = 0; i < s.length; i += 1) n += s.charCodeAt(i); return n; }',
+    'let sum = 0;',
+    'for (let round = 0; round < 100 && (status(hot) & 64) === 0; round += 1) {',
+    "  for (let i = 0; i < 20000; i += 1) sum += hot('abcdefgh' + i);",
+    '  await new Promise((resolve) => setTimeout(resolve, 5));',
+    '}',
+    'console.log(JSON.stringify({ turboFanned: (status(hot) & 64) !== 0, sum }));',
+  ].join('\n');
+  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  return (JSON.parse(output) as { turboFanned: boolean }).turboFanned;
+}
+
+describe('stayInBaselineTiers', () => {
+  it('keeps a hot function out of TurboFan, which V8 would optimize it with', () => {
+    expect(turboFannedWhenHot(false)).toBe(true);
+    expect(turboFannedWhenHot(true)).toBe(false);
+  });
+});
+
 describe('holdYoungGeneration', () => {
   it('keeps the young generation at its initial size where V8 would grow it', () => {
     const grown = newSpaceAfterSurvivingAllocations(false);
