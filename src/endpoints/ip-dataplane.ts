@@ -274,23 +274,20 @@ export class IpDataplane implements Dataplane {
     switch (phase) {
       case 'host': {
         const args = ['-6', '-batch', '-', '-force'];
-        // One loop, no flatMap (20,000 changes from empty, issue 13).
-        const rest: BatchLine[] = [];
-        const proxies: BatchLine[] = [];
-        for (const change of changes) {
-          const into = isProxyOperation(change.operation) ? proxies : rest;
-          for (const line of hostLines(change.operation, this.routeProtocol) ?? []) into.push({ change, line });
-        }
+        const proxyChanges: Change[] = [];
+        const restChanges: Change[] = [];
+        for (const change of changes) (isProxyOperation(change.operation) ? proxyChanges : restChanges).push(change);
         // Proxy lines after the rest, in one batch or beside it: they need nothing the rest makes (below).
-        if (proxies.length < PROXY_BATCH_APART_LINES) return this.batch(args, proxies.length === 0 ? rest : rest.concat(proxies));
+        if (proxyChanges.length < PROXY_BATCH_APART_LINES) return this.batch(args, this.hostBatchLines(restChanges.concat(proxyChanges)));
         // Proxy entries hang off the uplink, which is no endpoint's link (diff.ts blocks an
         // endpoint there), so they need nothing the other lines make and go in a process of their
         // own beside them: the kernel's work on two cores (issue 13: 10,000 routes and 10,000
         // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch. The
-        // proxy batch starts first: it is the one the pass waits for (10,000 proxy entries took
-        // the kernel 215 ms where 10,000 routes took 140; it keeps proxy entries in few hash chains).
-        const proxyFailures = this.batch(args, proxies);
-        return (await Promise.all([this.batch(args, rest), proxyFailures])).flat();
+        // proxy batch starts first, before the other lines are even built: it is the one the pass
+        // waits for (10,000 proxy entries took the kernel 215 ms where 10,000 routes took 140; it
+        // keeps proxy entries in few hash chains).
+        const proxyFailures = this.batch(args, this.hostBatchLines(proxyChanges));
+        return (await Promise.all([this.batch(args, this.hostBatchLines(restChanges)), proxyFailures])).flat();
       }
       case 'links-ready': {
         // Sysctls and each container namespace's DAD off depend on the host's links only, not
@@ -315,6 +312,13 @@ export class IpDataplane implements Dataplane {
         return (await Promise.all([...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines)))).flat();
       }
     }
+  }
+
+  /** The host batch lines of these changes, in their order; one loop, no flatMap (20,000 changes from empty, issue 13). */
+  private hostBatchLines(changes: readonly Change[]): BatchLine[] {
+    const lines: BatchLine[] = [];
+    for (const change of changes) for (const line of hostLines(change.operation, this.routeProtocol) ?? []) lines.push({ change, line });
+    return lines;
   }
 
   /** DAD off inside a container namespace, for its new eth0 too, before eth0 comes up. */
