@@ -92,14 +92,14 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
   const failures: ChangeFailure[] = [];
   const skipped: Change[] = [];
   const failedOwners = new Set<string>();
+  // Sorted into phases in one loop, phaseOf once per change (20,000 from empty, issue 13).
+  const byPhase = new Map<Phase, Change[]>(PHASES.map((p) => [p, []]));
+  for (const change of changes) byPhase.get(phaseOf(change.operation))!.push(change);
   for (const phase of PHASES) {
-    const attempt: Change[] = [];
-    for (const change of changes) {
-      if (phaseOf(change.operation) !== phase) continue;
-      // No key made for every change of every phase while no owner has failed (the usual pass).
-      if (failedOwners.size > 0 && failedOwners.has(ownerKey(change.owner))) skipped.push(change);
-      else attempt.push(change);
-    }
+    const inPhase = byPhase.get(phase)!;
+    // No key made for every change of every phase while no owner has failed (the usual pass).
+    const attempt = failedOwners.size === 0 ? inPhase : [];
+    if (failedOwners.size > 0) for (const change of inPhase) (failedOwners.has(ownerKey(change.owner)) ? skipped : attempt).push(change);
     if (attempt.length === 0) continue;
     for (const failure of await run(phase, attempt)) {
       failures.push({ change: failure.change, reason: `${describeOperation(failure.change.operation)}: ${failure.reason}` });

@@ -131,8 +131,10 @@ function sysctlNote(before: string | undefined, set: string): string {
 }
 
 function parseSysctlNote(note: string | undefined): [string, string] | undefined {
+  // No claim yet (every key of a pass from empty): no exception thrown and caught for it.
+  if (note === undefined) return undefined;
   try {
-    const value: unknown = JSON.parse(note ?? '');
+    const value: unknown = JSON.parse(note);
     return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string') ? (value as [string, string]) : undefined;
   } catch {
     return undefined;

@@ -88,11 +88,6 @@ function lastWords(stderr: string, exitCode: number): string {
   return words === '' ? `ip exit ${exitCode}` : words.length > 300 ? `${words.slice(0, 300)}...` : words;
 }
 
-interface BatchLine {
-  change: Change;
-  line: string;
-}
-
 const CONTAINER_READ = ['link show', 'addr show', 'route show default'];
 
 /**
@@ -274,23 +269,23 @@ export class IpDataplane implements Dataplane {
     switch (phase) {
       case 'host': {
         const args = ['-6', '-batch', '-', '-force'];
-        // One loop, no flatMap (20,000 changes from empty, issue 13).
-        const rest: BatchLine[] = [];
-        const proxies: BatchLine[] = [];
+        const proxyChanges: Change[] = [];
+        const restChanges: Change[] = [];
         for (const change of changes) {
-          const into = isProxyOperation(change.operation) ? proxies : rest;
-          for (const line of hostLines(change.operation, this.routeProtocol) ?? []) into.push({ change, line });
+          if (isProxyOperation(change.operation)) proxyChanges.push(change);
+          else restChanges.push(change);
         }
         // Proxy lines after the rest, in one batch or beside it: they need nothing the rest makes (below).
-        if (proxies.length < PROXY_BATCH_APART_LINES) return this.batch(args, proxies.length === 0 ? rest : rest.concat(proxies));
+        if (proxyChanges.length < PROXY_BATCH_APART_LINES) return this.batch(args, restChanges.concat(proxyChanges), this.hostLinesOf);
         // Proxy entries hang off the uplink, which is no endpoint's link (diff.ts blocks an
         // endpoint there), so they need nothing the other lines make and go in a process of their
         // own beside them: the kernel's work on two cores (issue 13: 10,000 routes and 10,000
         // proxy entries in 133 ms instead of 193). The rest keeps its order in one batch. The
-        // proxy batch starts first: it is the one the pass waits for (10,000 proxy entries took
-        // the kernel 215 ms where 10,000 routes took 140; it keeps proxy entries in few hash chains).
-        const proxyFailures = this.batch(args, proxies);
-        return (await Promise.all([this.batch(args, rest), proxyFailures])).flat();
+        // proxy batch starts first, before the other lines are even built: it is the one the pass
+        // waits for (10,000 proxy entries took the kernel 215 ms where 10,000 routes took 140; it
+        // keeps proxy entries in few hash chains).
+        const proxyFailures = this.batch(args, proxyChanges, this.hostLinesOf);
+        return (await Promise.all([this.batch(args, restChanges, this.hostLinesOf), proxyFailures])).flat();
       }
       case 'links-ready': {
         // Sysctls and each container namespace's DAD off depend on the host's links only, not
@@ -304,18 +299,22 @@ export class IpDataplane implements Dataplane {
       case 'containers': {
         // Each container namespace (addresses after the move, then the link, then the route) on
         // its own, side by side.
-        const byNetns = new Map<string, BatchLine[]>();
+        const byNetns = new Map<string, Change[]>();
         for (const change of changes) {
           const inside = containerLines(change.operation);
           if (inside === undefined) continue;
-          const lines = byNetns.get(inside.netns) ?? [];
-          lines.push(...inside.lines.map((line) => ({ change, line })));
-          byNetns.set(inside.netns, lines);
+          const inNetns = byNetns.get(inside.netns) ?? [];
+          inNetns.push(change);
+          byNetns.set(inside.netns, inNetns);
         }
-        return (await Promise.all([...byNetns].map(([netns, lines]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], lines)))).flat();
+        const linesOf = (c: Change) => containerLines(c.operation)!.lines;
+        return (await Promise.all([...byNetns].map(([netns, inNetns]) => this.batch(['-n', netns, '-6', '-batch', '-', '-force'], inNetns, linesOf)))).flat();
       }
     }
   }
+
+  /** A change's lines in the host namespace (none for an operation of another phase). */
+  private readonly hostLinesOf = (c: Change): readonly string[] => hostLines(c.operation, this.routeProtocol) ?? [];
 
   /** DAD off inside a container namespace, for its new eth0 too, before eth0 comes up. */
   private async prepareContainer(change: Change): Promise<ChangeFailure[]> {
@@ -332,19 +331,21 @@ export class IpDataplane implements Dataplane {
    * checkpoint line (CHECKPOINT_LINE): when ip dies, the first group without its checkpoint is the
    * one it died in; that owner fails, and the groups after it go again in a new batch.
    */
-  private async batch(args: string[], entries: readonly BatchLine[]): Promise<ChangeFailure[]> {
-    const groups = new Map<string, BatchLine[]>();
-    // Owner objects are shared by a plan's changes (diff.ts): the key is made once per object, not per line.
-    const groupOf = new Map<Owner, BatchLine[]>();
-    for (const entry of entries) {
-      let group = groupOf.get(entry.change.owner);
+  private async batch(args: string[], changes: readonly Change[], linesOf: (c: Change) => readonly string[]): Promise<ChangeFailure[]> {
+    // Changes, not lines, are grouped, and each change's lines are made as the input is written:
+    // no object per line (20,000 from empty, issue 13).
+    const groups = new Map<string, Change[]>();
+    // Owner objects are shared by a plan's changes (diff.ts): the key is made once per object, not per change.
+    const groupOf = new Map<Owner, Change[]>();
+    for (const change of changes) {
+      let group = groupOf.get(change.owner);
       if (group === undefined) {
-        const key = ownerKey(entry.change.owner);
+        const key = ownerKey(change.owner);
         group = groups.get(key);
         if (group === undefined) groups.set(key, (group = []));
-        groupOf.set(entry.change.owner, group);
+        groupOf.set(change.owner, group);
       }
-      group.push(entry);
+      group.push(change);
     }
     let remaining = [...groups.values()];
     const failures: ChangeFailure[] = [];
@@ -356,13 +357,17 @@ export class IpDataplane implements Dataplane {
     };
     let runsWithoutALine = 0;
     while (remaining.length > 0) {
-      const lines: Array<BatchLine | undefined> = [];
+      // The change of each line, by line number less one; undefined for a checkpoint.
+      const lines: Array<Change | undefined> = [];
       const checkpoints: number[] = [];
       let input = '';
       for (const group of remaining) {
-        for (const entry of group) {
-          lines.push(entry);
-          input += `${entry.line}\n`;
+        for (const change of group) {
+          const own = linesOf(change);
+          for (let i = 0; i < own.length; i += 1) {
+            lines.push(change);
+            input += `${own[i]}\n`;
+          }
         }
         lines.push(undefined);
         input += `${CHECKPOINT_LINE}\n`;
@@ -372,8 +377,8 @@ export class IpDataplane implements Dataplane {
       if (result.exitCode === 0) break;
       const errors = parseBatchErrors(result.stderr);
       for (const [lineNumber, message] of errors) {
-        const entry = lines[lineNumber - 1];
-        if (entry !== undefined) fail(entry.change, message);
+        const change = lines[lineNumber - 1];
+        if (change !== undefined) fail(change, message);
       }
       const stoppedIn = checkpoints.findIndex((n) => !errors.has(n));
       if (stoppedIn === -1) break;
@@ -382,7 +387,7 @@ export class IpDataplane implements Dataplane {
       // run one a third time: everything left fails rather than one ip process per owner.
       runsWithoutALine = errors.size === 0 ? runsWithoutALine + 1 : 0;
       const casualties = runsWithoutALine >= 2 ? remaining.slice(stoppedIn) : [remaining[stoppedIn]!];
-      for (const group of casualties) for (const entry of group) fail(entry.change, reason);
+      for (const group of casualties) for (const change of group) fail(change, reason);
       remaining = runsWithoutALine >= 2 ? [] : remaining.slice(stoppedIn + 1);
     }
     return failures;

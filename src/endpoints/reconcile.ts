@@ -107,21 +107,31 @@ export interface ReconcileSummary {
  * a failed or skipped creation gets its claim back as it was, a done deletion loses it.
  */
 function claimAhead(ledger: Ledger, changes: readonly Change[]): (notDone: ReadonlySet<Change>) => void {
-  // The notes the creations overwrite, taken before any is written (two changes may share a key).
-  const before = new Map<Change, string | undefined>();
-  for (const c of changes) if (c.claim !== undefined && c.kind !== 'delete') before.set(c, ledger.note(c.claim.table, c.claim.key));
-  for (const c of before.keys()) ledger.claim(c.claim!);
+  // The creations and the notes they overwrite, taken before any is written (two changes may
+  // share a key); side by side in arrays rather than a Map keyed by change (20,000 from empty).
+  const creations: Change[] = [];
+  const before: Array<string | undefined> = [];
+  for (const c of changes) {
+    if (c.claim === undefined || c.kind === 'delete') continue;
+    creations.push(c);
+    before.push(ledger.note(c.claim.table, c.claim.key));
+  }
+  for (const c of creations) ledger.claim(c.claim!);
   return (notDone) => {
+    // In the plan's order, as the changes were made; `creations` is in the same order.
+    let i = 0;
     for (const c of changes) {
       if (c.claim === undefined) continue;
       const { table, key } = c.claim;
       if (c.kind === 'delete') {
         if (!notDone.has(c)) ledger.release(table, key);
-      } else if (notDone.has(c)) {
-        const note = before.get(c);
-        if (note === undefined) ledger.release(table, key);
-        else ledger.claim({ table, key, note });
+        continue;
       }
+      const note = before[i];
+      i += 1;
+      if (!notDone.has(c)) continue;
+      if (note === undefined) ledger.release(table, key);
+      else ledger.claim({ table, key, note });
     }
   };
 }

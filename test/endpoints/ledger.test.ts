@@ -195,3 +195,26 @@ it('Ledger.serialise lists every table and its claims by key in code-unit order,
   const tables = { link: { 'cali-1': 'bird6-controller:a', 'tap-2': 'bird6-controller:b' }, neighbour: {}, proxy, 'link-address': {}, 'container-address': {}, sysctl: {} };
   expect(ledger.serialise()).toBe(`${JSON.stringify({ version: 1, tables }, null, 1)}\n`);
 });
+
+it('Ledger.serialise escapes keys and notes as JSON.stringify does and reads back to the same claims', () => {
+  const ledger = new Ledger();
+  ledger.claim({ table: 'sysctl', key: 'net.ipv6.conf.tap/1.accept_ra', note: '["1","0"]' });
+  ledger.claim({ table: 'link', key: 'tap-"\\\u0001é', note: 'bird6-controller:\u2028x' });
+  ledger.claim({ table: 'container-address', key: 'ns-1 fd00:10::1/128', note: '' });
+  const tables = {
+    link: { 'tap-"\\\u0001é': 'bird6-controller:\u2028x' },
+    neighbour: {},
+    proxy: {},
+    'link-address': {},
+    'container-address': { 'ns-1 fd00:10::1/128': '' },
+    sysctl: { 'net.ipv6.conf.tap/1.accept_ra': '["1","0"]' },
+  };
+  const text = ledger.serialise();
+  expect(text).toBe(`${JSON.stringify({ version: 1, tables }, null, 1)}\n`);
+  expect(Ledger.fromJSON(JSON.parse(text), 'test').serialise()).toBe(text);
+});
+
+it('Ledger.serialise of an empty record is the empty tables', () => {
+  const tables = Object.fromEntries(['link', 'neighbour', 'proxy', 'link-address', 'container-address', 'sysctl'].map((t) => [t, {}]));
+  expect(new Ledger().serialise()).toBe(`${JSON.stringify({ version: 1, tables }, null, 1)}\n`);
+});
