@@ -9,25 +9,49 @@ function refuse(kind: string, value: unknown): never {
   throw new Error(`refusing to render ${JSON.stringify(value)} as ${kind}`);
 }
 
-/** A BIRD/dnsmasq double-quoted string: printable ASCII without quote or backslash. */
-export function quoted(value: unknown): string {
-  if (typeof value !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(value)) refuse('a quoted string', value);
-  return `"${value}"`;
+/** How many accepted values each filter remembers; past it, it starts again (the agent runs for months). */
+const REMEMBERED_VALUES = 10_000;
+
+/**
+ * `check` answering from memory for a string it accepted before. A full mesh of N nodes prints
+ * the same N protocol names, descriptions and addresses in every node's file, N*(N-1) times in
+ * all, and a regular expression test per value was most of the time spent writing a session
+ * block (bgp-protocols.ts); a lookup is cheaper than the test. A refused value is never remembered,
+ * so it is refused every time; the answer for an accepted one depends on the value alone.
+ */
+function remembering(check: (value: unknown) => string): (value: unknown) => string {
+  const accepted = new Map<string, string>();
+  return (value) => {
+    if (typeof value !== 'string') return check(value);
+    let printed = accepted.get(value);
+    if (printed === undefined) {
+      printed = check(value);
+      if (accepted.size >= REMEMBERED_VALUES) accepted.clear();
+      accepted.set(value, printed);
+    }
+    return printed;
+  };
 }
 
+/** A BIRD/dnsmasq double-quoted string: printable ASCII without quote or backslash. */
+export const quoted = remembering((value) => {
+  if (typeof value !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(value)) refuse('a quoted string', value);
+  return `"${value}"`;
+});
+
 /** A BIRD symbol (protocol, filter or template name). */
-export function symbol(value: unknown): string {
+export const symbol = remembering((value) => {
   if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(value)) refuse('a BIRD symbol', value);
   return value;
-}
+});
 
 /**
  * Addresses in the context are canonical already (the schema made them so); this wall only has
  * to guarantee that the text cannot break out of its place, and hex digits and colons cannot.
  */
-export function ipv6(value: unknown): string {
-  return typeof value === 'string' && /^[0-9a-f:]{2,39}$/.test(value) ? value : refuse('an IPv6 address', value);
-}
+export const ipv6 = remembering((value) =>
+  typeof value === 'string' && /^[0-9a-f:]{2,39}$/.test(value) ? value : refuse('an IPv6 address', value),
+);
 
 export function ipv6Prefix(value: unknown): string {
   const parsed = typeof value === 'string' ? parsePrefix(value) : undefined;
