@@ -413,15 +413,21 @@ function countdownField(line: string, start: number, colon: number): 'holdTimer'
   return null;
 }
 
+/** The colon after the key of a hold or keepalive timer line; -1 for another line. */
+function countdownColon(line: string): number {
+  const start = skipSpaces(line, 0);
+  const colon = line.indexOf(':', start);
+  return colon < 0 || countdownField(line, start, colon) === null ? -1 : colon;
+}
+
 /**
  * Whether two lines at the same place of a block are the same countdown timer: the same text up to
  * and with the colon, a hold or keepalive timer's. Compared character by character: this runs for
  * two lines of every established session's block at every poll, where slicing the keys cost.
  */
 function sameCountdownTimer(before: string, after: string): boolean {
-  const start = skipSpaces(before, 0);
-  const colon = before.indexOf(':', start);
-  if (colon < 0 || after.length <= colon || countdownField(before, start, colon) === null) return false;
+  const colon = countdownColon(before);
+  if (colon < 0 || after.length <= colon) return false;
   for (let i = 0; i <= colon; i += 1) if (before.charCodeAt(i) !== after.charCodeAt(i)) return false;
   return true;
 }
@@ -547,9 +553,8 @@ function withTimers(value: ProtocolDetails, bgp: BgpDetails, holdTimer: Timer | 
 
 /** Where the value of a hold or keepalive timer line starts: just past its colon; -1 for another line. */
 function countdownValueStart(line: string): number {
-  const start = skipSpaces(line, 0);
-  const colon = line.indexOf(':', start);
-  return colon < 0 || countdownField(line, start, colon) === null ? -1 : colon + 1;
+  const colon = countdownColon(line);
+  return colon < 0 ? -1 : colon + 1;
 }
 
 const DETAILS_PARSER: DetailsParser = { parse: parseDetails, sameCountdownTimer, countdownValueStart, withCountdownTimers };
