@@ -124,6 +124,30 @@ function unnamedFile(): number | undefined {
   }
 }
 
+/**
+ * The child's stdout in file `fd` (RunOptions.stdoutToFile): the file grows without this process
+ * reading it, so its size is checked against `limit` while the child runs. The function returned
+ * stops the checks and closes the file, reading it whole first when `read` (undefined past the bound).
+ */
+function fileCapture(fd: number, limit: number, exceeded: () => void): (read: boolean) => string | undefined {
+  const check = setInterval(() => {
+    if (fstatSync(fd).size > limit) exceeded();
+  }, STDOUT_FILE_CHECK_MS);
+  check.unref();
+  return (read) => {
+    clearInterval(check);
+    try {
+      if (!read) return undefined;
+      const bytes = fstatSync(fd).size;
+      if (bytes <= limit) return readWhole(fd, bytes).toString('utf8');
+      exceeded();
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
 /** The whole content of a file descriptor from its start. */
 function readWhole(fd: number, bytes: number): Buffer {
   const buffer = Buffer.alloc(bytes);
@@ -171,23 +195,11 @@ export const processRunner: Runner = {
         // Decoded once at the end, so a character split between two chunks stays whole.
         return () => Buffer.concat(chunks).toString('utf8');
       };
-      // The file grows without this process reading it: its size is checked against the bound.
-      const fileCheck =
-        stdoutFd === undefined
-          ? undefined
-          : setInterval(() => {
-              if (fstatSync(stdoutFd).size > limit) fail({ kind: 'output', stream: 'stdout' });
-            }, STDOUT_FILE_CHECK_MS);
-      fileCheck?.unref();
-      const fromFile = (fd: number) => {
-        const bytes = fstatSync(fd).size;
-        if (bytes > limit) {
-          fail({ kind: 'output', stream: 'stdout' });
-          return '';
-        }
-        return readWhole(fd, bytes).toString('utf8');
-      };
-      const stdout = stdoutFd === undefined ? capture(child.stdout!, 'stdout') : () => fromFile(stdoutFd);
+      let stdout: (read: boolean) => string | undefined;
+      if (stdoutFd === undefined) {
+        const piped = capture(child.stdout!, 'stdout');
+        stdout = (read) => (read ? piped() : undefined);
+      } else stdout = fileCapture(stdoutFd, limit, () => fail({ kind: 'output', stream: 'stdout' }));
       const stderr = capture(child.stderr!, 'stderr');
       if (options.input !== undefined) {
         // A child that exits without reading all of its input (EPIPE) has still given its result.
@@ -199,13 +211,7 @@ export const processRunner: Runner = {
       // 'close': the child has exited and its output is all read.
       child.once('close', (code, signal) => {
         clearTimeout(timer);
-        clearInterval(fileCheck);
-        let output: string | undefined;
-        try {
-          if (failure === undefined && code !== null) output = stdout();
-        } finally {
-          if (stdoutFd !== undefined) closeSync(stdoutFd);
-        }
+        const output = stdout(failure === undefined && code !== null);
         if (failure === undefined && output !== undefined && code !== null) {
           resolve({ stdout: output, stderr: stderr(), exitCode: code });
           return;
