@@ -110,9 +110,8 @@ export async function applyInPhases(changes: readonly Change[], run: (phase: Pha
 }
 
 export interface Dataplane {
+  /** The host's tables, the sysctls of scope.sysctlKeys and scope.linkSysctlKeys, and the namespaces asked for. */
   read(scope: ReadScope): Promise<ActualState>;
-  /** The values of these host sysctls alone (ActualState.sysctls), without the tables of a read. */
-  readSysctls(keys: readonly string[]): Promise<Map<string, string>>;
   /** Applies the changes in the order given, under the contract of applyInPhases. */
   apply(changes: readonly Change[]): Promise<ApplyOutcome>;
 }

@@ -63,17 +63,22 @@ export interface DesiredOptions {
   nodeInterface?: string;
 }
 
+/** The node's own sysctls, beside its endpoints': forwarding, and proxy NDP on the uplink. */
+export function nodeSysctls(uplink: string | undefined): Sysctl[] {
+  const sysctls: Sysctl[] = [{ key: FORWARDING_KEY, value: '1' }];
+  if (uplink !== undefined) sysctls.push({ key: interfaceSysctlKey(uplink, 'proxy_ndp'), value: '1' });
+  return sysctls;
+}
+
 export function desiredState(topology: Topology, nodeName: string, options: DesiredOptions = {}): DesiredState {
   const node = requireNode(topology, nodeName);
-  const sysctls: Sysctl[] = [{ key: FORWARDING_KEY, value: '1' }];
-  if (options.uplink !== undefined) sysctls.push({ key: interfaceSysctlKey(options.uplink, 'proxy_ndp'), value: '1' });
   return {
     node: nodeName,
     nodeAddress: node.address,
     ...(options.nodeInterface === undefined ? {} : { nodeInterface: options.nodeInterface }),
     ...(options.uplink === undefined ? {} : { uplink: options.uplink }),
     pools: topology.ipPools.map((p) => p.cidr),
-    sysctls,
+    sysctls: nodeSysctls(options.uplink),
     endpoints: topology.endpoints.filter((e) => e.node === nodeName).map((e) => desiredEndpoint(e, options.uplink)),
   };
 }

@@ -73,18 +73,19 @@ export class FakeDataplane implements Dataplane {
     this.containers.set(name, {});
   }
 
-  async readSysctls(keys: readonly string[]): Promise<Map<string, string>> {
+  private readSysctls(keys: readonly string[]): Map<string, string> {
     return new Map(keys.flatMap((k) => (this.sysctls.has(k) ? [[k, this.sysctls.get(k)!] as const] : [])));
   }
 
   async read(scope: ReadScope): Promise<ActualState> {
     const copy = <T>(value: T): T => structuredClone(value);
+    const links = new Map([...this.links].map(([name, l]) => [name, { name, up: l.up, addresses: [...l.addresses], ...(l.alias ? { alias: l.alias } : {}) }]));
     return {
-      links: new Map([...this.links].map(([name, l]) => [name, { name, up: l.up, addresses: [...l.addresses], ...(l.alias ? { alias: l.alias } : {}) }])),
+      links,
       routes: this.routes.filter((r) => r.protocol === this.routeProtocol).map((r) => ({ dst: r.dst, dev: r.dev })),
       neighbours: copy(this.neighbours),
       proxies: copy(this.proxies),
-      sysctls: await this.readSysctls(scope.sysctlKeys),
+      sysctls: this.readSysctls([...scope.sysctlKeys, ...(scope.linkSysctlKeys?.(links) ?? [])]),
       namespaces: new Set(this.namespaces),
       containers: new Map(
         scope.containerNamespaces.flatMap((ns) => {

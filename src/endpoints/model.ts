@@ -122,6 +122,12 @@ export interface ActualState {
 /** What a read must cover beyond the host's tables: sysctl keys and container namespaces. */
 export interface ReadScope {
   sysctlKeys: string[];
+  /**
+   * Keys that depend on the host's links (the uplink's, found by the link carrying the node
+   * address), read beside sysctlKeys: in the same round when the host tables are in before the
+   * sysctls are read (a read started ahead, IpDataplane.startHostRead), after them otherwise.
+   */
+  linkSysctlKeys?: (links: ActualState['links']) => readonly string[];
   /** Namespaces to look inside: eth0, its addresses, the default route. */
   containerNamespaces: string[];
   /** Namespaces whose existence matters but whose inside the caller does not need read. */

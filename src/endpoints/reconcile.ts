@@ -6,10 +6,10 @@
 import { INTERFACE_RE, requireNode, type Topology } from '../topology/index.ts';
 import { parseIPv6 } from '../topology/ipv6.ts';
 import type { Change, ChangeKind, Dataplane } from './dataplane.ts';
-import { desiredState, readScope } from './desired.ts';
+import { desiredState, nodeSysctls, readScope } from './desired.ts';
 import { diff, type EndpointNote, type Plan } from './diff.ts';
 import type { Ledger, LedgerStore } from './ledger.ts';
-import type { ActualState, DesiredState } from './model.ts';
+import type { ActualState, DesiredState, ReadScope } from './model.ts';
 import { ownerKey, ownerLabel, type Owner } from './owner.ts';
 
 export interface ReconcileOptions {
@@ -30,7 +30,7 @@ export interface ReconcileOptions {
 
 /** What planning a pass needs: only the read half of the dataplane and the load half of the record. */
 export interface PlanPassOptions extends Omit<ReconcileOptions, 'dataplane' | 'ledger'> {
-  dataplane: Pick<Dataplane, 'read' | 'readSysctls'>;
+  dataplane: Pick<Dataplane, 'read'>;
   ledger: Pick<LedgerStore, 'load'>;
 }
 
@@ -60,22 +60,25 @@ export async function planPass(options: PlanPassOptions): Promise<PassPlan> {
   const node = requireNode(topology, nodeName);
   const ledger = await options.ledger.load();
   // The node's interface (the default uplink) is found in the host read rather than by a process
-  // of its own before it. What the read covers depends on the uplink only through the uplink's
-  // proxy_ndp key, which the record claims from the first pass on; until then it is read after.
+  // of its own before it. A kernel name outside the topology's interface rule (Linux allows
+  // `_uplink`) is never taken as the uplink: its proxy_ndp claim would make the next load refuse
+  // the ownership record (ledger.ts), and the name would reach sysctl's argv unchecked. The
+  // summary says why.
+  const uplinkOf = (links: ActualState['links']) => {
+    const nodeInterface = linkWithAddress(links, node.address);
+    const uplink = options.uplink ?? (nodeInterface !== undefined && INTERFACE_RE.test(nodeInterface) ? nodeInterface : undefined);
+    return { nodeInterface, uplink };
+  };
   const firstGuess = desiredState(topology, nodeName, options.uplink === undefined ? {} : { uplink: options.uplink });
-  const scope = readScope(firstGuess, ledger, options.settledEndpoints);
+  const scope: ReadScope = {
+    ...readScope(firstGuess, ledger, options.settledEndpoints),
+    // The uplink's proxy_ndp, which the record claims from the first pass on: its value before
+    // the first write is what a claim keeps (diff.ts), so it is read, not assumed.
+    linkSysctlKeys: (links) => nodeSysctls(uplinkOf(links).uplink).map((s) => s.key),
+  };
   const actual = await dataplane.read(scope);
-  const nodeInterface = linkWithAddress(actual.links, node.address);
-  // A kernel name outside the topology's interface rule (Linux allows `_uplink`) is never taken as
-  // the uplink: its proxy_ndp claim would make the next load refuse the ownership record
-  // (ledger.ts), and the name would reach sysctl's argv unchecked. The summary says why.
-  const uplink = options.uplink ?? (nodeInterface !== undefined && INTERFACE_RE.test(nodeInterface) ? nodeInterface : undefined);
+  const { nodeInterface, uplink } = uplinkOf(actual.links);
   const desired = desiredState(topology, nodeName, { ...(uplink === undefined ? {} : { uplink }), ...(nodeInterface === undefined ? {} : { nodeInterface }) });
-  const read = new Set(scope.sysctlKeys);
-  const unread = desired.sysctls.map((s) => s.key).filter((key) => !read.has(key));
-  // Its value before the first write is what a claim keeps (diff.ts), so it is read, not assumed;
-  // by itself: the host's tables, read again, cost as much as the first read (10,000 routes).
-  if (unread.length > 0) for (const [key, value] of await dataplane.readSysctls(unread)) actual.sysctls.set(key, value);
   const plan = diff(desired, actual, ledger);
   const unusable = options.uplink === undefined && uplink === undefined && nodeInterface !== undefined ? { unusableUplink: nodeInterface } : {};
   return { uplink, ...unusable, desired, ledger, plan };

@@ -175,6 +175,25 @@ describe('reconcile against the fake dataplane', () => {
     expect(sysctlReads.at(-1)!.args).toEqual(['-e', 'net.ipv6.conf.eth0.proxy_ndp']);
   });
 
+  it("reads the uplink's proxy_ndp in the one sysctl process of the other keys when the host tables read ahead are in", async () => {
+    const runner = new FakeRunner(({ file, args }) => {
+      if (file === 'sysctl') return { stdout: args.filter((a) => a !== '-e').map((k) => `${k} = 0\n`).join('') };
+      if (args.includes('-batch') && args.includes('-json')) return { stdout: CACHE_HOST_READ };
+      return {};
+    });
+    const dataplane = new IpDataplane({ runner });
+    dataplane.startHostRead();
+    // The topology loads meanwhile (birdctl endpoints apply): the host read is in by the time it is done.
+    await new Promise((resolve) => setImmediate(resolve));
+    const summary = await reconcile({ dataplane, topology: topologyWith(BASE_ENDPOINTS.filter((e) => e.name === 'cache-1')), nodeName: 'node1', ledger });
+    expect(summary.failed).toEqual([]);
+    const sysctlReads = runner.runs.filter((r) => r.file === 'sysctl' && r.args[0] === '-e');
+    expect(sysctlReads).toHaveLength(1);
+    expect(sysctlReads[0]!.args).toEqual(expect.arrayContaining(['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.cali-cache-1.accept_ra', 'net.ipv6.conf.eth0.proxy_ndp']));
+    // Read, not assumed: the claim keeps the value from before.
+    expect((await ledger.load()).note('sysctl', 'net.ipv6.conf.eth0.proxy_ndp')).toBe('["0","1"]');
+  });
+
   it('takes no uplink whose kernel name it could not write a record for, and keeps programming the node', async () => {
     // Linux allows names such as `_uplink`; the ownership record accepts only names that pass the
     // topology's interface rule, so a claim on this one would make the next load refuse the record.
