@@ -120,6 +120,10 @@ describe('bld: the compiled birdctl (npm run build)', () => {
       expect(run.urls.filter((url) => url.endsWith('.ts') || url.includes('/node_modules/tsx/'))).toEqual([]);
       expect(heavyPackagesIn(run), `${args.join(' ')}: from node_modules`).toEqual([]);
       expect(HEAVY_PACKAGES.filter((name) => bundledPackagesLoaded(run, meta).has(name)), `${args.join(' ')}: from the bundle`).toEqual([]);
+      // The agent's V8 settings (src/cli/agent-heap.ts) are the agent's alone.
+      expect(run.urls, args.join(' ')).not.toContain('node:v8');
     }
+    // What the line above would see: the agent loads node:v8 before it reads its options.
+    expect((await runRecordingLoads(BIN, ['agent', '--help'], ROOT)).urls).toContain('node:v8');
   });
 });
