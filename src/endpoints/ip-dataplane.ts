@@ -193,27 +193,30 @@ export class IpDataplane implements Dataplane {
     const hostIn = this.hostAhead !== undefined && this.hostAheadIn;
     this.hostAhead = undefined;
     this.hostAheadIn = false;
-    const known = scope.canonicalAddresses;
-    const tablesOf = async () => {
-      const hostOutput = (await host).split('\n');
-      const [links, addrs, routes, neighbours, proxies] = this.hostRead.map((what, i) => parseJsonLine(what, hostOutput[i]));
-      return { links: parseLinks(links, addrs), routes: parseRoutes(routes, known), neighbours: parseNeighbours(neighbours, known), proxies: parseProxies(proxies, known) };
+    // The links first: the keys that depend on them are known from them, and the routes and
+    // entries (20,000 on a large host) are parsed afterwards, while the sysctls are read.
+    const linksOf = async () => {
+      const output = (await host).split('\n');
+      const [links, addrs] = [0, 1].map((i) => parseJsonLine(this.hostRead[i]!, output[i]));
+      return { output, links: parseLinks(links, addrs) };
     };
     const linkKeys = (links: ActualState['links']) => (scope.linkSysctlKeys?.(links) ?? []).filter((key) => !scope.sysctlKeys.includes(key));
-    const tablesFirst = hostIn ? await tablesOf() : undefined;
+    const linksFirst = hostIn ? await linksOf() : undefined;
     const rest = Promise.all([
       scope.containerNamespaces.length === 0 && (scope.unreadNamespaces ?? []).length === 0 ? Promise.resolve(new Set<string>()) : this.listNamespaces(),
-      this.readSysctls(tablesFirst === undefined ? scope.sysctlKeys : [...scope.sysctlKeys, ...linkKeys(tablesFirst.links)]),
+      this.readSysctls(linksFirst === undefined ? scope.sysctlKeys : [...scope.sysctlKeys, ...linkKeys(linksFirst.links)]),
       mapBounded(scope.containerNamespaces, CONTAINER_READS_AT_ONCE, (ns) => this.readContainer(ns)),
     ]);
-    // The host tables are parsed while the other processes still run; if the host read fails,
-    // the rest is not waited for.
+    // If the host read fails, the rest is not waited for.
     rest.catch(() => {});
-    const tables = tablesFirst ?? (await tablesOf());
+    const { output, links } = linksFirst ?? (await linksOf());
     // Otherwise the links' keys are read as soon as the links are known, beside what still runs.
-    const later = tablesFirst === undefined ? linkKeys(tables.links) : [];
+    const later = linksFirst === undefined ? linkKeys(links) : [];
     const laterSysctls = later.length === 0 ? undefined : this.readSysctls(later);
     laterSysctls?.catch(() => {});
+    const [routes, neighbours, proxies] = [2, 3, 4].map((i) => parseJsonLine(this.hostRead[i]!, output[i]));
+    const known = scope.canonicalAddresses;
+    const tables = { links, routes: parseRoutes(routes, known), neighbours: parseNeighbours(neighbours, known), proxies: parseProxies(proxies, known) };
     const [namespaces, sysctls, insides] = await rest;
     if (laterSysctls !== undefined) for (const [key, value] of await laterSysctls) sysctls.set(key, value);
     const containers = new Map<string, ActualContainer>();
