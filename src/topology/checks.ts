@@ -6,6 +6,7 @@ import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { formatIPv6, formatPrefix, groupsMatcher, isSubnetRouterAnycast, parseIPv6, parseIPv6Groups, parsePrefix, prefixesOverlap, type Prefix } from './ipv6.ts';
 import type { Topology } from './model.ts';
+import { parsedAddressGroups } from './schema.ts';
 import { nodesWithoutNodeSessions, peersWith } from '../peering/node-pairs.ts';
 import { externalPolicy, timersFor } from '../peering/policy.ts';
 
@@ -129,19 +130,17 @@ const overlappingPools: Rule = (t) => {
 };
 
 /**
- * Each endpoint address's groups, parsed once per topology: two rules compare them as numbers, and
- * a large topology has tens of thousands (issue 13). The schema has made every address valid.
+ * Each endpoint address's groups, once per topology: two rules compare them as numbers, and a
+ * large topology has tens of thousands (issue 13). The schema has made every address valid, and
+ * hands on the groups it parsed them to (parsedAddressGroups); a list it did not return is parsed.
  */
-const parsedEndpointAddresses = new WeakMap<Topology, number[][][]>();
-function endpointGroups(t: Topology): number[][][] {
+const parsedEndpointAddresses = new WeakMap<Topology, ReadonlyArray<readonly (readonly number[])[]>>();
+function endpointGroups(t: Topology): ReadonlyArray<readonly (readonly number[])[]> {
   let groups = parsedEndpointAddresses.get(t);
   if (groups === undefined) {
-    groups = [];
-    for (const e of t.endpoints) {
-      const parsed: number[][] = [];
-      for (let j = 0; j < e.addresses.length; j += 1) parsed.push(parseIPv6Groups(e.addresses[j]!)!);
-      groups.push(parsed);
-    }
+    const lists: Array<readonly (readonly number[])[]> = [];
+    for (const e of t.endpoints) lists.push(parsedAddressGroups(e.addresses) ?? e.addresses.map((a) => parseIPv6Groups(a)!));
+    groups = lists;
     parsedEndpointAddresses.set(t, groups);
   }
   return groups;

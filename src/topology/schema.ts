@@ -71,6 +71,7 @@ const hostAddresses = z.unknown().transform((list, ctx): string[] => {
     return z.NEVER;
   }
   const canonical: string[] = [];
+  const parsed: number[][] = [];
   for (let i = 0; i < list.length; i += 1) {
     const text: unknown = list[i];
     if (typeof text !== 'string') {
@@ -79,11 +80,27 @@ const hostAddresses = z.unknown().transform((list, ctx): string[] => {
     }
     const groups = parseIPv6Groups(text);
     const problem = notAHostAddress(text, groups);
-    if (problem === undefined) canonical.push(canonicalText(text, groups!));
-    else ctx.addIssue({ code: 'custom', message: problem, input: text, path: [i] });
+    if (problem === undefined) {
+      canonical.push(canonicalText(text, groups!));
+      parsed.push(groups!);
+    } else ctx.addIssue({ code: 'custom', message: problem, input: text, path: [i] });
   }
-  return canonical.length === list.length ? canonical : z.NEVER;
+  if (canonical.length !== list.length) return z.NEVER;
+  groupsOfAddressList.set(canonical, parsed);
+  return canonical;
 });
+
+/** The groups of each address of a list hostAddresses returned, by the list (it is not copied on). */
+const groupsOfAddressList = new WeakMap<readonly string[], readonly (readonly number[])[]>();
+
+/**
+ * The groups the schema parsed for an endpoint's address list, in its order, or undefined for a
+ * list it did not return: the rules that compare addresses as numbers (checks.ts) take them rather
+ * than parse a large topology's tens of thousands again (issue 13).
+ */
+export function parsedAddressGroups(addresses: readonly string[]): readonly (readonly number[])[] | undefined {
+  return groupsOfAddressList.get(addresses);
+}
 
 const prefix = z.string().transform((text, ctx) => {
   const parsed = parsePrefix(text);
