@@ -82,9 +82,12 @@ describeIntegration('birdctl status against real bird6', { netns: true, binaries
 
   it('lists every mesh session Established with exit 0, in both since formats', async () => {
     for (const host of HOSTS) {
-      const { json } = await waitFor(`${host.name} Established`, async () => {
+      // Exit 0 once every session is Established; the protocol's state reads `feed` for a moment
+      // after that, while BIRD exports its first routes to the new session, and then `up`: the
+      // rows below are compared whole, so that moment is waited out (a CI run caught it).
+      const { json } = await waitFor(`${host.name} Established and fed`, async () => {
         const s = await status(sockets.get(host.name)!).catch(() => undefined);
-        return s?.exitCode === 0 ? s : undefined;
+        return s?.exitCode === 0 && s.json.peers.every((p) => p.state === 'up') ? s : undefined;
       }, 20_000, 200);
       expect(json.daemon).toMatchObject({ up: true, version: '1.6.8', routerId: host.routerId, gracefulRestart: false });
       const others = HOSTS.filter((h) => h !== host);
