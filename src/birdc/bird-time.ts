@@ -23,6 +23,15 @@ function local(year: number, month: number, day: number, h = 0, m = 0, s = 0): n
 }
 
 /**
+ * Whether parseBirdTime reads `text` differently at another reference: a bare clock time only,
+ * which it places on the reference's day. An epoch, a date, a date and time, or a format it cannot
+ * read, reads the same at any.
+ */
+export function placedByReference(text: string): boolean {
+  return CLOCK.test(text);
+}
+
+/**
  * `since` as epoch seconds, or null for a format this function does not know. A bare clock time is placed on the day of `referenceSeconds` (BIRD's
  * server time, or now), or the day before when that would put it in the future: BIRD prints a bare
  * time only for the last 20 hours. A bare date is taken as that day's midnight.

@@ -29,6 +29,7 @@
 //
 // Warnings: a reused block says again the warnings its parse said (recorded with the entry),
 // so a poll's warnings are the same whether its blocks were parsed or reused.
+import { placedByReference } from './bird-time.ts';
 import type { ParseWarnings } from './parse-warnings.ts';
 import type { ProtocolDetails, ProtocolRow } from './parse-protocols.ts';
 
@@ -227,19 +228,6 @@ function remember(entry: Entry, parsed: ParsedRow | null): void {
   entry.row = parsed.row;
   entry.rowReference = parsed.reference;
   entry.rowWarnings = parsed.warnings;
-}
-
-/**
- * Whether parseBirdTime places `since` by the reply's reference (a bare clock time, on the
- * reference's day). Anything but digits is taken to be: only an epoch (`timeformat protocol "%s"`,
- * which bird6-controller's configs use), or digits it cannot read, read the same at any reference.
- */
-function placedByReference(since: string): boolean {
-  for (let i = 0; i < since.length; i += 1) {
-    const code = since.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return true;
-  }
-  return false;
 }
 
 /**
