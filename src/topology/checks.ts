@@ -5,7 +5,7 @@ import type { Problem } from '../errors.ts';
 import { quote as q } from './excerpt.ts';
 import { suggestKey } from './hints.ts';
 import { formatIPv6, formatPrefix, groupsMatcher, isSubnetRouterAnycast, parseIPv6, parseIPv6Groups, parsePrefix, prefixesOverlap, type Prefix } from './ipv6.ts';
-import type { Topology } from './model.ts';
+import type { Endpoint, Topology } from './model.ts';
 import { parsedAddressGroups } from './schema.ts';
 import { nodesWithoutNodeSessions, peersWith } from '../peering/node-pairs.ts';
 import { externalPolicy, timersFor } from '../peering/policy.ts';
@@ -130,25 +130,16 @@ const overlappingPools: Rule = (t) => {
 };
 
 /**
- * Each endpoint address's groups, once per topology: two rules compare them as numbers, and a
- * large topology has tens of thousands (issue 13). The schema has made every address valid, and
- * hands on the groups it parsed them to (parsedAddressGroups); a list it did not return is parsed.
+ * An endpoint's address groups, which two rules compare as numbers: those the schema parsed the
+ * addresses to (parsedAddressGroups; a large topology has tens of thousands, issue 13), parsed
+ * here only for a list the schema did not return. The schema has made every address valid.
  */
-const parsedEndpointAddresses = new WeakMap<Topology, ReadonlyArray<readonly (readonly number[])[]>>();
-function endpointGroups(t: Topology): ReadonlyArray<readonly (readonly number[])[]> {
-  let groups = parsedEndpointAddresses.get(t);
-  if (groups === undefined) {
-    const lists: Array<readonly (readonly number[])[]> = [];
-    for (const e of t.endpoints) lists.push(parsedAddressGroups(e.addresses) ?? e.addresses.map((a) => parseIPv6Groups(a)!));
-    groups = lists;
-    parsedEndpointAddresses.set(t, groups);
-  }
-  return groups;
+function addressGroupsOf(e: Endpoint): readonly (readonly number[])[] {
+  return parsedAddressGroups(e.addresses) ?? e.addresses.map((a) => parseIPv6Groups(a)!);
 }
 
 const endpointsInPools: Rule = (t) => {
   const list = pools(t);
-  const groups = endpointGroups(t);
   const inAPool = (address: readonly number[]) => {
     for (let k = 0; k < list.length; k += 1) if (list[k]!.contains(address)) return true;
     return false;
@@ -157,8 +148,9 @@ const endpointsInPools: Rule = (t) => {
   // Loops, not flatMap: no array per address for the tens of thousands that are fine (issue 13).
   for (let i = 0; i < t.endpoints.length; i += 1) {
     const e = t.endpoints[i]!;
+    const groups = addressGroupsOf(e);
     for (let j = 0; j < e.addresses.length; j += 1) {
-      if (inAPool(groups[i]![j]!)) continue;
+      if (inAPool(groups[j]!)) continue;
       problems.push({
         path: `endpoints[${i}].addresses[${j}]`,
         message: `address ${q(e.addresses[j]!)} of endpoint ${q(e.name)} is outside every IP pool`,
@@ -248,12 +240,12 @@ const uniqueMacs: Rule = (t) =>
   );
 
 const noSubnetRouterAnycast: Rule = (t) => {
-  const groups = endpointGroups(t);
   const problems: Problem[] = [];
   for (let i = 0; i < t.endpoints.length; i += 1) {
     const e = t.endpoints[i]!;
+    const groups = addressGroupsOf(e);
     for (let j = 0; j < e.addresses.length; j += 1) {
-      if (!isSubnetRouterAnycast(groups[i]![j]!)) continue;
+      if (!isSubnetRouterAnycast(groups[j]!)) continue;
       const a = e.addresses[j]!;
       const value = parseIPv6(a)!;
       problems.push({
