@@ -4,18 +4,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
+const AGENT_HEAP = JSON.stringify(join(ROOT, 'src/cli/agent-heap.ts'));
+
+/** What a module of these lines prints, run by a node process of its own (through tsx). */
+function runModule(lines: readonly string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', lines.join('\n')], { cwd: ROOT, encoding: 'utf8' });
+}
 
 /** new_space's size in KiB after allocating 300,000 objects that all survive (what module loading looks like to V8). */
 function newSpaceAfterSurvivingAllocations(hold: boolean): number {
-  const script = [
+  const output = runModule([
     "import { getHeapSpaceStatistics } from 'node:v8';",
-    `import { holdYoungGeneration } from ${JSON.stringify(join(ROOT, 'src/cli/agent-heap.ts'))};`,
+    `import { holdYoungGeneration } from ${AGENT_HEAP};`,
     hold ? 'holdYoungGeneration();' : '',
     'const kept = [];',
     "for (let i = 0; i < 300000; i += 1) kept.push({ i, s: 'x' + i });",
     "console.log(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1024);",
-  ].join('\n');
-  return Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }));
+  ]);
+  return Number(output);
 }
 
 /**
@@ -24,9 +30,9 @@ function newSpaceAfterSurvivingAllocations(hold: boolean): number {
  * the optimizing compile happens on a background thread between rounds.
  */
 function turboFannedWhenHot(baselineOnly: boolean): boolean {
-  const script = [
+  const output = runModule([
     "import { setFlagsFromString } from 'node:v8';",
-    `import { stayInBaselineTiers } from ${JSON.stringify(join(ROOT, 'src/cli/agent-heap.ts'))};`,
+    `import { stayInBaselineTiers } from ${AGENT_HEAP};`,
     baselineOnly ? 'stayInBaselineTiers();' : '',
     "setFlagsFromString('--allow-natives-syntax');",
     "const status = new Function('f', 'return %GetOptimizationStatus(f)');",
@@ -37,8 +43,7 @@ function turboFannedWhenHot(baselineOnly: boolean): boolean {
     '  await new Promise((resolve) => setTimeout(resolve, 5));',
     '}',
     'console.log(JSON.stringify({ turboFanned: (status(hot) & 64) !== 0, sum }));',
-  ].join('\n');
-  const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  ]);
   return (JSON.parse(output) as { turboFanned: boolean }).turboFanned;
 }
 
