@@ -7,7 +7,7 @@
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
 # The build stage bundles birdctl (`npm run build`: esbuild, a dev dependency); the image keeps only
-# dist/ and runs it with plain node, no tsx. The bundle holds every package but net-snmp, which
+# dist/ (the bin, the bundle and its code cache) and runs it with plain node, no tsx. The bundle holds every package but net-snmp, which
 # must run as the sloppy-mode CommonJS it is (scripts/build.mjs), so the image keeps the production
 # node_modules; package.json also gives Node "type": "module" and birdctl its install directory
 # (src/install-dir.ts).
@@ -18,6 +18,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts ./scripts
 COPY src ./src
+# The build ends with warm-up runs that validate and render the example topology (they make the
+# bundle's V8 code cache, scripts/build.mjs). This stage's node is the image's (the same base), so
+# the image's V8 takes the cache.
+COPY bird-templates ./bird-templates
+COPY topology/example.yaml ./topology/example.yaml
 RUN npm run build
 
 FROM node:20-bookworm-slim

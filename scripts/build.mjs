@@ -1,13 +1,20 @@
 // `npm run build`: bundles birdctl with esbuild into dist/, which the bin (dist/cli/bin.js), the
-// image, the lab and compose run without tsx (issue 13). One bundle instead of one file per module:
-// a process no longer resolves and compiles hundreds of files at start, and V8 keeps less source.
-// Code splitting keeps every command's modules in chunks of their own, loaded by the dynamic
-// imports of src/cli/commands.ts, so `birdctl --help` or `status` load none of zod, yaml,
-// nunjucks, ws or net-snmp (test/cli/build.test.ts). Type checking is `npm run typecheck`.
+// image, the lab and compose run without tsx (issue 13):
+// - dist/cli/birdctl.cjs, the whole program (src/cli/bin.ts and everything it imports) as one
+//   CommonJS script. A module that only a dynamic import reaches (each command's, see
+//   src/cli/commands.ts, and the packages they use) is wrapped by esbuild in a function run on
+//   that import, so `birdctl --help` or `status` run none of zod, nunjucks or ws
+//   (test/cli/build.test.ts reads which ran from V8's coverage).
+// - dist/cli/bin.js (src/cli/compiled-entry.ts), which runs the bundle from V8's code cache of it;
+// - dist/cli/birdctl.cjs.v8cache, that cache, made at the end of the build by warm-up runs of the
+//   bin (WARM_UP): the bytecode of what they compiled, which no later run compiles again. It is
+//   made by this node and only this node's V8 takes it (any other runs the bundle without it).
+// Type checking is `npm run typecheck`.
 //
 // Usage: node scripts/build.mjs [--metafile FILE]
 //   --metafile FILE  also write esbuild's metafile (which source and package went into which
-//                    chunk) to FILE; the build test reads it to tell what a process loaded.
+//                    output) to FILE; the build test reads it to tell what the bundle holds.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,40 +22,61 @@ import { build } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT_DIR = join(ROOT, 'dist');
+const BIN = join(OUT_DIR, 'cli/bin.js');
+
+/**
+ * The runs whose compiled functions go into the code cache, one after another (each starts from
+ * the cache the one before wrote): commands that need nothing of the machine, on the example
+ * topology, which go through the CLI, the topology's parse, schema and checks, and the renderer.
+ */
+const WARM_UP = [['--help'], ['validate', 'topology/example.yaml'], ['render', 'topology/example.yaml', '--node', 'node1']];
 
 const { values } = parseArgs({ options: { metafile: { type: 'string' } } });
 
-rmSync(OUT_DIR, { recursive: true, force: true });
-const result = await build({
+const common = {
   absWorkingDir: ROOT,
-  entryPoints: ['src/cli/bin.ts'],
-  // The entry keeps its place, dist/cli/bin.js (package.json's bin, the Dockerfile's symlink);
-  // the chunks go straight into dist/.
-  outbase: 'src',
-  outdir: OUT_DIR,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  // ws requires these native add-ons inside a try and runs without them; they are not installed.
-  // net-snmp is sloppy-mode CommonJS that a bundle would run as strict code (an ES module is
-  // strict): its Mib's Proxy set trap returns undefined, which strict code turns into a TypeError
-  // on the first registerProvider (src/snmp/bgp-mib.ts). It is imported from node_modules instead.
-  // yaml is required from node_modules on the first topology its fast path declines
-  // (src/topology/load.ts); plain YAML never loads it, so it is in no chunk.
-  external: ['bufferutil', 'utf-8-validate', 'net-snmp', 'yaml'],
-  // The CommonJS packages (nunjucks, net-snmp, prom-client) require Node's built-ins, and nunjucks
-  // requires chokidar inside a try for `watch`; in an ES module only a require made by
-  // createRequire can, so every chunk gets one (esbuild's require shim uses it when present).
-  banner: { js: "import { createRequire as createRequireOfChunk } from 'node:module'; const require = createRequireOfChunk(import.meta.url);" },
-  // Whitespace and syntax only: names stay, so stack traces (BIRDCTL_DEBUG=1) still read.
+  // Whitespace and syntax only: names stay, so stack traces (BIRDCTL_DEBUG=1) still read, and
+  // esbuild's wrapper of each lazily run module keeps its path as its name (the build test).
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  metafile: values.metafile !== undefined,
+  metafile: true,
   logLevel: 'warning',
+};
+
+rmSync(OUT_DIR, { recursive: true, force: true });
+const program = await build({
+  ...common,
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: join(OUT_DIR, 'cli/birdctl.cjs'),
+  format: 'cjs',
+  // ws requires these native add-ons inside a try and runs without them; they are not installed.
+  // net-snmp is sloppy-mode CommonJS that the bundle would run as strict code (as ES modules ran
+  // before, see the banner): its Mib's Proxy set trap returns undefined, which strict code turns
+  // into a TypeError on the first registerProvider (src/snmp/bgp-mib.ts). It is required from
+  // node_modules instead. yaml is required from node_modules on the first topology its fast path
+  // declines (src/topology/load.ts); plain YAML never loads it.
+  external: ['bufferutil', 'utf-8-validate', 'net-snmp', 'yaml'],
+  // The sources are ES modules, which are strict and know their own URL: the bundle is strict as a
+  // whole, and import.meta.url is the bundle's (install-dir.ts finds the package from it).
+  banner: { js: '"use strict";\nconst birdctlBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': 'birdctlBundleUrl' },
 });
-// The shebang of src/cli/bin.ts is kept by esbuild; the mode makes the file runnable by itself.
-chmodSync(join(OUT_DIR, 'cli/bin.js'), 0o755);
-if (values.metafile !== undefined) writeFileSync(values.metafile, JSON.stringify(result.metafile));
+const entry = await build({
+  ...common,
+  entryPoints: ['src/cli/compiled-entry.ts'],
+  outfile: BIN,
+  format: 'esm',
+});
+// The shebang of compiled-entry.ts is kept by esbuild; the mode makes the file runnable by itself.
+chmodSync(BIN, 0o755);
+for (const args of WARM_UP) {
+  execFileSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BIRDCTL_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
+}
+if (values.metafile !== undefined) {
+  const meta = { inputs: { ...program.metafile.inputs, ...entry.metafile.inputs }, outputs: { ...program.metafile.outputs, ...entry.metafile.outputs } };
+  writeFileSync(values.metafile, JSON.stringify(meta));
+}

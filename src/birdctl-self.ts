@@ -1,11 +1,11 @@
 // How to start this same birdctl as a child process (the lab's agents and its orchestrator): the
 // compiled bin when this code runs compiled (dist/, `npm run build`), the tsx entry when it runs
 // from source (development and tests), so a child never runs different code than its parent.
-// Compiled, this module is inside one of the bundle's chunks (scripts/build.mjs), wherever esbuild
-// put it: both entries are found from the install directory, not from this file.
+// Compiled, this module is inside the bundle (dist/cli/birdctl.cjs, scripts/build.mjs), which the
+// bin runs: both entries are found from the install directory, not from this file.
 import { installPath } from './install-dir.ts';
 
-const compiled = import.meta.url.endsWith('.js');
+const compiled = !import.meta.url.endsWith('.ts');
 const ENTRY = installPath(compiled ? 'dist/cli/bin.js' : 'src/cli/birdctl.mjs');
 
 /**

@@ -2,8 +2,8 @@
 // the image (Dockerfile). birdctl finds its data files (bird-templates/, topology/) and its
 // compiled bin from there. It is the nearest directory above this module that holds a
 // package.json, the package scope Node itself reads "type": "module" from, so it is the same
-// whether this code runs as src/install-dir.ts through tsx or from whichever chunk of the bundle in
-// dist/ esbuild put it in (scripts/build.mjs): a path relative to import.meta.url would not be.
+// whether this code runs as src/install-dir.ts through tsx or from the bundle in dist/cli/
+// (scripts/build.mjs): a path relative to import.meta.url would not be.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

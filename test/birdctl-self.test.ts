@@ -1,6 +1,6 @@
 // birdctlCommand and the install directory from source: the lab's children run the tsx entry, the
 // same code as their parent, and the data files are found in the repository. The compiled side
-// (every chunk of the bundle in dist/) is test/cli/build.test.ts (render finds the templates) and
+// (the bundle in dist/) is test/cli/build.test.ts (render finds the templates) and
 // test/integration/lab-bundle.test.ts (a compiled lab starts compiled agents).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Start-up cost of whole birdctl processes (issue 13): `--help`, `status` with bird6 down (the
 // compose healthcheck) and `validate topology/example.yaml`, as ratios against `node -e 0` in the
 // same run, for the compiled bin (what ships) and the tsx entry (what shipped before); the modules
-// each one loads, which is where the time above `node -e 0` goes; and the resident memory of a
+// each one loads; and the resident memory of a
 // compiled agent against one through tsx, each on a 2-node topology with real bird6 in network
 // namespaces (prefix `bldsu`).
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -107,7 +107,7 @@ export const startupSuite: BenchSuite = {
       ];
       const memoryRow = (what: string, m: typeof memory.compiled) => `| ${what} | ${mib(m.rss.p50)} (${mib(m.rss.min)}-${mib(m.rss.max)}) | ${mib(m.hwm)} |`;
       const markdown = [
-        `Whole processes, median of ${ROUNDS} rounds in which every contender runs once in turn (after 3 warm-ups each), so load on this shared machine falls on all alike. \`node -e 0\`: **${ms(node)} ms**. "Modules" is how many modules the process resolved (test/support/record-loads.mjs): the time above \`node -e 0\` is mostly loading them.`,
+        `Whole processes, median of ${ROUNDS} rounds in which every contender runs once in turn (after 3 warm-ups each), so load on this shared machine falls on all alike. \`node -e 0\`: **${ms(node)} ms**. "Modules" is how many modules the process resolved and built-ins it loaded (test/support/record-loads.mjs): through tsx, the time above \`node -e 0\` is mostly loading them; compiled, the program is one bundle, run from the V8 code cache the build made (scripts/build.mjs).`,
         '',
         '| command | compiled ms | ratio (goal) | modules | tsx ms | ratio | modules |',
         '|---|---:|---:|---:|---:|---:|---:|',

@@ -1,9 +1,9 @@
 // `npm run build` (issue 13): an esbuild bundle in dist/ (scripts/build.mjs) that runs birdctl
-// without tsx, behaves as the tsx entry does, and loads only what each command uses: a package is
-// inside the bundle's chunks, so what a process loaded is read from the chunks it loaded and the
-// build's metafile (which package went into which chunk). The build runs in a scratch copy of the
-// project (scratch-build.ts). That the bundle's children run the compiled bin, and that an agent
-// runs from it, is test/integration/lab-bundle.test.ts (a real lab).
+// without tsx, behaves as the tsx entry does, runs from the code cache the build made, and runs only
+// what each command uses: a package is inside the bundle, wrapped in functions run on first import,
+// so what a process ran is read from V8's coverage of the bundle (test/support/birdctl-loads.ts).
+// The build runs in a scratch copy of the project (scratch-build.ts). That the bundle's children run
+// the compiled bin, and that an agent runs from it, is test/integration/lab-bundle.test.ts (a real lab).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,15 +28,12 @@ interface Metafile {
   outputs: Record<string, { inputs: Record<string, unknown>; entryPoint?: string }>;
 }
 
-/** The npm packages bundled into the chunks of dist/ that a run loaded. */
-function bundledPackagesLoaded(run: RecordedRun, meta: Metafile): Set<string> {
+/** The npm packages the metafile says went into the bundle. */
+function packagesInBundle(meta: Metafile): Set<string> {
   const packages = new Set<string>();
-  for (const url of run.urls.filter((u) => u.startsWith('file:'))) {
-    const output = meta.outputs[relative(copy, fileURLToPath(url))];
-    for (const input of Object.keys(output?.inputs ?? {})) {
-      const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
-      if (name !== undefined) packages.add(name);
-    }
+  for (const input of Object.keys(meta.outputs['dist/cli/birdctl.cjs']?.inputs ?? {})) {
+    const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+    if (name !== undefined) packages.add(name);
   }
   return packages;
 }
@@ -90,16 +87,43 @@ describe('bld: the compiled birdctl (npm run build)', () => {
     expect(compiled.stderr).toMatch(/cluster\.asNumber: .*\n[^]*nodes\[0\]\.bogus: unknown field "bogus"/);
   });
 
-  it('is one bundle: dist/ holds the bin and its chunks, and a command loads its modules from there alone', async () => {
+  it('is one bundle: dist/ holds the bin, the bundle and its code cache, and a command runs from there alone', async () => {
     const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as Metafile;
     const files = readdirSync(join(copy, 'dist'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-    expect(files.map((e) => relative(copy, join(e.parentPath, e.name))).sort()).toEqual(Object.keys(meta.outputs).sort());
-    expect(Object.entries(meta.outputs).filter(([, o]) => o.entryPoint !== undefined).map(([file]) => file)).toContain('dist/cli/bin.js');
-    const run = await runRecordingLoads(BIN, ['validate', EXAMPLE], ROOT);
+    expect(files.map((e) => relative(copy, join(e.parentPath, e.name))).sort()).toEqual([...Object.keys(meta.outputs), 'dist/cli/birdctl.cjs.v8cache'].sort());
+    expect(Object.keys(meta.outputs).sort()).toEqual(['dist/cli/bin.js', 'dist/cli/birdctl.cjs']);
+    const run = await runRecordingLoads(BIN, ['validate', EXAMPLE], ROOT, { bundleCoverage: true });
     expect(run.exitCode).toBe(0);
     expect(run.urls.filter((url) => url.startsWith('file:') && !fileURLToPath(url).startsWith(join(copy, 'dist/')))).toEqual([]);
-    // The metafile is what the next test reads: validate does load zod, from its chunks.
-    expect([...bundledPackagesLoaded(run, meta)].filter((name) => (HEAVY_PACKAGES as readonly string[]).includes(name))).toEqual(['zod']);
+    // Every heavy package but those required from node_modules is in the bundle, each in functions
+    // of its own (what the next test reads); validate runs zod's alone.
+    expect(HEAVY_PACKAGES.filter((name) => packagesInBundle(meta).has(name))).toEqual(['zod', 'nunjucks', 'ws']);
+    expect(HEAVY_PACKAGES.filter((name) => run.bundled.has(name))).toEqual(['zod', 'nunjucks', 'ws']);
+    expect(HEAVY_PACKAGES.filter((name) => run.bundledRan.has(name))).toEqual(['zod']);
+  });
+
+  it('runs from the code cache the build made, and as well without it or with a cache of another bundle', async () => {
+    const debug = { ...process.env, BIRDCTL_DEBUG: '1' };
+    const validate = () => execFileAsync(BIN, ['validate', EXAMPLE], { env: debug });
+    const used = await validate();
+    expect(used.stderr).toBe('birdctl: code cache used\n');
+    const cacheFile = join(copy, 'dist/cli/birdctl.cjs.v8cache');
+    const cache = readFileSync(cacheFile);
+    try {
+      // A cache of another bundle: V8 alone would take it (the bundle is as long), its digest does not.
+      const other = Buffer.from(cache);
+      other[0]! ^= 0xff;
+      writeFileSync(cacheFile, other);
+      const refused = await validate();
+      expect(refused.stderr).toBe('birdctl: code cache not used: made of another bundle\n');
+      expect(refused.stdout).toBe(used.stdout);
+      rmSync(cacheFile);
+      const none = await validate();
+      expect(none.stderr).toMatch(/^birdctl: code cache missing \(.*birdctl\.cjs\.v8cache\)\n$/);
+      expect(none.stdout).toBe(used.stdout);
+    } finally {
+      writeFileSync(cacheFile, cache);
+    }
   });
 
   it('loads the yaml package, from node_modules, only for YAML the fast path declines', async () => {
@@ -112,14 +136,15 @@ describe('bld: the compiled birdctl (npm run build)', () => {
     expect(heavyPackagesIn(run)).toEqual(['yaml']);
   });
 
-  it('runs without tsx or any .ts file, and --help and status load none of the heavy packages', async () => {
-    const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as Metafile;
+  it('runs without tsx or any .ts file, and --help and status run none of the heavy packages', async () => {
     for (const args of [['--help'], ['status', '--socket', '/nonexistent/bld-bird6.ctl']]) {
-      const run = await runRecordingLoads(BIN, args, ROOT);
+      const run = await runRecordingLoads(BIN, args, ROOT, { bundleCoverage: true });
       expect(run.exitCode, args.join(' ')).toBe(args[0] === 'status' ? 1 : 0);
       expect(run.urls.filter((url) => url.endsWith('.ts') || url.includes('/node_modules/tsx/'))).toEqual([]);
       expect(heavyPackagesIn(run), `${args.join(' ')}: from node_modules`).toEqual([]);
-      expect(HEAVY_PACKAGES.filter((name) => bundledPackagesLoaded(run, meta).has(name)), `${args.join(' ')}: from the bundle`).toEqual([]);
+      // What the line after says nothing of without: the bundle's packages are seen at all.
+      expect(run.bundled.has('zod'), args.join(' ')).toBe(true);
+      expect(HEAVY_PACKAGES.filter((name) => run.bundledRan.has(name)), `${args.join(' ')}: from the bundle`).toEqual([]);
       // The agent's V8 settings (src/cli/agent-heap.ts) are the agent's alone.
       expect(run.urls, args.join(' ')).not.toContain('node:v8');
     }

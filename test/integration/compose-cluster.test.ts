@@ -60,7 +60,7 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
     engine = await startDockerEngine();
     timings.engineUp = engine.upMs;
     dir = mkdtempSync(join(tmpdir(), 'dkc-'));
-    // Only what the Dockerfile copies, plus the topology: the build context stays small.
+    // Only what the Dockerfile copies (the example topology with it, below): the build context stays small.
     for (const entry of ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates']) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
     mkdirSync(join(dir, 'topology'));
     cpSync(join(REPO, TOPOLOGY), join(dir, TOPOLOGY));

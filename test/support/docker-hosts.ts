@@ -24,7 +24,7 @@ import { startDockerEngine, type DockerEngine } from './docker.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** What the Dockerfile copies (see .dockerignore): the build context stays small. */
-const BUILD_CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates'];
+const BUILD_CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates', 'topology/example.yaml'];
 /** The tag the project's compose files name (src/lab/compose.ts IMAGE). */
 export const PROJECT_IMAGE = 'bird6-controller:latest';
 /** dockerd 20.10's paths outside its data and exec roots (see the header). */

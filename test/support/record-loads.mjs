@@ -1,6 +1,7 @@
 // `node --import ./test/support/record-loads.mjs ENTRY ...` appends the URL of every module the
-// process resolves, one a line, to the file named by RECORD_LOADS_FILE. Tests use it to prove that
-// a command loads only the packages it uses (test/cli/command-loading.test.ts).
+// process resolves, one a line, to the file named by RECORD_LOADS_FILE, and at exit `node:NAME` for
+// every public built-in module it loaded. Tests use it to prove that a command loads only the
+// packages it uses (test/cli/command-loading.test.ts).
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -18,3 +19,10 @@ Module._resolveFilename = function recordingResolveFilename(...args) {
   if (resolved.startsWith('/')) appendFileSync(file, `${pathToFileURL(resolved).href}\n`);
   return resolved;
 };
+// A require() of `node:v8` does not resolve a file either (Node loads built-ins before it resolves),
+// and the compiled bundle loads its built-ins that way: Node's own list of the built-ins it loaded
+// says which, at exit.
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((entry) => entry.startsWith('NativeModule ') && !entry.startsWith('NativeModule internal/'));
+  appendFileSync(file, builtins.map((entry) => `node:${entry.slice('NativeModule '.length)}\n`).join(''));
+});
