@@ -15,7 +15,8 @@
 //   --metafile FILE  also write esbuild's metafile (which source and package went into which
 //                    output) to FILE; the build test reads it to tell what the bundle holds.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -23,6 +24,7 @@ import { build } from 'esbuild';
 const ROOT = join(import.meta.dirname, '..');
 const OUT_DIR = join(ROOT, 'dist');
 const BIN = join(OUT_DIR, 'cli/bin.js');
+const BUNDLE = join(OUT_DIR, 'cli/birdctl.cjs');
 
 /**
  * The runs whose compiled functions go into the code cache, one after another (each starts from
@@ -51,7 +53,7 @@ rmSync(OUT_DIR, { recursive: true, force: true });
 const program = await build({
   ...common,
   entryPoints: ['src/cli/bin.ts'],
-  outfile: join(OUT_DIR, 'cli/birdctl.cjs'),
+  outfile: BUNDLE,
   format: 'cjs',
   // ws requires these native add-ons inside a try and runs without them; they are not installed.
   // net-snmp is sloppy-mode CommonJS that the bundle would run as strict code (as ES modules ran
@@ -65,6 +67,10 @@ const program = await build({
   banner: { js: '"use strict";\nconst birdctlBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': 'birdctlBundleUrl' },
 });
+// The bundle's name, which its code cache starts with (compiled-entry.ts): a cache is used with the
+// bundle it was made of only.
+const code = readFileSync(BUNDLE);
+writeFileSync(BUNDLE, Buffer.concat([Buffer.from(`// birdctl bundle ${createHash('sha256').update(code).digest('hex')}\n`), code]));
 const entry = await build({
   ...common,
   entryPoints: ['src/cli/compiled-entry.ts'],

@@ -7,13 +7,14 @@
 // ran: zod's schemas, the topology's checks, the CLI (issue 13, BENCHMARKS.md).
 //
 // V8 takes a cache only if the same V8 with the same flags made it, of a source as long: a cache of
-// another bundle of the same length would be taken and run that bundle's functions. So the cache
-// file starts with the SHA-256 of the bundle it was made of, and is used with that bundle only.
+// another bundle of the same length would be taken and run that bundle's functions. So the build
+// names each bundle in its first line (`// birdctl bundle SHA-256`, of the rest), the cache file
+// starts with that line, and a cache is used with the bundle of the same line only. Not hashed here:
+// node:crypto alone takes 5 ms to load, as long as `birdctl --help` spends on its own work.
 //
 // The bundle is CommonJS (one script, which node:vm compiles with a cache; Node 20 has no such
 // thing for ES modules) and is run as Node runs a CommonJS module: in the wrapper function, with
 // the require of its own path (the packages left out of it, such as yaml, come from node_modules).
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,14 +24,14 @@ import { Script } from 'node:vm';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BUNDLE = join(HERE, 'birdctl.cjs');
 const CODE_CACHE = join(HERE, 'birdctl.cjs.v8cache');
-const DIGEST_BYTES = 32;
+const NEWLINE = 0x0a;
 /** Set by the build's warm-up runs alone: at exit, write the cache of what this process compiled. */
 const WRITE_CACHE_ENV = 'BIRDCTL_WRITE_CODE_CACHE';
 
 const bundle = readFileSync(BUNDLE);
-const digest = createHash('sha256').update(bundle).digest();
+const nameLine = bundle.subarray(0, bundle.indexOf(NEWLINE) + 1);
 const cache = readCache();
-const cachedData = cache !== undefined && cache.subarray(0, DIGEST_BYTES).equals(digest) ? cache.subarray(DIGEST_BYTES) : undefined;
+const cachedData = cache !== undefined && cache.subarray(0, nameLine.length).equals(nameLine) ? cache.subarray(nameLine.length) : undefined;
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bundle.toString('utf8')}\n})`, {
   filename: BUNDLE,
   ...(cachedData === undefined ? {} : { cachedData }),
@@ -39,7 +40,7 @@ if (process.env.BIRDCTL_DEBUG === '1') process.stderr.write(`birdctl: code cache
 if (process.env[WRITE_CACHE_ENV] === '1') {
   // At exit the cache holds the functions compiled so far: those of the cache it was started with
   // too, so one warm-up run after another adds up.
-  process.once('exit', () => writeFileSync(CODE_CACHE, Buffer.concat([digest, script.createCachedData()])));
+  process.once('exit', () => writeFileSync(CODE_CACHE, Buffer.concat([nameLine, script.createCachedData()])));
 }
 const module = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, HERE);

@@ -92,6 +92,9 @@ describe('bld: the compiled birdctl (npm run build)', () => {
     const files = readdirSync(join(copy, 'dist'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     expect(files.map((e) => relative(copy, join(e.parentPath, e.name))).sort()).toEqual([...Object.keys(meta.outputs), 'dist/cli/birdctl.cjs.v8cache'].sort());
     expect(Object.keys(meta.outputs).sort()).toEqual(['dist/cli/bin.js', 'dist/cli/birdctl.cjs']);
+    // Its name line, then the directive that makes the whole bundle strict, as the ES modules it
+    // was made of are.
+    expect(readFileSync(join(copy, 'dist/cli/birdctl.cjs'), 'utf8').split('\n', 2)).toEqual([expect.stringMatching(/^\/\/ birdctl bundle [0-9a-f]{64}$/), '"use strict";']);
     const run = await runRecordingLoads(BIN, ['validate', EXAMPLE], ROOT, { bundleCoverage: true });
     expect(run.exitCode).toBe(0);
     expect(run.urls.filter((url) => url.startsWith('file:') && !fileURLToPath(url).startsWith(join(copy, 'dist/')))).toEqual([]);
