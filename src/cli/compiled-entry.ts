@@ -31,7 +31,8 @@ const WRITE_CACHE_ENV = 'BIRDCTL_WRITE_CODE_CACHE';
 const bundle = readFileSync(BUNDLE);
 const nameLine = bundle.subarray(0, bundle.indexOf(NEWLINE) + 1);
 const cache = readCache();
-const cachedData = cache !== undefined && cache.subarray(0, nameLine.length).equals(nameLine) ? cache.subarray(nameLine.length) : undefined;
+// A bundle of one line has no name (nameLine is empty): no cache is its.
+const cachedData = cache !== undefined && nameLine.length > 0 && cache.subarray(0, nameLine.length).equals(nameLine) ? cache.subarray(nameLine.length) : undefined;
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bundle.toString('utf8')}\n})`, {
   filename: BUNDLE,
   ...(cachedData === undefined ? {} : { cachedData }),
