@@ -4,7 +4,9 @@
 // writer that goes through ip), and against one ip process per change, the naive way, on 500.
 // Measured twice: the reconcile in this process, and whole `birdctl endpoints apply` processes
 // (the compiled bin, reading the topology as a YAML file as an operator writes it, and keeping
-// its record on disk) against the raw batch as a process too (issue 13's figures).
+// its record on disk) against the raw batch as a process too (issue 13's figures), beside
+// diagnostics of where a process's time goes: Node's start, a Node process that only feeds the
+// lines to ip (two-batches.mjs), `birdctl validate` of the same file.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,10 @@ const NS = 'epb-host';
 const INTERFACES = 200;
 const PER_INTERFACE = 50;
 const RUNS = 5;
+/** Rounds of the whole-process rows, more than RUNS: a process's time varies more than an in-process run's. */
+const PROCESS_RUNS = 9;
+/** The floor diagnostic: Node's start and the two batch processes (its header says more). */
+const TWO_BATCHES = join(import.meta.dirname, 'two-batches.mjs');
 const NAIVE_ROUTES = 500;
 /** The whole-process no-op goal of issue 13, in ms. */
 const NOOP_PROCESS_GOAL_MS = 500;
@@ -173,15 +179,33 @@ export const endpointsApplySuite: BenchSuite = {
         clear();
         rmSync(record, { force: true });
       };
+      // Diagnostics of where a process's time goes, in the same rounds: Node's start alone; Node
+      // feeding the same lines to two batch processes (nothing read or computed: the floor of a Node
+      // program); and `birdctl validate` of the same file (start-up, YAML, schema and checks: what an
+      // apply does before it reads the host).
+      const halves = rawHalves.map((lines, k) => {
+        const path = join(dir, `raw-${k}.batch`);
+        writeFileSync(path, `${lines.join('\n')}\n`);
+        return path;
+      });
+      const nodeOnly = () => execFileSync(process.execPath, ['-e', '0']);
+      const nodeBatches = () => execFileSync(process.execPath, [TWO_BATCHES, NS, ...halves], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const validate = () => execFileSync(process.execPath, [bin, 'validate', file]);
       fromEmpty();
       birdctl();
       const processTimes: number[] = [];
       const rawProcessTimes: number[] = [];
       const rawSplitTimes: number[] = [];
-      for (let r = 0; r < RUNS; r += 1) {
+      const nodeTimes: number[] = [];
+      const nodeBatchesTimes: number[] = [];
+      const validateTimes: number[] = [];
+      for (let r = 0; r < PROCESS_RUNS; r += 1) {
         processTimes.push(...(await series(1, fromEmpty, birdctl)));
         rawProcessTimes.push(...(await series(1, clear, raw)));
         rawSplitTimes.push(...(await series(1, clear, rawSplit)));
+        nodeTimes.push(...(await series(1, () => {}, nodeOnly)));
+        nodeBatchesTimes.push(...(await series(1, clear, nodeBatches)));
+        validateTimes.push(...(await series(1, () => {}, validate)));
       }
       fromEmpty();
       birdctl();
@@ -206,6 +230,9 @@ export const endpointsApplySuite: BenchSuite = {
       const rp = percentiles(rawProcessTimes);
       const rs = percentiles(rawSplitTimes);
       const np = percentiles(noopProcessTimes);
+      const no = percentiles(nodeTimes);
+      const nb = percentiles(nodeBatchesTimes);
+      const va = percentiles(validateTimes);
       const nj = percentiles(noopJsonTimes);
       const naiveMs = naive[0]!;
       const naiveBatchMs = percentiles(naiveBatch).p50;
@@ -217,7 +244,7 @@ export const endpointsApplySuite: BenchSuite = {
         { figure: '`birdctl endpoints apply` process, no-op of 10,000 routes', measured: np.p50, unit: 'ms', goal: { atMost: NOOP_PROCESS_GOAL_MS } },
       ];
       const markdown = `
-Routes installed per apply: ${routes} (plus as many proxy entries on the uplink). Median of ${RUNS} runs, min-max in brackets.
+Routes installed per apply: ${routes} (plus as many proxy entries on the uplink). Median of ${RUNS} runs in this process, ${PROCESS_RUNS} rounds of the whole processes (each row once per round, in turn), min-max in brackets.
 
 | operation | median ms | range ms | ratio |
 |---|---:|---:|---:|
@@ -227,6 +254,9 @@ Routes installed per apply: ${routes} (plus as many proxy entries on the uplink)
 | raw \`ip -6 -batch\` process (\`ip netns exec\`), same lines (process baseline) | ${f(rp.p50)} | ${f(rp.min)}-${f(rp.max)} | 1.00 |
 | the same lines as two raw processes at once, routes beside proxy entries (diagnostic) | ${f(rs.p50)} | ${f(rs.min)}-${f(rs.max)} | ${(rs.p50 / rp.p50).toFixed(2)} x process baseline |
 | \`birdctl endpoints apply\` process from empty (YAML topology, record on disk) | ${f(p.p50)} | ${f(p.min)}-${f(p.max)} | ${(p.p50 / rp.p50).toFixed(2)} x process baseline (target <= 2) |
+| diagnostic: \`node -e 0\` | ${f(no.p50)} | ${f(no.min)}-${f(no.max)} | ${(no.p50 / rp.p50).toFixed(2)} x process baseline |
+| diagnostic: a Node process feeding the same lines to two batch processes at once (nothing read or computed: a Node program's floor) | ${f(nb.p50)} | ${f(nb.min)}-${f(nb.max)} | ${(nb.p50 / rp.p50).toFixed(2)} x process baseline |
+| diagnostic: \`birdctl validate\` of the same topology (start-up, YAML, schema, checks) | ${f(va.p50)} | ${f(va.min)}-${f(va.max)} | ${(va.p50 / rp.p50).toFixed(2)} x process baseline |
 | \`birdctl endpoints apply\` process with nothing to change (no-op) | ${f(np.p50)} | ${f(np.min)}-${f(np.max)} | ${(np.p50 / NOOP_PROCESS_GOAL_MS).toFixed(2)} x the ${NOOP_PROCESS_GOAL_MS} ms target |
 | the same no-op process with the topology as JSON (no YAML parser) | ${f(nj.p50)} | ${f(nj.min)}-${f(nj.max)} | ${(nj.p50 / NOOP_PROCESS_GOAL_MS).toFixed(2)} x the ${NOOP_PROCESS_GOAL_MS} ms target |
 | naive: one \`ip\` process per route, ${NAIVE_ROUTES} routes | ${f(naiveMs)} | - | ${(naiveMs / naiveBatchMs).toFixed(0)} x one batch of the same ${NAIVE_ROUTES} (${f(naiveBatchMs)} ms) |
