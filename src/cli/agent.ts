@@ -6,6 +6,7 @@ import type { Runner } from '../exec.ts';
 import { Agent } from '../agent/agent.ts';
 import { collectStartupGarbageLater } from './agent-heap.ts';
 import { IpDataplane, OWN_KERNEL_FILES } from '../endpoints/ip-dataplane.ts';
+import { NODE_NAME_ENV } from '../lab/node-name-env.ts';
 import { BirdctlError } from '../errors.ts';
 import { INTERFACE_RE } from '../topology/index.ts';
 import { name as nodeNameSchema } from '../topology/schema.ts';
@@ -27,7 +28,7 @@ writes it atomically and reloads bird6 over its control socket (rolling back if 
 it); watches FILE and does the same on every change. An edit that makes FILE invalid is logged
 with the text of 'birdctl validate' and the last good topology stays in service.
 
-  --node NAME         this host's node in the topology (required; or set BIRDCTL_NODE, as the
+  --node NAME         this host's node in the topology (required; or set ${NODE_NAME_ENV}, as the
                       Swarm stack of 'birdctl compose --swarm' does with the Swarm node's hostname)
   --config PATH       where bird6.conf lives (default ${DEFAULT_BIRD_CONFIG})
   --socket PATH       bird6's control socket (default /run/bird/bird6.ctl or /var/run/bird6.ctl)
@@ -126,8 +127,8 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
       throw usageError('agent', '--topology-poll must be a whole number of milliseconds between 50 and 600000');
     }
     if (positionals.length !== 1) throw usageError('agent', 'expected exactly one topology FILE');
-    const nodeName = values.node ?? nodeFromEnv(context.env.BIRDCTL_NODE);
-    if (nodeName === undefined) throw usageError('agent', '--node NAME is required (or BIRDCTL_NODE)');
+    const nodeName = values.node ?? nodeFromEnv(context.env[NODE_NAME_ENV]);
+    if (nodeName === undefined) throw usageError('agent', `--node NAME is required (or ${NODE_NAME_ENV})`);
     if (values['keep-routes-on-stop'] && !values.bird) {
       throw usageError('agent', '--keep-routes-on-stop needs --bird: without it the agent never stops bird6');
     }
@@ -197,13 +198,13 @@ Exit codes: 0 stopped by a signal, 2 bad usage, invalid topology or unknown node
 
 /**
  * The node's name from the environment: a Swarm service cannot template its command line, only
- * its environment (`BIRDCTL_NODE={{.Node.Hostname}}`, lab/compose-swarm.ts). The host's hostname
+ * its environment (NODE_NAME_ENV={{.Node.Hostname}}, lab/compose-swarm.ts). The host's hostname
  * reaches the log context and error messages, so it must have a node name's shape first.
  */
 function nodeFromEnv(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   const checked = nodeNameSchema('node').safeParse(value);
-  if (!checked.success) throw usageError('agent', `BIRDCTL_NODE: ${checked.error.issues[0]!.message}`);
+  if (!checked.success) throw usageError('agent', `${NODE_NAME_ENV}: ${checked.error.issues[0]!.message}`);
   return checked.data;
 }
 

@@ -16,10 +16,9 @@ import { BirdctlError } from '../errors.ts';
 import type { Topology } from '../topology/index.ts';
 import { CONTAINER_PATHS, IMAGE, mountSource, nodeAgentCommand, nodeCapabilityLines, nodeCapAdd, nodeHealthcheck, withHeader } from './compose.ts';
 import { HOST_NETNS_DIR, STATE_VOLUME } from './compose-host.ts';
+import { NODE_NAME_ENV } from './node-name-env.ts';
 
 export const SWARM_SERVICE = 'node';
-/** The agent reads its node's name from here (cli/agent.ts): Swarm templates env, not commands. */
-export const NODE_NAME_ENV = 'BIRDCTL_NODE';
 /** Docker's name for the host network, which a stack can only join as an external network. */
 const HOST_NETWORK = 'hostnet';
 /** swarmkit refuses a config larger than 500 KiB (its MaxConfigSize). */

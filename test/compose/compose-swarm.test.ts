@@ -11,7 +11,8 @@ import { parse } from 'yaml';
 import { runCli } from '../../src/cli/main.ts';
 import { recordBesideConfig } from '../../src/endpoints/ledger.ts';
 import { CONTAINER_PATHS, IMAGE } from '../../src/lab/compose.ts';
-import { MAX_SWARM_CONFIG_BYTES, NODE_NAME_ENV, SWARM_SERVICE, swarmStackYaml, topologyConfigName } from '../../src/lab/compose-swarm.ts';
+import { MAX_SWARM_CONFIG_BYTES, SWARM_SERVICE, swarmStackYaml, topologyConfigName } from '../../src/lab/compose-swarm.ts';
+import { NODE_NAME_ENV } from '../../src/lab/node-name-env.ts';
 import { parseTopologyText } from '../../src/topology/index.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
