@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.ts';
-import { HEAVY_PACKAGES, heavyPackagesIn, runRecordingLoads, type RecordedRun } from '../support/birdctl-loads.ts';
+import { HEAVY_PACKAGES, heavyPackagesIn, packageOf, runRecordingLoads } from '../support/birdctl-loads.ts';
 import { scratchBuild } from '../support/scratch-build.ts';
 
 const execFileAsync = promisify(execFile);
@@ -32,7 +32,7 @@ interface Metafile {
 function packagesInBundle(meta: Metafile): Set<string> {
   const packages = new Set<string>();
   for (const input of Object.keys(meta.outputs['dist/cli/birdctl.cjs']?.inputs ?? {})) {
-    const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+    const name = packageOf(input);
     if (name !== undefined) packages.add(name);
   }
   return packages;

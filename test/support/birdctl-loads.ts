@@ -45,11 +45,19 @@ export async function runRecordingLoads(entry: string, args: readonly string[], 
       (error: { code?: number; stdout: string; stderr: string }) => ({ exitCode: error.code ?? -1, stdout: error.stdout, stderr: error.stderr }),
     );
     const urls = readFileSync(file, 'utf8').split('\n').filter((url) => url !== '');
-    const packages = new Set(urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined));
+    const packages = new Set(urls.map(packageOf).filter((name): name is string => name !== undefined));
     return { ...result, urls, packages, ...(bundleCoverage ? bundledPackages(coverage) : { bundled: new Set(), bundledRan: new Set() }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The npm package a path or URL is inside (`@scope/name` or `name`, after its first node_modules/),
+ * or undefined: a module URL, a metafile's input path, the name esbuild gives a module's wrapper.
+ */
+export function packageOf(path: string): string | undefined {
+  return /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
 }
 
 /**
@@ -66,7 +74,7 @@ function bundledPackages(coverageDir: string): Pick<RecordedRun, 'bundled' | 'bu
       for (const fn of script.functions) {
         // The path is relative to the build's directory: ../../elsewhere/node_modules/... when
         // node_modules is a link (scratch-build.ts).
-        const pkg = /^(?:[^ ]*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\/[^ ]*$/.exec(fn.functionName)?.[1];
+        const pkg = packageOf(fn.functionName);
         if (pkg === undefined) continue;
         bundled.add(pkg);
         if (fn.ranges[0]!.count > 0) bundledRan.add(pkg);
