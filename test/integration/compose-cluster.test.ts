@@ -5,18 +5,17 @@
 // which takes its address from its node's dnsmasq by DHCPv6). Torn down in afterAll, whatever
 // failed: `docker-compose down`, the scratch project, and this file's hold on the engine (which
 // stops with the last holder, if a holder started it).
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { processRunner, type RunResult } from '../../src/exec.ts';
 import { composeYaml } from '../../src/lab/compose.ts';
 import { loadTopology, type Topology } from '../../src/topology/index.ts';
+import { copyBuildContext } from '../support/docker-hosts.ts';
 import { startDockerEngine, type DockerEngine } from '../support/docker.ts';
 import { describeIntegration } from '../support/integration.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT = `dkc${process.pid}`;
 const TOPOLOGY = 'topology/example.yaml';
 
@@ -60,10 +59,8 @@ describeIntegration('compose cluster on one Docker engine', { root: true, binari
     engine = await startDockerEngine();
     timings.engineUp = engine.upMs;
     dir = mkdtempSync(join(tmpdir(), 'dkc-'));
-    // Only what the Dockerfile copies (the example topology with it, below): the build context stays small.
-    for (const entry of ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates']) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
-    mkdirSync(join(dir, 'topology'));
-    cpSync(join(REPO, TOPOLOGY), join(dir, TOPOLOGY));
+    // Only what the Dockerfile copies, the example topology with it: the build context stays small.
+    copyBuildContext(dir);
     topology = await loadTopology(join(dir, TOPOLOGY));
     writeFileSync(join(dir, 'compose.yaml'), composeYaml(topology, { topologyFile: TOPOLOGY, composeDir: dir }));
 

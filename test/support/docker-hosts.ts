@@ -24,7 +24,7 @@ import { startDockerEngine, type DockerEngine } from './docker.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** What the Dockerfile copies (see .dockerignore): the build context stays small. */
-const BUILD_CONTEXT = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates', 'topology/example.yaml'];
+const BUILD_CONTEXT: readonly string[] = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'scripts', 'bird-templates', 'topology/example.yaml'];
 /** The tag the project's compose files name (src/lab/compose.ts IMAGE). */
 export const PROJECT_IMAGE = 'bird6-controller:latest';
 /** dockerd 20.10's paths outside its data and exec roots (see the header). */
@@ -215,11 +215,16 @@ async function teardown(prefix: string, base: string, engines: Array<{ state: st
 async function buildImage(root: DockerEngine, prefix: string, base: string): Promise<string> {
   const context = join(base, 'image-context');
   mkdirSync(context);
-  for (const entry of BUILD_CONTEXT) cpSync(join(REPO, entry), join(context, entry), { recursive: true });
+  copyBuildContext(context);
   const tag = `bird6-controller:${prefix}-${process.pid}`;
   await must('docker', ['build', '-q', '-t', tag, '-t', PROJECT_IMAGE, context], { env: root.env, timeoutMs: 600_000 });
   rmSync(context, { recursive: true, force: true });
   return tag;
+}
+
+/** Copies into `dir` what the image's build reads of the repository (BUILD_CONTEXT). */
+export function copyBuildContext(dir: string): void {
+  for (const entry of BUILD_CONTEXT) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
 }
 
 /** One `docker save` streamed into every host's `docker load` (argument arrays, no shell); then tagged as the project image. */
