@@ -7,9 +7,10 @@
 # must read its files in /etc/bird/dnsmasq (the agent keeps them beside bird6.conf), so group dip
 # may enter it.
 # The build stage bundles birdctl (`npm run build`: esbuild, a dev dependency); the image keeps only
-# dist/ (the bin, the bundle and its code cache) and runs it with plain node, no tsx. The bundle holds every package but net-snmp, which
-# must run as the sloppy-mode CommonJS it is (scripts/build.mjs), so the image keeps the production
-# node_modules; package.json also gives Node "type": "module" and birdctl its install directory
+# dist/ (the bin, the bundle and its code cache) and runs it with plain node, no tsx. The bundle
+# holds every package but net-snmp, which must run as the sloppy-mode CommonJS it is, and yaml, which
+# only a topology outside the plain-YAML fast path loads (scripts/build.mjs), so the image keeps the
+# production node_modules; package.json also gives Node "type": "module" and birdctl its install directory
 # (src/install-dir.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /build

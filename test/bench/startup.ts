@@ -1,9 +1,8 @@
 // Start-up cost of whole birdctl processes (issue 13): `--help`, `status` with bird6 down (the
 // compose healthcheck) and `validate topology/example.yaml`, as ratios against `node -e 0` in the
 // same run, for the compiled bin (what ships) and the tsx entry (what shipped before); the modules
-// each one loads; and the resident memory of a
-// compiled agent against one through tsx, each on a 2-node topology with real bird6 in network
-// namespaces (prefix `bldsu`).
+// each one loads; and the resident memory of a compiled agent against one through tsx, each on a
+// 2-node topology with real bird6 in network namespaces (prefix `bldsu`).
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -25,7 +25,7 @@ let METAFILE = '';
 
 /** esbuild's metafile: for each output file (relative to the project), the inputs bundled into it. */
 interface Metafile {
-  outputs: Record<string, { inputs: Record<string, unknown>; entryPoint?: string }>;
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
 }
 
 /** The npm packages the metafile says went into the bundle. */
