@@ -16,8 +16,8 @@
 //                    output) to FILE; the build test reads it to tell what the bundle holds.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
@@ -66,10 +66,13 @@ const program = await build({
   // whole, and import.meta.url is the bundle's (install-dir.ts finds the package from it).
   banner: { js: '"use strict";\nconst birdctlBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': 'birdctlBundleUrl' },
+  // Handed over in memory: the bundle is written once, after its name line.
+  write: false,
 });
 // The bundle's name, which its code cache starts with (compiled-entry.ts): a cache is used with the
 // bundle it was made of only.
-const code = readFileSync(BUNDLE);
+const code = program.outputFiles[0].contents;
+mkdirSync(dirname(BUNDLE), { recursive: true });
 writeFileSync(BUNDLE, Buffer.concat([Buffer.from(`// birdctl bundle ${createHash('sha256').update(code).digest('hex')}\n`), code]));
 const entry = await build({
   ...common,
